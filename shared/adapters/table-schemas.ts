@@ -1,0 +1,60 @@
+// (adapter) the DynamoDB key schemas, defined once: the CDK constructs and the local stack's table
+// creation both read them, so the local emulator has exactly the tables AWS has.
+
+/** Attribute type of a key. */
+export type KeyType = 'S' | 'N';
+
+/** A table or index key schema. */
+export interface KeySchema {
+  readonly partitionKey: { readonly name: string; readonly type: KeyType };
+  readonly sortKey?: { readonly name: string; readonly type: KeyType };
+}
+
+/** A table: its key, its global secondary indexes (all projected ALL) and its TTL attribute. */
+export interface TableSchema extends KeySchema {
+  readonly logicalName: string;
+  readonly indexes: Readonly<Record<string, KeySchema>>;
+  readonly ttlAttribute: string;
+}
+
+/** TTL attribute on every table (epoch seconds). TTL deletion is lazy: reads also filter on it. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/** Metric points: one item per (series, ts). Writing a point twice is one item. */
+export const POINTS_TABLE: TableSchema = {
+  logicalName: 'MetricPoints',
+  partitionKey: { name: 'series', type: 'S' },
+  sortKey: { name: 'ts', type: 'N' },
+  indexes: {},
+  ttlAttribute: TTL_ATTRIBUTE,
+};
+
+/**
+ * Anomalies: partitioned by UTC day for the timeline (`day` = YYYY-MM-DD), sorted by
+ * `sk` = zero-padded ts + '#' + series, so one (series, ts) is one item and a re-run of detect is a no-op.
+ * `bySeries` serves per-series history (resolve notices, what-if replays, the dashboard).
+ */
+export const ANOMALIES_TABLE: TableSchema = {
+  logicalName: 'Anomalies',
+  partitionKey: { name: 'day', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  indexes: {
+    bySeries: { partitionKey: { name: 'series', type: 'S' }, sortKey: { name: 'ts', type: 'N' } },
+  },
+  ttlAttribute: TTL_ATTRIBUTE,
+};
+
+/**
+ * Control state: generic (pk, sk) items. Job watermarks (`job#<name>` / `watermark`) now; token
+ * buckets, feedback counters, threshold history and maintenance windows as later features land.
+ */
+export const CONTROL_TABLE: TableSchema = {
+  logicalName: 'Control',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  indexes: {},
+  ttlAttribute: TTL_ATTRIBUTE,
+};
+
+/** Every table the stack owns. */
+export const TABLES = [POINTS_TABLE, ANOMALIES_TABLE, CONTROL_TABLE] as const;

@@ -1,0 +1,50 @@
+// (shared) runtime configuration of a Lambda: every env var read once at cold start, validated, and
+// failing fast with the variable's name. The monitoring config itself is baked into each bundle at
+// synth time (esbuild `define` of process.env.MONITOR_CONFIG_JSON), so it has no 4 KB env limit and is
+// the exact config `cdk synth` validated; locally and in tests it is read from the environment.
+import { z } from 'zod';
+import { ConfigError } from './errors';
+import { formatIssues, type MonitorConfig, parseMonitorConfigJson } from './monitor-config';
+
+/** Env var names, shared by the CDK constructs (which set them) and the handlers (which read them). */
+export const ENV = {
+  pointsTable: 'POINTS_TABLE',
+  anomaliesTable: 'ANOMALIES_TABLE',
+  controlTable: 'CONTROL_TABLE',
+  monitorConfig: 'MONITOR_CONFIG_JSON',
+} as const;
+
+const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
+
+/**
+ * Read and validate the named env vars.
+ * @throws ConfigError naming each missing or bad variable
+ */
+export function readEnv<T extends Record<string, z.ZodType>>(
+  shape: T,
+  env: NodeJS.ProcessEnv = process.env,
+): { [K in keyof T]: z.output<T[K]> } {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(shape)) raw[key] = env[key];
+  const parsed = z.object(shape).safeParse(raw);
+  if (!parsed.success) throw new ConfigError('Invalid Lambda environment', formatIssues(parsed.error));
+  return parsed.data as { [K in keyof T]: z.output<T[K]> };
+}
+
+/** The table-name env vars as a zod shape. */
+export const tableEnv = {
+  points: { [ENV.pointsTable]: tableName },
+  anomalies: { [ENV.anomaliesTable]: tableName },
+  control: { [ENV.controlTable]: tableName },
+} as const;
+
+/**
+ * The monitoring config baked into this bundle (or set in the environment locally).
+ * @throws ConfigError when absent or invalid
+ */
+export function loadBakedMonitorConfig(env: NodeJS.ProcessEnv = process.env): MonitorConfig {
+  // Written as a literal member access so esbuild's `define` can replace it at bundle time.
+  const text = process.env.MONITOR_CONFIG_JSON ?? env[ENV.monitorConfig];
+  if (!text) throw new ConfigError(`${ENV.monitorConfig} is not set`);
+  return parseMonitorConfigJson(text, ENV.monitorConfig);
+}

@@ -1,0 +1,315 @@
+// (shared) the monitoring config: what to collect, how to detect, how to alert. Validated with zod
+// before anything is deployed (`cdk synth`) or started (`npm start`); errors name the bad field.
+import { z } from 'zod';
+import type { SeriesSpec } from './domain/types';
+import { ConfigError } from './errors';
+
+const friendlyName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be snake_case: a lowercase letter, then letters, digits or _');
+
+const dimensions = z.record(z.string().min(1).max(255), z.string().min(1).max(1024));
+
+/** CloudWatch statistic: a standard one or a percentile such as `p95`. */
+const statistic = z
+  .string()
+  .regex(
+    /^(Average|Sum|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?|tm\d{1,2}|IQM)$/,
+    'must be a CloudWatch statistic (Average, Sum, Minimum, Maximum, SampleCount, pNN)',
+  );
+
+const seriesEntry = z.strictObject({
+  /** Friendly metric name, e.g. `cpu_percent`. Several entries may share one (one per instance). */
+  metric: friendlyName,
+  /** Optional label suffix that tells entries of one metric apart, e.g. `web-1`. */
+  label: z.string().min(1).max(128).optional(),
+  namespace: z.string().min(1).max(255),
+  metricName: z.string().min(1).max(255),
+  dimensions: dimensions.default({}),
+  stat: statistic.default('Average'),
+  /** Seconds; CloudWatch standard resolution is 60. */
+  period: z.number().int().min(1).max(86_400).default(60),
+  /** Multiplier applied to each value, e.g. 1/1048576 for bytes → MB, 1000 for seconds → ms. */
+  scale: z.number().finite().positive().default(1),
+  unit: z.string().max(32).optional(),
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+const rdsMetric = z.strictObject({
+  metric: friendlyName,
+  metricName: z.string().min(1),
+  stat: statistic.default('Average'),
+  scale: z.number().finite().positive().default(1),
+  unit: z.string().max(32).optional(),
+});
+
+/** The AWS/RDS metrics collected for each configured instance unless the instance lists its own. */
+export const DEFAULT_RDS_METRICS: readonly z.input<typeof rdsMetric>[] = [
+  { metric: 'db_connections_active', metricName: 'DatabaseConnections', unit: 'count' },
+  { metric: 'db_query_time_ms', metricName: 'ReadLatency', scale: 1000, unit: 'ms' },
+  { metric: 'db_write_time_ms', metricName: 'WriteLatency', scale: 1000, unit: 'ms' },
+  { metric: 'db_cpu_percent', metricName: 'CPUUtilization', unit: '%' },
+];
+
+const rdsInstance = z.strictObject({
+  /** DBInstanceIdentifier. */
+  id: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DBInstanceIdentifier'),
+  metrics: z.array(rdsMetric).min(1).optional(),
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+const severity = z.enum(['low', 'medium', 'high', 'critical']);
+const alertLevel = z.enum(['INFO', 'WARNING', 'CRITICAL']);
+
+const detection = z
+  .strictObject({
+    /** Each point is scored against the points of this many minutes before it. */
+    windowMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(24 * 60)
+      .default(60),
+    /** Fewer finite points than this in the window: no verdict (insufficient data). */
+    minPoints: z.number().int().min(3).max(10_000).default(10),
+    /** Detect re-evaluates points this old to catch late arrivals; re-runs are idempotent. */
+    lateOverlapMinutes: z.number().int().min(0).max(180).default(10),
+    /** After an outage, detect catches up on at most this much history per run. */
+    maxCatchUpMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 24 * 60)
+      .default(24 * 60),
+    zscore: z
+      .strictObject({
+        threshold: z.number().positive().default(3),
+        highAt: z.number().positive().default(3.5),
+        criticalAt: z.number().positive().default(4),
+      })
+      .prefault({}),
+    iqr: z
+      .strictObject({
+        multiplier: z.number().positive().default(1.5),
+        extremeMultiplier: z.number().positive().default(3),
+      })
+      .prefault({}),
+    spike: z
+      .strictObject({
+        /** Fires when value > ratio × the window median (upward spikes on positive series). */
+        ratio: z.number().gt(1).default(3),
+      })
+      .prefault({}),
+    /** Anomalies weaker than this are not recorded at all. */
+    recordMinSeverity: severity.default('low'),
+  })
+  .superRefine((d, ctx) => {
+    if (!(d.zscore.threshold <= d.zscore.highAt && d.zscore.highAt <= d.zscore.criticalAt)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['zscore'],
+        message: 'must satisfy threshold <= highAt <= criticalAt',
+      });
+    }
+    if (d.iqr.extremeMultiplier < d.iqr.multiplier) {
+      ctx.addIssue({ code: 'custom', path: ['iqr', 'extremeMultiplier'], message: 'must be >= multiplier' });
+    }
+  });
+
+const email = z.email();
+
+const alerts = z.strictObject({
+  /** Levels below this are recorded but not paged. */
+  minLevelToPage: alertLevel.default('WARNING'),
+  rateLimit: z
+    .strictObject({
+      capacity: z.number().int().min(1).max(1000).default(10),
+      refillTokens: z.number().int().min(1).max(1000).default(10),
+      refillMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(15),
+    })
+    .prefault({}),
+  dedupWindowMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  resolveAfterMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  /** Tag (or dimension) whose value groups anomalies into one message. */
+  groupBy: z.string().min(1).default('resource'),
+  /** Optional e-mail subscription for the NOC topic. */
+  email: email.optional(),
+  dashboardUrl: z.url().optional(),
+});
+
+const drift = z.strictObject({
+  /** SES identity (verified sender) for ML drift mail. */
+  fromEmail: email.optional(),
+  /** ML team recipients. */
+  toEmails: z.array(email).default([]),
+});
+
+const schedules = z.strictObject({
+  /** Collect every N minutes (1 = the seed's 60 s; 5 is the cheaper default, see README). */
+  collectEveryMinutes: z.number().int().min(1).max(60).default(5),
+  detectEveryMinutes: z.number().int().min(1).max(60).default(5),
+  /** Detect runs this many minutes after collect. */
+  detectOffsetMinutes: z.number().int().min(0).max(59).default(1),
+});
+
+/** Schema of the whole monitoring config file. */
+export const MonitorConfigSchema = z
+  .strictObject({
+    /** CloudFormation stack name and resource name prefix. */
+    name: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/)
+      .default('DriftSentinel'),
+    /** Points and anomalies expire (DynamoDB TTL) after this many days. */
+    retentionDays: z.number().int().min(1).max(365).default(30),
+    series: z.array(seriesEntry).default([]),
+    rds: z.strictObject({ instances: z.array(rdsInstance).default([]) }).prefault({}),
+    schedules: schedules.prefault({}),
+    collection: z
+      .strictObject({
+        /** Each collect re-reads this many minutes before its last end, to pick up late points. */
+        overlapMinutes: z.number().int().min(0).max(180).default(10),
+        /** First run (or after an outage): look back at most this far. */
+        maxLookbackMinutes: z
+          .number()
+          .int()
+          .min(5)
+          .max(24 * 60)
+          .default(180),
+      })
+      .prefault({}),
+    detection: detection.prefault({}),
+    alerts: alerts.prefault({}),
+    drift: drift.prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    if (c.series.length === 0 && c.rds.instances.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['series'],
+        message: 'configure at least one series or RDS instance',
+      });
+    }
+  });
+
+/** The validated config, with every default filled in. */
+export type MonitorConfig = z.output<typeof MonitorConfigSchema>;
+/** What a user writes (defaults optional). */
+export type MonitorConfigInput = z.input<typeof MonitorConfigSchema>;
+/** The detection section, as the detect use case consumes it. */
+export type DetectionConfig = MonitorConfig['detection'];
+
+/** Turn zod issues into `field.path: message` strings. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    return `${path}: ${issue.message}`;
+  });
+}
+
+/**
+ * Validate a parsed config object.
+ * @param raw - the parsed JSON
+ * @param source - where it came from, for the message (file name or env var)
+ * @throws ConfigError naming every bad field
+ */
+export function parseMonitorConfig(raw: unknown, source = 'config'): MonitorConfig {
+  const result = MonitorConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(`Invalid monitoring config (${source})`, formatIssues(result.error));
+  }
+  const config = result.data;
+  const ids = new Set<string>();
+  const duplicates: string[] = [];
+  for (const spec of expandSeries(config)) {
+    if (ids.has(spec.id)) duplicates.push(`series: duplicate series ${spec.id}`);
+    ids.add(spec.id);
+  }
+  if (duplicates.length > 0) throw new ConfigError(`Invalid monitoring config (${source})`, duplicates);
+  return config;
+}
+
+/** Parse JSON text and validate it; JSON syntax errors become ConfigErrors too. */
+export function parseMonitorConfigJson(text: string, source = 'config'): MonitorConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`Invalid monitoring config (${source}): not valid JSON`, [], { cause });
+  }
+  return parseMonitorConfig(raw, source);
+}
+
+/**
+ * Stable series id from what identifies a CloudWatch series: namespace, metric name, sorted
+ * dimensions, statistic and period. The same metric collected twice maps to the same id.
+ */
+export function seriesIdOf(
+  namespace: string,
+  metricName: string,
+  dims: Readonly<Record<string, string>>,
+  stat: string,
+  period: number,
+): string {
+  const dimPart = Object.keys(dims)
+    .sort()
+    .map((k) => `${k}=${dims[k]}`)
+    .join(',');
+  return `${namespace}/${metricName}/${dimPart}/${stat}/${period}`;
+}
+
+/** Every series the config asks for: the `series` list plus the metrics of each RDS instance. */
+export function expandSeries(config: MonitorConfig): SeriesSpec[] {
+  const out: SeriesSpec[] = [];
+  for (const s of config.series) {
+    const dimLabel = s.label ?? Object.values(s.dimensions).join(' ');
+    out.push({
+      id: seriesIdOf(s.namespace, s.metricName, s.dimensions, s.stat, s.period),
+      metric: s.metric,
+      label: dimLabel ? `${s.metric} ${dimLabel}` : s.metric,
+      namespace: s.namespace,
+      metricName: s.metricName,
+      dimensions: s.dimensions,
+      stat: s.stat,
+      period: s.period,
+      scale: s.scale,
+      ...(s.unit !== undefined ? { unit: s.unit } : {}),
+      tags: { resource: dimLabel || s.metric, ...s.tags },
+    });
+  }
+  for (const instance of config.rds.instances) {
+    const metrics = instance.metrics ?? DEFAULT_RDS_METRICS.map((m) => rdsMetric.parse(m));
+    for (const m of metrics) {
+      const dims = { DBInstanceIdentifier: instance.id };
+      out.push({
+        id: seriesIdOf('AWS/RDS', m.metricName, dims, m.stat, 60),
+        metric: m.metric,
+        label: `${m.metric} ${instance.id}`,
+        namespace: 'AWS/RDS',
+        metricName: m.metricName,
+        dimensions: dims,
+        stat: m.stat,
+        period: 60,
+        scale: m.scale,
+        ...(m.unit !== undefined ? { unit: m.unit } : {}),
+        tags: { resource: instance.id, service: 'rds', ...instance.tags },
+      });
+    }
+  }
+  return out;
+}

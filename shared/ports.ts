@@ -1,0 +1,73 @@
+// (ports) the interfaces use cases depend on. Adapters in shared/adapters implement them for AWS and
+// for the local stack; the composition root (a handler module, infra/local, a benchmark) picks which.
+import type { Anomaly } from './domain/anomaly';
+import type { MetricPoint, SeriesSpec } from './domain/types';
+
+/** Source of time. Use cases never call Date.now(); tests and the replay stack control the clock. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+/** Structured logger; Powertools' Logger satisfies it, so does the local console logger. */
+export interface Log {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** Result of fetching metrics from a source. */
+export interface FetchResult {
+  readonly points: MetricPoint[];
+  /** Points the source returned that were NaN, infinite or missing: skipped, counted. */
+  readonly skipped: number;
+  /** Number of API calls made (GetMetricData pages), for cost visibility. */
+  readonly calls: number;
+}
+
+/** Where metrics come from: CloudWatch in AWS; this host or a CSV replay locally. */
+export interface MetricSource {
+  /** Points of every series with start <= ts < end, in any order. */
+  fetch(series: readonly SeriesSpec[], start: number, end: number): Promise<FetchResult>;
+}
+
+/** Outcome of a batch write: what could not be written after retries is returned, never dropped. */
+export interface WriteResult {
+  readonly written: number;
+  readonly failed: readonly MetricPoint[];
+}
+
+/** Time-series storage of collected points (DynamoDB table with TTL). */
+export interface MetricStore {
+  /** Idempotent upsert keyed by (series, ts). */
+  putPoints(points: readonly MetricPoint[]): Promise<WriteResult>;
+  /** Points of one series with start <= ts <= end, oldest first, unexpired at `now`. */
+  queryRange(series: string, start: number, end: number, now: number): Promise<MetricPoint[]>;
+}
+
+/** Outcome of recording anomalies. */
+export interface RecordResult {
+  /** Newly recorded. */
+  readonly created: readonly Anomaly[];
+  /** Already recorded by an earlier run (idempotent re-run): left untouched. */
+  readonly existing: number;
+  /** Could not be written; the run reports them as failures. */
+  readonly failed: readonly { anomaly: Anomaly; error: string }[];
+}
+
+/** Storage of detected anomalies. */
+export interface AnomalyStore {
+  /** Insert each anomaly unless one with the same (series, ts) exists. */
+  record(anomalies: readonly Anomaly[]): Promise<RecordResult>;
+  /** Anomalies with start <= ts <= end across all series, oldest first. */
+  listRange(start: number, end: number, now: number): Promise<Anomaly[]>;
+}
+
+/** Small operational state: job watermarks (later: token buckets, feedback counters, windows). */
+export interface ControlStore {
+  /** The last committed watermark of a job, or undefined on first run. */
+  getWatermark(job: string): Promise<number | undefined>;
+  /** Move a job's watermark forward (never backward: a late, slower run cannot rewind it). */
+  advanceWatermark(job: string, ts: number): Promise<void>;
+}
