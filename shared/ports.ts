@@ -24,6 +24,8 @@ export interface FetchResult {
   readonly skipped: number;
   /** Number of API calls made (GetMetricData pages), for cost visibility. */
   readonly calls: number;
+  /** Per-series problems the source reported but survived (e.g. a metric it may not read). */
+  readonly warnings: readonly string[];
 }
 
 /** Where metrics come from: CloudWatch in AWS; this host or a CSV replay locally. */
@@ -59,7 +61,7 @@ export interface RecordResult {
 /** Storage of detected anomalies. */
 export interface AnomalyStore {
   /** Insert each anomaly unless one with the same (series, ts) exists. */
-  record(anomalies: readonly Anomaly[]): Promise<RecordResult>;
+  record(anomalies: readonly Anomaly[], now: number): Promise<RecordResult>;
   /** Anomalies with start <= ts <= end across all series, oldest first. */
   listRange(start: number, end: number, now: number): Promise<Anomaly[]>;
 }

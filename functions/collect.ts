@@ -1,0 +1,63 @@
+// (handler) EventBridge schedule --> collectMetrics. Dependencies are built once per cold start.
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { CloudWatchMetricSource } from '../shared/adapters/cloudwatch-metric-source';
+import { createDocumentClient } from '../shared/adapters/dynamodb-client';
+import { DynamoControlStore } from '../shared/adapters/dynamodb-control-store';
+import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
+import { ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
+import { expandSeries } from '../shared/monitor-config';
+import { log, logger, metrics, tracer } from '../shared/observability';
+import { type CollectResult, collectMetrics } from '../shared/use-cases/collect-metrics';
+import { parseScheduledInvocation } from './events';
+
+const config = loadBakedMonitorConfig();
+const env = readEnv({ ...tableEnv.points, ...tableEnv.control });
+const ddb = tracer.captureAWSv3Client(createDocumentClient());
+const cloudwatch = tracer.captureAWSv3Client(new CloudWatchClient({}));
+
+const deps = {
+  source: new CloudWatchMetricSource({ client: cloudwatch }),
+  store: new DynamoMetricStore({
+    client: ddb,
+    tableName: env[ENV.pointsTable],
+    retentionDays: config.retentionDays,
+    log,
+  }),
+  control: new DynamoControlStore({ client: ddb, tableName: env[ENV.controlTable] }),
+  clock: { now: () => Date.now() },
+  log,
+  series: expandSeries(config),
+  collection: config.collection,
+};
+
+/** Outcome returned to the invoker (visible in `aws lambda invoke` output). */
+export type CollectResponse = { status: 'rejected'; issues: string[] } | ({ status: 'ok' } & CollectResult);
+
+/** Validate the event, run one collect, publish its counts. */
+export async function lambdaHandler(event: unknown): Promise<CollectResponse> {
+  const invocation = parseScheduledInvocation(event);
+  if (!invocation.ok) {
+    logger.error('Rejected malformed event; nothing collected', { issues: invocation.issues });
+    metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);
+    return { status: 'rejected', issues: invocation.issues };
+  }
+  const result = await collectMetrics(deps, invocation.now === undefined ? {} : { now: invocation.now });
+  metrics.addMetric('PointsWritten', MetricUnit.Count, result.written);
+  metrics.addMetric('PointsSkipped', MetricUnit.Count, result.skipped);
+  metrics.addMetric('PointsWriteFailed', MetricUnit.Count, result.failed);
+  metrics.addMetric('GetMetricDataCalls', MetricUnit.Count, result.calls);
+  metrics.addMetric('SourceWarnings', MetricUnit.Count, result.warnings.length);
+  logger.info('Collect finished', { ...result, warnings: result.warnings.slice(0, 20) });
+  return { status: 'ok', ...result };
+}
+
+/** Lambda entry point. */
+export const handler = middy(lambdaHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,0 +1,168 @@
+// (adapter) --> AnomalyStore port: anomalies partitioned by UTC day, one item per (series, ts).
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { Anomaly } from '../domain/anomaly';
+import { dayKey, daysBetween } from '../domain/time';
+import { DependencyError } from '../errors';
+import type { AnomalyStore, Log, RecordResult } from '../ports';
+import { isConditionalCheckFailed } from './dynamodb-client';
+import { mapLimit } from '../async';
+import { TTL_ATTRIBUTE } from './table-schemas';
+
+/** Settings of the DynamoDB anomaly store. */
+export interface DynamoAnomalyStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Anomalies expire this many days after they happened. @default 30 */
+  readonly retentionDays?: number;
+  readonly log?: Log;
+  /** Writes in flight at once. @default 8 */
+  readonly concurrency?: number;
+}
+
+/** Sort key: zero-padded epoch ms then series, so a day's partition sorts by time. */
+export function anomalySortKey(ts: number, series: string): string {
+  return `${String(ts).padStart(15, '0')}#${series}`;
+}
+
+// DynamoDB cannot store NaN or ±Infinity; a missing bound is stored as null.
+const num = z.union([z.number(), z.null()]).transform((x) => (x === null ? Number.NaN : x));
+const severity = z.enum(['low', 'medium', 'high', 'critical']);
+
+/** Schema of a stored anomaly item; items that fail it are logged and skipped, never crash a read. */
+export const StoredAnomalySchema = z.object({
+  series: z.string().min(1),
+  metric: z.string().min(1),
+  label: z.string(),
+  ts: z.number(),
+  value: z.number(),
+  expectedLow: num,
+  expectedHigh: num,
+  baseline: num,
+  deviation: num,
+  score: z.number(),
+  methods: z.array(z.string()),
+  findings: z
+    .array(
+      z.object({
+        method: z.string(),
+        deviation: num,
+        expectedLow: num,
+        expectedHigh: num,
+        severity,
+      }),
+    )
+    .default([]),
+  severity,
+  level: z.enum(['CRITICAL', 'WARNING', 'INFO']),
+  explanation: z.string(),
+  sensitivity: z.number().default(1),
+  unit: z.string().optional(),
+});
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+function toItem(a: Anomaly, now: number, retentionSeconds: number): Record<string, unknown> {
+  return {
+    day: dayKey(a.ts),
+    sk: anomalySortKey(a.ts, a.series),
+    series: a.series,
+    metric: a.metric,
+    label: a.label,
+    ts: a.ts,
+    value: a.value,
+    expectedLow: finiteOrNull(a.expectedLow),
+    expectedHigh: finiteOrNull(a.expectedHigh),
+    baseline: finiteOrNull(a.baseline),
+    deviation: finiteOrNull(a.deviation),
+    score: a.score,
+    methods: [...a.methods],
+    findings: a.findings.map((f) => ({
+      method: f.method,
+      deviation: finiteOrNull(f.deviation),
+      expectedLow: finiteOrNull(f.expectedLow),
+      expectedHigh: finiteOrNull(f.expectedHigh),
+      severity: f.severity,
+    })),
+    severity: a.severity,
+    level: a.level,
+    explanation: a.explanation,
+    sensitivity: a.sensitivity,
+    unit: a.unit,
+    // Alerting picks anomalies up from here (pending → sent / grouped / rate-limited / suppressed).
+    alertState: 'pending',
+    createdAt: now,
+    [TTL_ATTRIBUTE]: Math.floor(a.ts / 1000) + retentionSeconds,
+  };
+}
+
+/** Anomalies table adapter. */
+export class DynamoAnomalyStore implements AnomalyStore {
+  private readonly retentionSeconds: number;
+
+  public constructor(private readonly options: DynamoAnomalyStoreOptions) {
+    this.retentionSeconds = (options.retentionDays ?? 30) * 86_400;
+  }
+
+  /** Conditional put per anomaly: an existing (series, ts) item is left exactly as it is. */
+  public async record(anomalies: readonly Anomaly[], now: number): Promise<RecordResult> {
+    const created: Anomaly[] = [];
+    const failed: { anomaly: Anomaly; error: string }[] = [];
+    let existing = 0;
+    await mapLimit(anomalies, this.options.concurrency ?? 8, async (anomaly) => {
+      try {
+        await this.options.client.send(
+          new PutCommand({
+            TableName: this.options.tableName,
+            Item: toItem(anomaly, now, this.retentionSeconds),
+            ConditionExpression: 'attribute_not_exists(sk)',
+          }),
+        );
+        created.push(anomaly);
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) existing++;
+        else failed.push({ anomaly, error: error instanceof Error ? error.message : String(error) });
+      }
+    });
+    created.sort((a, b) => a.ts - b.ts || a.series.localeCompare(b.series));
+    return { created, existing, failed };
+  }
+
+  /** Anomalies of every series with start <= ts <= end, oldest first; unexpired at `now`. */
+  public async listRange(start: number, end: number, now: number): Promise<Anomaly[]> {
+    const out: Anomaly[] = [];
+    for (const day of daysBetween(start, end)) {
+      let startKey: Record<string, unknown> | undefined;
+      try {
+        do {
+          const page = await this.options.client.send(
+            new QueryCommand({
+              TableName: this.options.tableName,
+              KeyConditionExpression: '#d = :d AND #k BETWEEN :a AND :b',
+              FilterExpression: '#e > :now',
+              ExpressionAttributeNames: { '#d': 'day', '#k': 'sk', '#e': TTL_ATTRIBUTE },
+              ExpressionAttributeValues: {
+                ':d': day,
+                ':a': anomalySortKey(start, ''),
+                ':b': anomalySortKey(end, '\uffff'),
+                ':now': Math.floor(now / 1000),
+              },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) {
+            const parsed = StoredAnomalySchema.safeParse(item);
+            if (parsed.success) out.push(parsed.data as Anomaly);
+            else this.options.log?.warn('Skipped malformed anomaly item', { sk: item.sk, day });
+          }
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+      } catch (cause) {
+        throw new DependencyError(`Query of anomalies for ${day} failed`, { cause });
+      }
+    }
+    return out;
+  }
+}

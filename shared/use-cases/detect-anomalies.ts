@@ -1,0 +1,109 @@
+// adapter --> (use case) --> domain: score each series' new points against its recent window and
+// record the anomalies idempotently.
+import { type Anomaly, evaluateSeries } from '../domain/anomaly';
+import type { SeriesSpec } from '../domain/types';
+import type { DetectionConfig } from '../monitor-config';
+import type { AnomalyStore, Clock, ControlStore, Log, MetricStore } from '../ports';
+import { mapLimit } from '../async';
+
+/** The watermark name of this job in the control store. */
+export const DETECT_JOB = 'detect';
+
+/** What detect needs. */
+export interface DetectDeps {
+  readonly store: MetricStore;
+  readonly anomalies: AnomalyStore;
+  readonly control: ControlStore;
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly series: readonly SeriesSpec[];
+  readonly detection: DetectionConfig;
+  /**
+   * Threshold multiplier per metric (1 + its feedback adjustment). Called once per metric per run.
+   * @default every metric at 1
+   */
+  readonly sensitivityOf?: (metric: string) => Promise<number>;
+  /** Series evaluated at once. @default 8 */
+  readonly concurrency?: number;
+}
+
+/** What one detect run did. */
+export interface DetectResult {
+  readonly from: number;
+  readonly to: number;
+  readonly seriesEvaluated: number;
+  /** Series whose read failed; the watermark is held so the next run re-evaluates them. */
+  readonly seriesFailed: readonly string[];
+  readonly pointsRead: number;
+  readonly anomaliesFound: number;
+  /** Newly recorded this run (a re-run of the same window records none). */
+  readonly recorded: readonly Anomaly[];
+  readonly alreadyRecorded: number;
+  readonly recordFailed: number;
+}
+
+/**
+ * Detect anomalies.
+ * 1. Evaluate points with ts in [from, now]: from = last watermark − late overlap (first run: now −
+ *    late overlap), never more than `maxCatchUpMinutes` back.
+ * 2. Per series: read [from − window, now], score each new point against the window before it.
+ * 3. Record anomalies with a conditional put keyed by (series, ts): re-runs create no duplicates.
+ * 4. Advance the watermark to now only when every series was read and every anomaly recorded.
+ */
+export async function detectAnomalies(deps: DetectDeps, input: { now?: number } = {}): Promise<DetectResult> {
+  const now = input.now ?? deps.clock.now();
+  const cfg = deps.detection;
+  const overlapMs = cfg.lateOverlapMinutes * 60_000;
+  const watermark = await deps.control.getWatermark(DETECT_JOB);
+  const from = Math.max(now - cfg.maxCatchUpMinutes * 60_000, (watermark ?? now) - overlapMs);
+  const windowMs = cfg.windowMinutes * 60_000;
+
+  const sensitivities = new Map<string, number>();
+  for (const metric of new Set(deps.series.map((s) => s.metric))) {
+    sensitivities.set(metric, deps.sensitivityOf ? await deps.sensitivityOf(metric) : 1);
+  }
+
+  const failedSeries: string[] = [];
+  let pointsRead = 0;
+  const perSeries = await mapLimit(deps.series, deps.concurrency ?? 8, async (spec) => {
+    try {
+      const points = await deps.store.queryRange(spec.id, from - windowMs, now, now);
+      pointsRead += points.length;
+      return evaluateSeries(spec, points, from, now, cfg, sensitivities.get(spec.metric) ?? 1);
+    } catch (error) {
+      failedSeries.push(spec.id);
+      deps.log.error('Detection failed for a series', {
+        series: spec.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return [];
+    }
+  });
+  const found = perSeries.flat();
+  const result = await deps.anomalies.record(found, now);
+  for (const a of result.created) {
+    deps.log.info(`Anomaly: ${a.explanation}`, {
+      series: a.series,
+      ts: new Date(a.ts).toISOString(),
+      severity: a.severity,
+      methods: a.methods,
+    });
+  }
+  for (const f of result.failed) {
+    deps.log.error('Anomaly not recorded', { series: f.anomaly.series, ts: f.anomaly.ts, error: f.error });
+  }
+  if (failedSeries.length === 0 && result.failed.length === 0) {
+    await deps.control.advanceWatermark(DETECT_JOB, now);
+  }
+  return {
+    from,
+    to: now,
+    seriesEvaluated: deps.series.length - failedSeries.length,
+    seriesFailed: failedSeries,
+    pointsRead,
+    anomaliesFound: found.length,
+    recorded: result.created,
+    alreadyRecorded: result.existing,
+    recordFailed: result.failed.length,
+  };
+}

@@ -1,0 +1,93 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { startDynalite, type TestDynamo } from '../helpers/dynalite';
+import { fakeContext, handlerEnv, scheduledEvent } from '../helpers/lambda';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+const cw = mockClient(CloudWatchClient);
+let db: TestDynamo;
+let collect: typeof import('../../functions/collect');
+let detect: typeof import('../../functions/detect');
+
+const config = {
+  series: [{ metric: 'cpu_percent', namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { InstanceId: 'i-1' } }],
+};
+
+beforeAll(async () => {
+  db = await startDynalite();
+  handlerEnv(db.endpoint, { POINTS_TABLE: db.tables.points, ANOMALIES_TABLE: db.tables.anomalies, CONTROL_TABLE: db.tables.control }, config);
+  collect = await import('../../functions/collect');
+  detect = await import('../../functions/detect');
+});
+afterAll(async () => db.close());
+
+async function count(table: string): Promise<number> {
+  return (await db.doc.send(new ScanCommand({ TableName: table, Select: 'COUNT' }))).Count ?? 0;
+}
+
+describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
+  it('rejects a malformed event without writing anything', async () => {
+    const r = await collect.handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: 'yesterday' }, fakeContext());
+    expect(r).toMatchObject({ status: 'rejected' });
+    expect((r as { issues: string[] }).issues.join()).toMatch(/time/);
+    const d = await detect.handler({ unexpected: 1 }, fakeContext());
+    expect(d).toMatchObject({ status: 'rejected' });
+    expect(cw.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+    expect(await count(db.tables.points)).toBe(0);
+    expect(await count(db.tables.control)).toBe(0);
+  });
+
+  it('collects 3 hours of points, then detect records the spike once', async () => {
+    // CloudWatch answers with one value per minute over the requested range; a spike 3 minutes ago.
+    cw.on(GetMetricDataCommand).callsFake((input) => {
+      const start = (input.StartTime as Date).getTime();
+      const end = (input.EndTime as Date).getTime();
+      const ts: Date[] = [];
+      const values: number[] = [];
+      for (let t = start; t < end; t += MIN) {
+        ts.push(new Date(t));
+        values.push(t === T0 - 3 * MIN ? 97 : 20 + ((t / MIN) % 4));
+      }
+      return { MetricDataResults: [{ Id: 'm0', StatusCode: 'Complete', Timestamps: ts, Values: values }] };
+    });
+    const c = await collect.handler(scheduledEvent(T0), fakeContext());
+    expect(c).toMatchObject({ status: 'ok', written: 180, skipped: 0, failed: 0, calls: 1 });
+    expect(await count(db.tables.points)).toBe(180);
+
+    const d = await detect.handler(scheduledEvent(T0 + MIN), fakeContext());
+    expect(d).toMatchObject({ status: 'ok', recordedCount: 1, seriesFailed: [] });
+    const items = (await db.doc.send(new ScanCommand({ TableName: db.tables.anomalies }))).Items ?? [];
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      metric: 'cpu_percent',
+      ts: T0 - 3 * MIN,
+      value: 97,
+      severity: 'critical',
+      alertState: 'pending',
+      day: '2026-11-24',
+    });
+    expect(items[0]!.explanation).toMatch(/^cpu_percent i-1 = 97 at 2026-11-24T11:57:00.000Z: outside expected/);
+
+    // The same scheduled event delivered again (Lambda retry): no duplicate.
+    const again = await detect.handler(scheduledEvent(T0 + MIN), fakeContext());
+    expect(again).toMatchObject({ status: 'ok', recordedCount: 0, alreadyRecorded: 1 });
+    expect(await count(db.tables.anomalies)).toBe(1);
+
+    // Next collect only asks for the window since the watermark minus the 10-minute overlap.
+    await collect.handler(scheduledEvent(T0 + 5 * MIN), fakeContext());
+    const last = cw.commandCalls(GetMetricDataCommand).at(-1)!.args[0].input;
+    expect(last.StartTime).toEqual(new Date(T0 - 10 * MIN));
+    expect(last.EndTime).toEqual(new Date(T0 + 5 * MIN));
+  });
+
+  it('fails the invocation when CloudWatch keeps throttling, leaving the watermark where it was', async () => {
+    cw.reset();
+    cw.on(GetMetricDataCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $retryable: {} }));
+    await expect(collect.handler(scheduledEvent(T0 + 10 * MIN), fakeContext())).rejects.toThrow(/GetMetricData failed/);
+    const wm = await db.doc.send(new ScanCommand({ TableName: db.tables.control }));
+    const collectMark = wm.Items?.find((i) => i.pk === 'job#collect');
+    expect(collectMark?.ts).toBe(T0 + 5 * MIN);
+  });
+});

@@ -1,0 +1,178 @@
+import { MemoryAnomalyStore, MemoryControlStore, MemoryMetricStore } from '../../shared/adapters/memory-stores';
+import type { MetricPoint, SeriesSpec } from '../../shared/domain/types';
+import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
+import type { FetchResult, MetricSource, MetricStore, WriteResult } from '../../shared/ports';
+import { COLLECT_JOB, collectMetrics } from '../../shared/use-cases/collect-metrics';
+import { DETECT_JOB, detectAnomalies } from '../../shared/use-cases/detect-anomalies';
+import { recordingLog } from '../helpers/logs';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
+const config = parseMonitorConfig({
+  series: [
+    { metric: 'cpu_percent', namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { InstanceId: 'i-1' } },
+    { metric: 'queue_depth', namespace: 'AWS/SQS', metricName: 'Depth', dimensions: { QueueName: 'q' } },
+  ],
+});
+const series = expandSeries(config);
+
+/** A source that serves a fixed function of (series, minute), with NaN where asked. */
+class FunctionSource implements MetricSource {
+  public calls: { start: number; end: number }[] = [];
+  public constructor(private readonly f: (s: SeriesSpec, ts: number) => number) {}
+  public async fetch(specs: readonly SeriesSpec[], start: number, end: number): Promise<FetchResult> {
+    this.calls.push({ start, end });
+    const points: MetricPoint[] = [];
+    let skipped = 0;
+    for (const s of specs) {
+      for (let ts = Math.ceil(start / MIN) * MIN; ts < end; ts += MIN) {
+        const value = this.f(s, ts);
+        if (Number.isFinite(value)) points.push({ series: s.id, ts, value });
+        else skipped++;
+      }
+    }
+    return { points, skipped, calls: 1, warnings: [] };
+  }
+}
+
+function collectDeps(source: MetricSource, store: MetricStore = new MemoryMetricStore()) {
+  return {
+    source,
+    store,
+    control: new MemoryControlStore(),
+    clock: { now: () => T0 },
+    log: recordingLog(),
+    series,
+    collection: config.collection,
+  };
+}
+
+describe('collectMetrics', () => {
+  it('first run looks back maxLookbackMinutes, then resumes from the watermark minus the overlap', async () => {
+    const source = new FunctionSource(() => 1);
+    const deps = collectDeps(source);
+    const first = await collectMetrics(deps, { now: T0 + 30_000 });
+    expect(first.end).toBe(T0);
+    expect(first.start).toBe(T0 - 180 * MIN);
+    expect(first.fetched).toBe(2 * 180);
+    expect(await deps.control.getWatermark(COLLECT_JOB)).toBe(T0);
+    const second = await collectMetrics(deps, { now: T0 + 5 * MIN });
+    expect(second.start).toBe(T0 - 10 * MIN);
+    expect(second.end).toBe(T0 + 5 * MIN);
+  });
+
+  it('is idempotent: re-running a window stores no duplicates', async () => {
+    const store = new MemoryMetricStore();
+    const deps = collectDeps(new FunctionSource(() => 2), store);
+    await collectMetrics(deps, { now: T0 });
+    const size = store.size();
+    await collectMetrics({ ...deps, control: new MemoryControlStore() }, { now: T0 });
+    expect(store.size()).toBe(size);
+  });
+
+  it('skips and counts NaN points', async () => {
+    const deps = collectDeps(new FunctionSource((_s, ts) => (ts % (2 * MIN) === 0 ? Number.NaN : 3)));
+    const r = await collectMetrics(deps, { now: T0 });
+    expect(r.skipped).toBe(180);
+    expect(r.written).toBe(180);
+  });
+
+  it('holds the watermark before points that failed to store, and reports them', async () => {
+    const failing: MetricStore = {
+      async putPoints(points): Promise<WriteResult> {
+        const failed = points.filter((p) => p.ts >= T0 - 30 * MIN);
+        return { written: points.length - failed.length, failed };
+      },
+      queryRange: async () => [],
+    };
+    const deps = collectDeps(new FunctionSource(() => 1), failing);
+    const r = await collectMetrics(deps, { now: T0 });
+    expect(r.failed).toBe(60);
+    expect(await deps.control.getWatermark(COLLECT_JOB)).toBe(T0 - 30 * MIN);
+    expect(deps.log.lines.some((l) => l.level === 'error' && l.extra?.failed === 60)).toBe(true);
+  });
+});
+
+describe('detectAnomalies', () => {
+  async function seeded(values: (s: SeriesSpec, i: number) => number, minutes = 120) {
+    const store = new MemoryMetricStore();
+    const points: MetricPoint[] = [];
+    for (const s of series) {
+      for (let i = 0; i < minutes; i++) points.push({ series: s.id, ts: T0 + i * MIN, value: values(s, i) });
+    }
+    await store.putPoints(points);
+    const deps = {
+      store,
+      anomalies: new MemoryAnomalyStore(),
+      control: new MemoryControlStore(),
+      clock: { now: () => T0 + minutes * MIN },
+      log: recordingLog(),
+      series,
+      detection: config.detection,
+    };
+    return deps;
+  }
+
+  const noisy = (s: SeriesSpec, i: number) => (s.metric === 'cpu_percent' ? 40 : 100) + ((i * 7) % 5);
+
+  it('records the spike on the right series with its explanation, once', async () => {
+    const deps = await seeded((s, i) => (s.metric === 'cpu_percent' && i === 115 ? 99 : noisy(s, i)));
+    await deps.control.advanceWatermark(DETECT_JOB, T0 + 110 * MIN);
+    const r = await detectAnomalies(deps);
+    expect(r.from).toBe(T0 + 100 * MIN);
+    expect(r.recorded).toHaveLength(1);
+    const a = r.recorded[0]!;
+    expect(a).toMatchObject({ metric: 'cpu_percent', ts: T0 + 115 * MIN, value: 99, severity: 'critical' });
+    expect(a.methods).toContain('zscore');
+    expect(deps.log.lines.some((l) => l.message.startsWith('Anomaly: cpu_percent i-1 = 99'))).toBe(true);
+    const again = await detectAnomalies({ ...deps, control: new MemoryControlStore() }, { now: T0 + 120 * MIN });
+    expect(again.recorded).toHaveLength(0);
+    expect(again.alreadyRecorded).toBe(1);
+  });
+
+  it('first run evaluates only the late-overlap span; the watermark then advances', async () => {
+    const deps = await seeded((s, i) => (s.metric === 'queue_depth' && i === 50 ? 1000 : noisy(s, i)));
+    const r = await detectAnomalies(deps);
+    expect(r.from).toBe(T0 + 110 * MIN);
+    expect(r.recorded).toHaveLength(0);
+    expect(await deps.control.getWatermark(DETECT_JOB)).toBe(T0 + 120 * MIN);
+  });
+
+  it('applies per-metric sensitivity', async () => {
+    const deps = await seeded((s, i) => (i === 115 ? (s.metric === 'cpu_percent' ? 47 : 107) : noisy(s, i)));
+    await deps.control.advanceWatermark(DETECT_JOB, T0 + 110 * MIN);
+    const strict = await detectAnomalies(deps);
+    expect(strict.recorded.length).toBe(2);
+    const lenient = await detectAnomalies({
+      ...deps,
+      anomalies: new MemoryAnomalyStore(),
+      sensitivityOf: async (metric) => (metric === 'cpu_percent' ? 1.5 : 1),
+    });
+    expect(lenient.recorded.map((a) => a.metric)).toEqual(['queue_depth']);
+  });
+
+  it('reports a failing series, keeps the others, and holds the watermark', async () => {
+    const deps = await seeded((s, i) => (i === 115 ? 999 : noisy(s, i)));
+    await deps.control.advanceWatermark(DETECT_JOB, T0 + 110 * MIN);
+    const inner = deps.store;
+    const store: MetricStore = {
+      putPoints: (p) => inner.putPoints(p),
+      queryRange: async (id, a, b, now) => {
+        if (id === series[0]!.id) throw new Error('throttled');
+        return inner.queryRange(id, a, b);
+      },
+    };
+    const r = await detectAnomalies({ ...deps, store });
+    expect(r.seriesFailed).toEqual([series[0]!.id]);
+    expect(r.recorded.map((a) => a.metric)).toEqual(['queue_depth']);
+    expect(await deps.control.getWatermark(DETECT_JOB)).toBe(T0 + 110 * MIN);
+  });
+
+  it('never crashes or records anything on NaN-laden or constant series', async () => {
+    const deps = await seeded((s, i) => (s.metric === 'cpu_percent' ? 5 : i % 3 === 0 ? Number.NaN : 50));
+    await deps.control.advanceWatermark(DETECT_JOB, T0);
+    const r = await detectAnomalies(deps);
+    expect(r.recorded).toEqual([]);
+    expect(r.seriesFailed).toEqual([]);
+  });
+});
