@@ -159,10 +159,18 @@ const drift = z.strictObject({
   toEmails: z.array(email).default([]),
 });
 
+/** Minutes between runs: must divide 60 so a cron step (`0/N`) repeats evenly every hour. */
+const everyMinutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(60)
+  .refine((n) => 60 % n === 0, 'must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)');
+
 const schedules = z.strictObject({
   /** Collect every N minutes (1 = the seed's 60 s; 5 is the cheaper default, see README). */
-  collectEveryMinutes: z.number().int().min(1).max(60).default(5),
-  detectEveryMinutes: z.number().int().min(1).max(60).default(5),
+  collectEveryMinutes: everyMinutes.default(5),
+  detectEveryMinutes: everyMinutes.default(5),
   /** Detect runs this many minutes after collect. */
   detectOffsetMinutes: z.number().int().min(0).max(59).default(1),
 });

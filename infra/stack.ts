@@ -1,0 +1,89 @@
+// (infra) the monitor's stack: wires the constructs together and nothing else.
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ENV } from '../shared/config';
+import type { MonitorConfig } from '../shared/monitor-config';
+import { cronMinuteField, JobSchedule } from './constructs/job-schedule';
+import { MonitorFunction } from './constructs/monitor-function';
+import { MonitorTables } from './constructs/tables';
+
+/** Properties of {@link MonitorStack}. */
+export interface MonitorStackProps extends StackProps {
+  /** The validated monitoring config (infra/load-config.ts). */
+  readonly config: MonitorConfig;
+}
+
+/**
+ * Tables, the collect and detect jobs with least-privilege grants, and their schedules.
+ * Environment-agnostic: no lookups, so it synthesizes without AWS credentials.
+ */
+export class MonitorStack extends Stack {
+  /** The DynamoDB tables. */
+  public readonly tables: MonitorTables;
+  /** Pulls CloudWatch metrics into the points table. */
+  public readonly collect: MonitorFunction;
+  /** Scores recent points and records anomalies. */
+  public readonly detect: MonitorFunction;
+
+  public constructor(scope: Construct, id: string, props: MonitorStackProps) {
+    const { config, ...stackProps } = props;
+    super(scope, id, {
+      description: 'Drift Sentinel: CloudWatch/RDS anomaly monitor (collect, detect)',
+      ...stackProps,
+    });
+    const { schedules } = config;
+    // Check the schedules first: an unschedulable config must fail before esbuild bundles anything.
+    cronMinuteField(schedules.collectEveryMinutes, 0, {
+      job: 'collect',
+      every: 'schedules.collectEveryMinutes',
+    });
+    cronMinuteField(schedules.detectEveryMinutes, schedules.detectOffsetMinutes, {
+      job: 'detect',
+      every: 'schedules.detectEveryMinutes',
+      offset: 'schedules.detectOffsetMinutes',
+    });
+
+    this.tables = new MonitorTables(this, 'Tables');
+    const { points, anomalies, control } = this.tables;
+
+    this.collect = new MonitorFunction(this, 'Collect', {
+      serviceName: 'collect',
+      entry: 'functions/collect.ts',
+      config,
+      timeout: Duration.minutes(2),
+    })
+      .bindTable(points, ENV.pointsTable, ['dynamodb:BatchWriteItem'])
+      .bindTable(control, ENV.controlTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    this.collect.grantUnscoped(
+      ['cloudwatch:GetMetricData'],
+      'cloudwatch:GetMetricData supports no resource-level permissions (the Service Authorization ' +
+        'Reference lists no resource type or condition key for it); it is read-only.',
+    );
+
+    this.detect = new MonitorFunction(this, 'Detect', {
+      serviceName: 'detect',
+      entry: 'functions/detect.ts',
+      config,
+      timeout: Duration.minutes(2),
+    })
+      .bindTable(points, ENV.pointsTable, ['dynamodb:Query'])
+      .bindTable(anomalies, ENV.anomaliesTable, ['dynamodb:PutItem'])
+      .bindTable(control, ENV.controlTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+
+    new JobSchedule(this, 'CollectSchedule', {
+      job: this.collect,
+      jobName: 'collect',
+      everyMinutes: schedules.collectEveryMinutes,
+    });
+    new JobSchedule(this, 'DetectSchedule', {
+      job: this.detect,
+      jobName: 'detect',
+      everyMinutes: schedules.detectEveryMinutes,
+      offsetMinutes: schedules.detectOffsetMinutes,
+    });
+
+    new CfnOutput(this, 'PointsTableName', { value: points.tableName });
+    new CfnOutput(this, 'AnomaliesTableName', { value: anomalies.tableName });
+    new CfnOutput(this, 'ControlTableName', { value: control.tableName });
+  }
+}

@@ -1,0 +1,544 @@
+// CDK assertions and cdk-nag for the monitor stack. Bundling is skipped (`aws:cdk:bundling-stacks: []`);
+// test/infra/synth.test.ts does the one full synth with esbuild.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { addMonitorStack } from '../../infra/app';
+import { cronMinuteField } from '../../infra/constructs/job-schedule';
+import { MonitorFunction } from '../../infra/constructs/monitor-function';
+import {
+  DEFAULT_CONFIG_FILE,
+  EXAMPLE_CONFIG_FILE,
+  loadMonitorConfig,
+  PROJECT_ROOT,
+  resolveConfigPath,
+} from '../../infra/load-config';
+import type { MonitorStack } from '../../infra/stack';
+import { TABLES, TTL_ATTRIBUTE } from '../../shared/adapters/table-schemas';
+import { ENV } from '../../shared/config';
+import { ConfigError, ValidationError } from '../../shared/errors';
+import { type MonitorConfig, parseMonitorConfig } from '../../shared/monitor-config';
+
+const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
+  readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'),
+).context;
+const EXAMPLE: Record<string, unknown> = JSON.parse(
+  readFileSync(path.join(PROJECT_ROOT, EXAMPLE_CONFIG_FILE), 'utf8'),
+);
+
+function configWith(schedules: Partial<MonitorConfig['schedules']> = {}): MonitorConfig {
+  return parseMonitorConfig({ ...EXAMPLE, schedules }, 'test');
+}
+
+/** The app `cdk synth` builds (cdk.json context, cdk-nag registered), minus bundling. */
+function build(
+  config = configWith(),
+  outdir?: string,
+): { app: App; stack: MonitorStack; template: Template } {
+  const app = new App({
+    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] },
+    ...(outdir === undefined ? {} : { outdir }),
+  });
+  const stack = addMonitorStack(app, config);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+function logicalId(stack: Stack, construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as never);
+}
+
+function errorOf<T extends Error>(type: new (...args: never[]) => T, fn: () => unknown): T {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof type) return error;
+    throw error;
+  }
+  throw new Error(`expected a ${type.name}`);
+}
+
+/** Render an IAM resource to a readable string: `Logical.Arn`, joins concatenated, `*` as is. */
+function resourceName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if (Array.isArray(v['Fn::GetAtt'])) return (v['Fn::GetAtt'] as string[]).join('.');
+  if (typeof v.Ref === 'string') return `Ref:${v.Ref}`;
+  if (Array.isArray(v['Fn::Join'])) {
+    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(resourceName).join(sep);
+  }
+  throw new Error(`unexpected resource ${JSON.stringify(value)}`);
+}
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+  NotAction?: unknown;
+  NotResource?: unknown;
+}
+
+/** Every statement that applies to a role: its inline policies and the AWS::IAM::Policy resources on it. */
+function statementsOf(template: Template, roleId: string): Statement[] {
+  const roles = template.findResources('AWS::IAM::Role');
+  const role = roles[roleId];
+  if (!role) throw new Error(`no role ${roleId}`);
+  const inline = (role.Properties.Policies ?? []).flatMap(
+    (p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement,
+  );
+  const attached = Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+  return [...inline, ...attached];
+}
+
+/** Statements as sorted `action -> resource` pairs, so the check is exact however CDK merges statements. */
+function grantsOf(statements: Statement[]): string[] {
+  const pairs = new Set<string>();
+  for (const s of statements) {
+    const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+    const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+    for (const a of actions) for (const r of resources) pairs.add(`${a} -> ${resourceName(r)}`);
+  }
+  return [...pairs].sort();
+}
+
+describe('MonitorStack', () => {
+  describe('tables', () => {
+    const { stack, template } = build();
+
+    it('creates the three schema tables: on-demand, PITR, TTL expiresAt, AWS-managed SSE, retained', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', TABLES.length);
+      const byId = {
+        MetricPoints: stack.tables.points,
+        Anomalies: stack.tables.anomalies,
+        Control: stack.tables.control,
+      };
+      for (const schema of TABLES) {
+        const table = byId[schema.logicalName as keyof typeof byId];
+        const resource = template.findResources('AWS::DynamoDB::Table')[logicalId(stack, table)];
+        expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+        expect(resource?.Properties).toMatchObject({
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+          SSESpecification: { SSEEnabled: true },
+          KeySchema: [
+            { AttributeName: schema.partitionKey.name, KeyType: 'HASH' },
+            ...(schema.sortKey ? [{ AttributeName: schema.sortKey.name, KeyType: 'RANGE' }] : []),
+          ],
+        });
+        const gsis = (resource?.Properties.GlobalSecondaryIndexes ?? []) as unknown[];
+        expect(gsis).toHaveLength(Object.keys(schema.indexes).length);
+        for (const [indexName, index] of Object.entries(schema.indexes)) {
+          expect(gsis).toContainEqual({
+            IndexName: indexName,
+            KeySchema: [
+              { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+              ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          });
+        }
+      }
+    });
+
+    it('has the anomalies bySeries GSI on (series, ts)', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        GlobalSecondaryIndexes: [
+          Match.objectLike({
+            IndexName: 'bySeries',
+            KeySchema: [
+              { AttributeName: 'series', KeyType: 'HASH' },
+              { AttributeName: 'ts', KeyType: 'RANGE' },
+            ],
+          }),
+        ],
+      });
+    });
+
+    it('outputs the table names', () => {
+      for (const [output, table] of [
+        ['PointsTableName', stack.tables.points],
+        ['AnomaliesTableName', stack.tables.anomalies],
+        ['ControlTableName', stack.tables.control],
+      ] as const) {
+        template.hasOutput(output, { Value: { Ref: logicalId(stack, table) } });
+      }
+    });
+  });
+
+  describe('functions', () => {
+    const { stack, template } = build();
+    const jobs = { collect: stack.collect, detect: stack.detect };
+
+    it.each(Object.keys(jobs))('%s: nodejs22+ on arm64, X-Ray active, 256 MB, own log group, env', (name) => {
+      const job = jobs[name as keyof typeof jobs];
+      const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack, job.lambdaFunction)];
+      const props = fn?.Properties;
+      expect(props.Runtime).toMatch(/^nodejs(2[2-9]|[3-9]\d)\.x$/);
+      expect(props).toMatchObject({
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        MemorySize: 256,
+        Handler: 'index.handler',
+        LoggingConfig: { LogGroup: { Ref: logicalId(stack, job.logGroup) } },
+        Role: { 'Fn::GetAtt': [logicalId(stack, job.role), 'Arn'] },
+        DeadLetterConfig: {
+          TargetArn: { 'Fn::GetAtt': [logicalId(stack, job.deadLetterQueue.queue), 'Arn'] },
+        },
+        Environment: {
+          Variables: expect.objectContaining({
+            POWERTOOLS_SERVICE_NAME: name,
+            POWERTOOLS_METRICS_NAMESPACE: 'DriftSentinel',
+            LOG_LEVEL: 'INFO',
+            NODE_OPTIONS: '--enable-source-maps',
+          }),
+        },
+      });
+      // The config is baked into the bundle, never passed as an env var (4 KB limit).
+      expect(props.Environment.Variables[ENV.monitorConfig]).toBeUndefined();
+      const logGroup = template.findResources('AWS::Logs::LogGroup')[logicalId(stack, job.logGroup)];
+      expect(logGroup?.Properties.RetentionInDays).toBe(30);
+    });
+
+    it('sets the table env vars each handler reads', () => {
+      const env = (job: MonitorFunction): Record<string, unknown> =>
+        template.findResources('AWS::Lambda::Function')[logicalId(stack, job.lambdaFunction)]?.Properties
+          .Environment.Variables;
+      const ref = (t: IConstruct) => ({ Ref: logicalId(stack, t) });
+      const { points, anomalies, control } = stack.tables;
+      expect(env(stack.collect)).toMatchObject({
+        [ENV.pointsTable]: ref(points),
+        [ENV.controlTable]: ref(control),
+      });
+      expect(env(stack.collect)[ENV.anomaliesTable]).toBeUndefined();
+      expect(env(stack.detect)).toMatchObject({
+        [ENV.pointsTable]: ref(points),
+        [ENV.anomaliesTable]: ref(anomalies),
+        [ENV.controlTable]: ref(control),
+      });
+    });
+
+    it('retries failed async invocations twice, then keeps them in an alarmed, encrypted DLQ', () => {
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+      template.allResourcesProperties('AWS::Lambda::EventInvokeConfig', {
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 3600,
+      });
+      template.resourceCountIs('AWS::SQS::Queue', 2);
+      template.allResourcesProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      template.allResourcesProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      for (const job of Object.values(jobs)) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [
+            {
+              Name: 'QueueName',
+              Value: { 'Fn::GetAtt': [logicalId(stack, job.deadLetterQueue.queue), 'QueueName'] },
+            },
+          ],
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 0,
+          EvaluationPeriods: 1,
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    });
+  });
+
+  describe('schedules', () => {
+    function rules(config: MonitorConfig): Record<string, Record<string, unknown>> {
+      const { stack, template } = build(config);
+      const all = template.findResources('AWS::Events::Rule');
+      return {
+        collect:
+          all[logicalId(stack, stack.node.findChild('CollectSchedule').node.findChild('Rule'))]?.Properties,
+        detect:
+          all[logicalId(stack, stack.node.findChild('DetectSchedule').node.findChild('Rule'))]?.Properties,
+      };
+    }
+
+    it('collects every 5 minutes and detects 1 minute later', () => {
+      const r = rules(configWith({ collectEveryMinutes: 5, detectEveryMinutes: 5, detectOffsetMinutes: 1 }));
+      expect(r.collect?.ScheduleExpression).toBe('cron(0/5 * * * ? *)');
+      expect(r.detect?.ScheduleExpression).toBe('cron(1/5 * * * ? *)');
+    });
+
+    it('runs every minute when configured down to the seed 60 s', () => {
+      const r = rules(configWith({ collectEveryMinutes: 1, detectEveryMinutes: 1, detectOffsetMinutes: 1 }));
+      expect(r.collect?.ScheduleExpression).toBe('cron(* * * * ? *)');
+      expect(r.detect?.ScheduleExpression).toBe('cron(* * * * ? *)');
+    });
+
+    it('targets each job with 2 retries, 1 h max age and the job DLQ', () => {
+      const { stack, template } = build();
+      for (const job of [stack.collect, stack.detect]) {
+        template.hasResourceProperties('AWS::Events::Rule', {
+          Targets: [
+            Match.objectLike({
+              Arn: { 'Fn::GetAtt': [logicalId(stack, job.lambdaFunction), 'Arn'] },
+              RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+              DeadLetterConfig: {
+                Arn: { 'Fn::GetAtt': [logicalId(stack, job.deadLetterQueue.queue), 'Arn'] },
+              },
+            }),
+          ],
+        });
+      }
+    });
+
+    it.each([
+      [5, 0, '0/5'],
+      [5, 1, '1/5'],
+      [15, 1, '1/15'],
+      [5, 7, '2/5'],
+      [60, 3, '3/60'],
+      [1, 0, '*'],
+    ])('cron minute for every %i offset %i is %s', (every, offset, expected) => {
+      expect(cronMinuteField(every, offset)).toBe(expected);
+    });
+
+    it('rejects a step that does not divide 60, naming the field (config schema, before any construct)', () => {
+      const error = errorOf(ConfigError, () => configWith({ collectEveryMinutes: 7 }));
+      expect(error.issues[0]).toMatch(/^schedules\.collectEveryMinutes: must divide 60/);
+    });
+
+    it('the construct re-checks a step that does not divide 60, naming the job', () => {
+      const error = errorOf(ValidationError, () => cronMinuteField(7, 0, { job: 'collect', every: 'schedules.collectEveryMinutes' }));
+      expect(error.issues[0]).toMatch(/^schedules\.collectEveryMinutes: 7 must divide 60/);
+    });
+  });
+
+  describe('IAM', () => {
+    const { stack, template } = build();
+    const { points, anomalies, control } = stack.tables;
+    const arn = (c: IConstruct) => `${logicalId(stack, c)}.Arn`;
+    const base = (job: MonitorFunction) => [
+      `logs:CreateLogStream -> ${arn(job.logGroup)}`,
+      `logs:PutLogEvents -> ${arn(job.logGroup)}`,
+      `sqs:SendMessage -> ${arn(job.deadLetterQueue.queue)}`,
+      'xray:PutTelemetryRecords -> *',
+      'xray:PutTraceSegments -> *',
+    ];
+
+    it('collect: exactly BatchWriteItem on points, GetItem/UpdateItem on control, GetMetricData', () => {
+      expect(grantsOf(statementsOf(template, logicalId(stack, stack.collect.role)))).toEqual(
+        [
+          ...base(stack.collect),
+          `dynamodb:BatchWriteItem -> ${arn(points)}`,
+          `dynamodb:GetItem -> ${arn(control)}`,
+          `dynamodb:UpdateItem -> ${arn(control)}`,
+          'cloudwatch:GetMetricData -> *',
+        ].sort(),
+      );
+    });
+
+    it('detect: exactly Query on points, PutItem on anomalies, GetItem/UpdateItem on control', () => {
+      expect(grantsOf(statementsOf(template, logicalId(stack, stack.detect.role)))).toEqual(
+        [
+          ...base(stack.detect),
+          `dynamodb:Query -> ${arn(points)}`,
+          `dynamodb:PutItem -> ${arn(anomalies)}`,
+          `dynamodb:GetItem -> ${arn(control)}`,
+          `dynamodb:UpdateItem -> ${arn(control)}`,
+        ].sort(),
+      );
+    });
+
+    it('uses no managed policies, no wildcard actions, no conditions or Not* tricks', () => {
+      template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+      for (const role of [stack.collect.role, stack.detect.role]) {
+        for (const s of statementsOf(template, logicalId(stack, role))) {
+          expect(s.Effect).toBe('Allow');
+          expect(s.NotAction ?? s.NotResource ?? s.Condition).toBeUndefined();
+          for (const action of [s.Action].flat()) {
+            expect(action).not.toContain('*');
+            expect(action).not.toBe('dynamodb:*');
+          }
+        }
+      }
+    });
+
+    it('bindTable rejects wildcard and malformed actions in one message', () => {
+      const { stack: s } = build();
+      const error = errorOf(ValidationError, () =>
+        s.detect.bindTable(s.tables.points, 'X', ['dynamodb:*', 'GetItem'], { queryIndexes: ['a'] }),
+      );
+      expect(error.issues).toEqual([
+        "actions: 'dynamodb:*' is not one named DynamoDB action",
+        "actions: 'GetItem' is not one named DynamoDB action",
+        "queryIndexes: 'a' is not an index name",
+      ]);
+    });
+
+    it('MonitorFunction rejects bad props in one message', () => {
+      const error = errorOf(ValidationError, () => {
+        const s = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S');
+        new MonitorFunction(s, 'F', {
+          serviceName: 'Bad Name',
+          entry: 'functions/nope.ts',
+          config: configWith(),
+          memorySize: 64,
+          retryAttempts: 3,
+        });
+      });
+      expect(error.issues.map((i) => i.split(':')[0])).toEqual([
+        'serviceName',
+        'entry',
+        'memorySize',
+        'retryAttempts',
+      ]);
+    });
+  });
+
+  describe('cdk-nag (AwsSolutions)', () => {
+    /** Every acknowledgement in the tree: `path: id`. */
+    function acknowledgements(root: IConstruct): string[] {
+      const out: string[] = [];
+      for (const c of root.node.findAll()) {
+        for (const entry of c.node.metadata) {
+          if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+          for (const id of Object.keys(entry.data as Record<string, string>)) {
+            out.push(`${c.node.path}: ${id.replace(/^annotation::/i, '')}`);
+          }
+        }
+      }
+      return out.sort();
+    }
+
+    it('reports no unacknowledged errors or warnings', () => {
+      const { app } = build();
+      const report = new AwsSolutionsChecks(app).validateScope(app);
+      expect(report.violations.map((v) => `${v.severity} ${v.ruleName}`)).toEqual([]);
+      expect(report.success).toBe(true);
+    });
+
+    it('acknowledges only the wildcards AWS offers no narrower resource for', () => {
+      const { app } = build();
+      expect(acknowledgements(app)).toEqual([
+        'DriftSentinel/Collect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/Collect/UnscopedPolicy1: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+      ]);
+    });
+
+    it('synthesizes with the plugin registered, with no CDK errors or warnings', () => {
+      const outdir = mkdtempSync(path.join(tmpdir(), 'nag-'));
+      try {
+        const { app, stack } = build(configWith(), outdir);
+        app.synth();
+        const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+        const violations = (report.pluginReports as { violations?: unknown[] }[]).flatMap(
+          (r) => r.violations ?? [],
+        );
+        expect(violations).toEqual([]);
+        expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+        expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+      } finally {
+        rmSync(outdir, { recursive: true, force: true });
+      }
+    });
+
+    it('fails synth on a non-compliant resource (the plugin is live in the app wiring)', () => {
+      const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+      const stack = addMonitorStack(app, configWith());
+      new sqs.Queue(stack, 'Plain', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+      expect(() => app.synth()).toThrow(/AwsSolutions-SQS[234]/);
+    });
+  });
+});
+
+describe('load-config', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'monitor-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const bad = { series: [{ metric: 'CPU', namespace: 'AWS/EC2', metricName: 'CPUUtilization' }] };
+
+  it('picks MONITOR_CONFIG, then the config context, then monitor.config.json, then the example', () => {
+    const opts = { cwd: dir, projectRoot: dir, env: {} };
+    expect(resolveConfigPath(opts)).toBe(path.join(dir, EXAMPLE_CONFIG_FILE));
+    writeFileSync(path.join(dir, DEFAULT_CONFIG_FILE), '{}');
+    expect(resolveConfigPath(opts)).toBe(path.join(dir, DEFAULT_CONFIG_FILE));
+    expect(resolveConfigPath({ ...opts, contextPath: 'ctx.json' })).toBe(path.join(dir, 'ctx.json'));
+    expect(resolveConfigPath({ ...opts, contextPath: 'ctx.json', env: { MONITOR_CONFIG: 'env.json' } })).toBe(
+      path.join(dir, 'env.json'),
+    );
+  });
+
+  it('loads the shipped example when nothing else is configured', () => {
+    mkdirSync(path.join(dir, 'config'));
+    writeFileSync(path.join(dir, EXAMPLE_CONFIG_FILE), JSON.stringify({ ...EXAMPLE, name: 'FromExample' }));
+    const { config, file } = loadMonitorConfig({ env: {}, projectRoot: dir, cwd: dir });
+    expect(file).toBe(path.join(dir, EXAMPLE_CONFIG_FILE));
+    expect(config.name).toBe('FromExample');
+  });
+
+  it('throws a ConfigError naming the bad field', () => {
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify(bad));
+    const error = errorOf(ConfigError, () => loadMonitorConfig({ env: { MONITOR_CONFIG: file } }));
+    expect(error.issues.some((i) => i.startsWith('series.0.metric:'))).toBe(true);
+    expect(error.message).toContain('series.0.metric');
+  });
+
+  it('throws a ConfigError for a missing file and for a non-string context value', () => {
+    expect(
+      errorOf(ConfigError, () => loadMonitorConfig({ env: { MONITOR_CONFIG: path.join(dir, 'nope.json') } }))
+        .message,
+    ).toMatch(/Cannot read monitoring config/);
+    expect(() => resolveConfigPath({ env: {}, contextPath: true })).toThrow(ConfigError);
+  });
+
+  it.each([
+    ['a schema error', bad, 'series.0.metric'],
+    [
+      'an unschedulable step',
+      { ...EXAMPLE, schedules: { collectEveryMinutes: 7 } },
+      'schedules.collectEveryMinutes',
+    ],
+  ])(
+    'makes the CDK app exit 1 on %s, naming the field, with nothing bundled or synthesized',
+    (_, raw, field) => {
+      // Prepare
+      const file = path.join(dir, 'bad.json');
+      writeFileSync(file, JSON.stringify(raw));
+      const outdir = path.join(dir, 'cdk.out');
+      mkdirSync(outdir);
+      // Act
+      const run = spawnSync(
+        process.execPath,
+        [require.resolve('tsx/cli'), path.join(PROJECT_ROOT, 'infra/app.ts')],
+        {
+          cwd: PROJECT_ROOT,
+          env: { ...process.env, MONITOR_CONFIG: file, CDK_OUTDIR: outdir },
+          encoding: 'utf8',
+        },
+      );
+      // Assess
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(field);
+      expect(readdirSync(outdir)).toEqual([]);
+    },
+  );
+});
