@@ -1,9 +1,10 @@
 // (handler) EventBridge schedule --> collectMetrics. Dependencies are built once per cold start.
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import middy from '@middy/core';
 import { CloudWatchMetricSource } from '../shared/adapters/cloudwatch-metric-source';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client';

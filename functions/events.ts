@@ -21,7 +21,9 @@ export function parseScheduledInvocation(
   const value = event ?? {};
   // Pick the schema by shape so that errors name the real field instead of "no union member matched".
   const schema =
-    typeof value === 'object' && value !== null && 'source' in value ? ScheduledEventSchema : ManualInvocationSchema;
+    typeof value === 'object' && value !== null && 'source' in value
+      ? ScheduledEventSchema
+      : ManualInvocationSchema;
   const parsed = schema.safeParse(value);
   if (!parsed.success) return { ok: false, issues: formatIssues(parsed.error) };
   const time = parsed.data.time;

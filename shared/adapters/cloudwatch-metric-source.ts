@@ -82,7 +82,9 @@ export class CloudWatchMetricSource implements MetricSource {
           const spec = batch[index];
           if (!spec) continue;
           if (result.StatusCode === 'InternalError' || result.StatusCode === 'Forbidden') {
-            warnings.push(`${spec.id}: ${result.StatusCode}${result.Messages?.[0]?.Value ? ` ${result.Messages[0].Value}` : ''}`);
+            warnings.push(
+              `${spec.id}: ${result.StatusCode}${result.Messages?.[0]?.Value ? ` ${result.Messages[0].Value}` : ''}`,
+            );
           }
           const timestamps = result.Timestamps ?? [];
           const values = result.Values ?? [];

@@ -17,7 +17,11 @@ function keyElements(schema: KeySchema) {
 }
 
 /** Create `schema` as `tableName` (on-demand) unless it exists; waits until it is ACTIVE. */
-export async function ensureTable(client: DynamoDBClient, schema: TableSchema, tableName: string): Promise<void> {
+export async function ensureTable(
+  client: DynamoDBClient,
+  schema: TableSchema,
+  tableName: string,
+): Promise<void> {
   const attributes = new Map<string, AttributeDefinition>();
   for (const key of [schema, ...Object.values(schema.indexes)]) {
     for (const k of [key.partitionKey, key.sortKey]) {

@@ -1,12 +1,12 @@
 // (adapter) --> AnomalyStore port: anomalies partitioned by UTC day, one item per (series, ts).
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { mapLimit } from '../async';
 import type { Anomaly } from '../domain/anomaly';
 import { dayKey, daysBetween } from '../domain/time';
 import { DependencyError } from '../errors';
 import type { AnomalyStore, Log, RecordResult } from '../ports';
 import { isConditionalCheckFailed } from './dynamodb-client';
-import { mapLimit } from '../async';
 import { TTL_ATTRIBUTE } from './table-schemas';
 
 /** Settings of the DynamoDB anomaly store. */

@@ -1,9 +1,9 @@
 // (adapter) --> MetricStore port: collected points in DynamoDB, one item per (series, ts), TTL'd.
 import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '../async';
 import type { MetricPoint } from '../domain/types';
 import { DependencyError } from '../errors';
 import type { Log, MetricStore, WriteResult } from '../ports';
-import { mapLimit } from '../async';
 import { type BackoffOptions, backoffDelay, sleep } from './retry';
 import { TTL_ATTRIBUTE } from './table-schemas';
 
@@ -99,7 +99,12 @@ export class DynamoMetricStore implements MetricStore {
             FilterExpression: '#e > :now',
             ProjectionExpression: '#t, v',
             ExpressionAttributeNames: { '#s': 'series', '#t': 'ts', '#e': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ':s': series, ':a': start, ':b': end, ':now': Math.floor(now / 1000) },
+            ExpressionAttributeValues: {
+              ':s': series,
+              ':a': start,
+              ':b': end,
+              ':now': Math.floor(now / 1000),
+            },
             ExclusiveStartKey: startKey,
           }),
         );

@@ -14,8 +14,8 @@ export class MemoryMetricStore implements MetricStore {
     let written = 0;
     for (const p of points) {
       if (!Number.isFinite(p.value) || !Number.isFinite(p.ts)) continue;
-      let series = this.bySeries.get(p.series);
-      if (!series) this.bySeries.set(p.series, (series = new Map()));
+      const series = this.bySeries.get(p.series) ?? new Map<number, number>();
+      this.bySeries.set(p.series, series);
       series.set(p.ts, p.value);
       written++;
     }

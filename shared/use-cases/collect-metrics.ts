@@ -41,7 +41,10 @@ export interface CollectResult {
  * 3. Store the points (idempotent); count skipped and failed points.
  * 4. Advance the watermark to the end — or only to the earliest failed point, so it is retried.
  */
-export async function collectMetrics(deps: CollectDeps, input: { now?: number } = {}): Promise<CollectResult> {
+export async function collectMetrics(
+  deps: CollectDeps,
+  input: { now?: number } = {},
+): Promise<CollectResult> {
   const now = input.now ?? deps.clock.now();
   const periodMs = Math.min(...deps.series.map((s) => s.period * 1000), 60_000);
   const end = floorTo(now, periodMs);
@@ -50,7 +53,17 @@ export async function collectMetrics(deps: CollectDeps, input: { now?: number } 
   const watermark = await deps.control.getWatermark(COLLECT_JOB);
   const start = Math.max(earliest, watermark === undefined ? earliest : watermark - overlapMs);
   if (start >= end || deps.series.length === 0) {
-    return { series: deps.series.length, start, end, fetched: 0, written: 0, skipped: 0, failed: 0, calls: 0, warnings: [] };
+    return {
+      series: deps.series.length,
+      start,
+      end,
+      fetched: 0,
+      written: 0,
+      skipped: 0,
+      failed: 0,
+      calls: 0,
+      warnings: [],
+    };
   }
   const fetched = await deps.source.fetch(deps.series, start, end);
   for (const warning of fetched.warnings) deps.log.warn('Metric source warning', { warning });

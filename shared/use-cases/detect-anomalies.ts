@@ -1,10 +1,11 @@
 // adapter --> (use case) --> domain: score each series' new points against its recent window and
 // record the anomalies idempotently.
+
+import { mapLimit } from '../async';
 import { type Anomaly, evaluateSeries } from '../domain/anomaly';
 import type { SeriesSpec } from '../domain/types';
 import type { DetectionConfig } from '../monitor-config';
 import type { AnomalyStore, Clock, ControlStore, Log, MetricStore } from '../ports';
-import { mapLimit } from '../async';
 
 /** The watermark name of this job in the control store. */
 export const DETECT_JOB = 'detect';

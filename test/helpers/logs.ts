@@ -1,7 +1,9 @@
 import type { Log } from '../../shared/ports';
 
 /** A Log that keeps every line for assertions. */
-export function recordingLog(): Log & { lines: { level: string; message: string; extra?: Record<string, unknown> }[] } {
+export function recordingLog(): Log & {
+  lines: { level: string; message: string; extra?: Record<string, unknown> }[];
+} {
   const lines: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
   const at =
     (level: string) =>

@@ -1,4 +1,9 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { anomalySortKey, DynamoAnomalyStore } from '../../shared/adapters/dynamodb-anomaly-store';
 import { DynamoControlStore } from '../../shared/adapters/dynamodb-control-store';
 import { DynamoMetricStore } from '../../shared/adapters/dynamodb-metric-store';
@@ -46,7 +51,9 @@ describe('DynamoMetricStore (dynalite)', () => {
     expect(r).toEqual({ written: 60, failed: [] });
     const back = await store.queryRange('s/range', T0 + 10 * MIN, T0 + 19 * MIN, T0);
     expect(back.map((p) => p.value)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-    const item = await db.doc.send(new GetCommand({ TableName: db.tables.points, Key: { series: 's/range', ts: T0 } }));
+    const item = await db.doc.send(
+      new GetCommand({ TableName: db.tables.points, Key: { series: 's/range', ts: T0 } }),
+    );
     expect(item.Item?.expiresAt).toBe(T0 / 1000 + 30 * 86_400);
   });
 
@@ -56,7 +63,11 @@ describe('DynamoMetricStore (dynalite)', () => {
     await store.putPoints([...batch, ...batch]);
     await store.putPoints(batch);
     const scan = await db.doc.send(
-      new ScanCommand({ TableName: db.tables.points, FilterExpression: 'series = :s', ExpressionAttributeValues: { ':s': 's/idem' } }),
+      new ScanCommand({
+        TableName: db.tables.points,
+        FilterExpression: 'series = :s',
+        ExpressionAttributeValues: { ':s': 's/idem' },
+      }),
     );
     expect(scan.Count).toBe(30);
   });
@@ -95,15 +106,20 @@ describe('DynamoMetricStore (dynalite)', () => {
     // 8 → 4 written, 4 → 2, 2 → 1: one point left after three attempts.
     expect(r.written).toBe(7);
     expect(r.failed).toEqual([{ series: 's/failing', ts: T0 + 7 * MIN, value: 7 }]);
-    expect(log.lines).toEqual([expect.objectContaining({ level: 'warn', message: 'Points not written after retries' })]);
+    expect(log.lines).toEqual([
+      expect.objectContaining({ level: 'warn', message: 'Points not written after retries' }),
+    ]);
   });
 });
 
 describe('DynamoAnomalyStore (dynalite)', () => {
-  const detection = parseMonitorConfig({ series: [{ metric: 'x', namespace: 'N', metricName: 'M' }] }).detection;
+  const detection = parseMonitorConfig({
+    series: [{ metric: 'x', namespace: 'N', metricName: 'M' }],
+  }).detection;
   const spec = { id: 'N/M//Average/60', metric: 'x', label: 'x' };
   const window = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const anomalyAt = (ts: number, value = 50) => decide(spec, ts, value, runDetectors(window, value, detection))!;
+  const anomalyAt = (ts: number, value = 50) =>
+    decide(spec, ts, value, runDetectors(window, value, detection))!;
 
   it('records once per (series, ts); a second record is a no-op that keeps the first item', async () => {
     const store = new DynamoAnomalyStore({ client: db.doc, tableName: db.tables.anomalies });
@@ -127,7 +143,16 @@ describe('DynamoAnomalyStore (dynalite)', () => {
       new BatchWriteCommand({
         RequestItems: {
           [db.tables.anomalies]: [
-            { PutRequest: { Item: { day: '2026-11-25', sk: anomalySortKey(T0 + 21 * MIN, 'bad'), series: 'bad', expiresAt: 4e9 } } },
+            {
+              PutRequest: {
+                Item: {
+                  day: '2026-11-25',
+                  sk: anomalySortKey(T0 + 21 * MIN, 'bad'),
+                  series: 'bad',
+                  expiresAt: 4e9,
+                },
+              },
+            },
           ],
         },
       }),

@@ -12,12 +12,27 @@ let collect: typeof import('../../functions/collect');
 let detect: typeof import('../../functions/detect');
 
 const config = {
-  series: [{ metric: 'cpu_percent', namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { InstanceId: 'i-1' } }],
+  series: [
+    {
+      metric: 'cpu_percent',
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      dimensions: { InstanceId: 'i-1' },
+    },
+  ],
 };
 
 beforeAll(async () => {
   db = await startDynalite();
-  handlerEnv(db.endpoint, { POINTS_TABLE: db.tables.points, ANOMALIES_TABLE: db.tables.anomalies, CONTROL_TABLE: db.tables.control }, config);
+  handlerEnv(
+    db.endpoint,
+    {
+      POINTS_TABLE: db.tables.points,
+      ANOMALIES_TABLE: db.tables.anomalies,
+      CONTROL_TABLE: db.tables.control,
+    },
+    config,
+  );
   collect = await import('../../functions/collect');
   detect = await import('../../functions/detect');
 });
@@ -29,7 +44,10 @@ async function count(table: string): Promise<number> {
 
 describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
   it('rejects a malformed event without writing anything', async () => {
-    const r = await collect.handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: 'yesterday' }, fakeContext());
+    const r = await collect.handler(
+      { source: 'aws.events', 'detail-type': 'Scheduled Event', time: 'yesterday' },
+      fakeContext(),
+    );
     expect(r).toMatchObject({ status: 'rejected' });
     expect((r as { issues: string[] }).issues.join()).toMatch(/time/);
     const d = await detect.handler({ unexpected: 1 }, fakeContext());
@@ -68,7 +86,9 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
       alertState: 'pending',
       day: '2026-11-24',
     });
-    expect(items[0]!.explanation).toMatch(/^cpu_percent i-1 = 97 at 2026-11-24T11:57:00.000Z: outside expected/);
+    expect(items[0]!.explanation).toMatch(
+      /^cpu_percent i-1 = 97 at 2026-11-24T11:57:00.000Z: outside expected/,
+    );
 
     // The same scheduled event delivered again (Lambda retry): no duplicate.
     const again = await detect.handler(scheduledEvent(T0 + MIN), fakeContext());
@@ -84,8 +104,12 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
 
   it('fails the invocation when CloudWatch keeps throttling, leaving the watermark where it was', async () => {
     cw.reset();
-    cw.on(GetMetricDataCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $retryable: {} }));
-    await expect(collect.handler(scheduledEvent(T0 + 10 * MIN), fakeContext())).rejects.toThrow(/GetMetricData failed/);
+    cw.on(GetMetricDataCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $retryable: {} }),
+    );
+    await expect(collect.handler(scheduledEvent(T0 + 10 * MIN), fakeContext())).rejects.toThrow(
+      /GetMetricData failed/,
+    );
     const wm = await db.doc.send(new ScanCommand({ TableName: db.tables.control }));
     const collectMark = wm.Items?.find((i) => i.pk === 'job#collect');
     expect(collectMark?.ts).toBe(T0 + 5 * MIN);

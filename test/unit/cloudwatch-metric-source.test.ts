@@ -30,8 +30,18 @@ describe('CloudWatchMetricSource', () => {
     const series = seriesOf(2);
     cw.on(GetMetricDataCommand).resolves({
       MetricDataResults: [
-        { Id: 'm0', StatusCode: 'Complete', Timestamps: [new Date(T0), new Date(T0 + MIN)], Values: [10, 20] },
-        { Id: 'm1', StatusCode: 'Complete', Timestamps: [new Date(T0), new Date(T0 + MIN)], Values: [Number.NaN, 5] },
+        {
+          Id: 'm0',
+          StatusCode: 'Complete',
+          Timestamps: [new Date(T0), new Date(T0 + MIN)],
+          Values: [10, 20],
+        },
+        {
+          Id: 'm1',
+          StatusCode: 'Complete',
+          Timestamps: [new Date(T0), new Date(T0 + MIN)],
+          Values: [Number.NaN, 5],
+        },
       ],
     });
     const source = new CloudWatchMetricSource({ client: new CloudWatchClient({ region: 'us-east-1' }) });
@@ -47,7 +57,11 @@ describe('CloudWatchMetricSource', () => {
           Id: 'm0',
           ReturnData: true,
           MetricStat: {
-            Metric: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'InstanceId', Value: 'i-0' }] },
+            Metric: {
+              Namespace: 'AWS/EC2',
+              MetricName: 'CPUUtilization',
+              Dimensions: [{ Name: 'InstanceId', Value: 'i-0' }],
+            },
             Period: 60,
             Stat: 'Average',
           },
@@ -56,7 +70,11 @@ describe('CloudWatchMetricSource', () => {
           Id: 'm1',
           ReturnData: true,
           MetricStat: {
-            Metric: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'InstanceId', Value: 'i-1' }] },
+            Metric: {
+              Namespace: 'AWS/EC2',
+              MetricName: 'CPUUtilization',
+              Dimensions: [{ Name: 'InstanceId', Value: 'i-1' }],
+            },
             Period: 60,
             Stat: 'Average',
           },
@@ -80,13 +98,13 @@ describe('CloudWatchMetricSource', () => {
         NextToken: 'page-2',
       })
       .resolvesOnce({
-        MetricDataResults: [{ Id: 'm0', StatusCode: 'Complete', Timestamps: [new Date(T0 + MIN)], Values: [2] }],
+        MetricDataResults: [
+          { Id: 'm0', StatusCode: 'Complete', Timestamps: [new Date(T0 + MIN)], Values: [2] },
+        ],
       });
-    const r = await new CloudWatchMetricSource({ client: new CloudWatchClient({ region: 'us-east-1' }) }).fetch(
-      series,
-      T0,
-      T0 + 2 * MIN,
-    );
+    const r = await new CloudWatchMetricSource({
+      client: new CloudWatchClient({ region: 'us-east-1' }),
+    }).fetch(series, T0, T0 + 2 * MIN);
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
     expect(cw.commandCalls(GetMetricDataCommand)[1]!.args[0].input.NextToken).toBe('page-2');
     expect(r.points.map((p) => p.value)).toEqual([2, 4]);
@@ -96,7 +114,11 @@ describe('CloudWatchMetricSource', () => {
   it('batches at most 500 queries per call', async () => {
     const series = seriesOf(1201);
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
-    await new CloudWatchMetricSource({ client: new CloudWatchClient({ region: 'us-east-1' }) }).fetch(series, T0, T0 + MIN);
+    await new CloudWatchMetricSource({ client: new CloudWatchClient({ region: 'us-east-1' }) }).fetch(
+      series,
+      T0,
+      T0 + MIN,
+    );
     const sizes = cw.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries?.length);
     expect(sizes).toEqual([500, 500, 201]);
     const third = cw.commandCalls(GetMetricDataCommand)[2]!.args[0].input.MetricDataQueries!;
@@ -106,9 +128,13 @@ describe('CloudWatchMetricSource', () => {
   it('reports per-series errors as warnings and wraps a throttled call in DependencyError', async () => {
     const series = seriesOf(1);
     cw.on(GetMetricDataCommand).resolvesOnce({
-      MetricDataResults: [{ Id: 'm0', StatusCode: 'Forbidden', Messages: [{ Code: 'Forbidden', Value: 'no access' }] }],
+      MetricDataResults: [
+        { Id: 'm0', StatusCode: 'Forbidden', Messages: [{ Code: 'Forbidden', Value: 'no access' }] },
+      ],
     });
-    const source = new CloudWatchMetricSource({ client: new CloudWatchClient({ region: 'us-east-1', maxAttempts: 1 }) });
+    const source = new CloudWatchMetricSource({
+      client: new CloudWatchClient({ region: 'us-east-1', maxAttempts: 1 }),
+    });
     const r = await source.fetch(series, T0, T0 + MIN);
     expect(r.warnings).toEqual([`${series[0]!.id}: Forbidden no access`]);
     cw.on(GetMetricDataCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));

@@ -5,7 +5,9 @@ import { scoreZScore } from '../../shared/domain/detectors/zscore';
 import { parseMonitorConfig } from '../../shared/monitor-config';
 
 const ONE_TO_TEN = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-const detection = parseMonitorConfig({ series: [{ metric: 'x', namespace: 'N', metricName: 'M' }] }).detection;
+const detection = parseMonitorConfig({
+  series: [{ metric: 'x', namespace: 'N', metricName: 'M' }],
+}).detection;
 const spec = { id: 'N/M//Average/60', metric: 'x', label: 'x', unit: '%' };
 
 describe('z-score', () => {

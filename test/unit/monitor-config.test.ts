@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../shared/errors';
-import { expandSeries, parseMonitorConfig, parseMonitorConfigJson, seriesIdOf } from '../../shared/monitor-config';
+import {
+  expandSeries,
+  parseMonitorConfig,
+  parseMonitorConfigJson,
+  seriesIdOf,
+} from '../../shared/monitor-config';
 
 const example = readFileSync(join(__dirname, '../../config/monitor.example.json'), 'utf8');
 
@@ -33,7 +38,13 @@ describe('monitoring config', () => {
       ].sort(),
     );
     const namespaces = new Set(expandSeries(config).map((s) => s.namespace));
-    expect([...namespaces].sort()).toEqual(['AWS/ApplicationELB', 'AWS/EC2', 'AWS/RDS', 'AWS/SQS', 'CWAgent']);
+    expect([...namespaces].sort()).toEqual([
+      'AWS/ApplicationELB',
+      'AWS/EC2',
+      'AWS/RDS',
+      'AWS/SQS',
+      'CWAgent',
+    ]);
   });
 
   it('fills the seed defaults', () => {
@@ -45,7 +56,11 @@ describe('monitoring config', () => {
       spike: { ratio: 3 },
     });
     expect(config.alerts.rateLimit).toEqual({ capacity: 10, refillTokens: 10, refillMinutes: 15 });
-    expect(config.schedules).toEqual({ collectEveryMinutes: 5, detectEveryMinutes: 5, detectOffsetMinutes: 1 });
+    expect(config.schedules).toEqual({
+      collectEveryMinutes: 5,
+      detectEveryMinutes: 5,
+      detectOffsetMinutes: 1,
+    });
     expect(config.retentionDays).toBe(30);
     expect(config.series[0]).toMatchObject({ stat: 'Average', period: 60, scale: 1, dimensions: {} });
   });
@@ -54,12 +69,27 @@ describe('monitoring config', () => {
     [{ series: [{ metric: 'CPU', namespace: 'N', metricName: 'M' }] }, 'series.0.metric'],
     [{ series: [{ metric: 'x', namespace: 'N', metricName: 'M', stat: 'Mean' }] }, 'series.0.stat'],
     [{ series: [{ metric: 'x', namespace: 'N', metricName: 'M', period: 0 }] }, 'series.0.period'],
-    [{ series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], detection: { zscore: { threshold: -1 } } }, 'detection.zscore.threshold'],
-    [{ series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], schedules: { collectEveryMinutes: 0 } }, 'schedules.collectEveryMinutes'],
-    [{ series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], alerts: { email: 'not-an-email' } }, 'alerts.email'],
+    [
+      {
+        series: [{ metric: 'x', namespace: 'N', metricName: 'M' }],
+        detection: { zscore: { threshold: -1 } },
+      },
+      'detection.zscore.threshold',
+    ],
+    [
+      { series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], schedules: { collectEveryMinutes: 0 } },
+      'schedules.collectEveryMinutes',
+    ],
+    [
+      { series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], alerts: { email: 'not-an-email' } },
+      'alerts.email',
+    ],
     [{ series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], typo: true }, 'typo'],
     [{ series: [] }, 'series'],
-    [{ series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], detection: { zscore: { threshold: 5 } } }, 'detection.zscore'],
+    [
+      { series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], detection: { zscore: { threshold: 5 } } },
+      'detection.zscore',
+    ],
   ])('rejects %j naming %s', (raw, field) => {
     const error = errorOf(() => parseMonitorConfig(raw, 'test.json'));
     expect(error.message).toContain('test.json');
@@ -92,6 +122,8 @@ describe('monitoring config', () => {
   });
 
   it('builds ids independent of dimension order', () => {
-    expect(seriesIdOf('N', 'M', { b: '2', a: '1' }, 'p95', 60)).toBe(seriesIdOf('N', 'M', { a: '1', b: '2' }, 'p95', 60));
+    expect(seriesIdOf('N', 'M', { b: '2', a: '1' }, 'p95', 60)).toBe(
+      seriesIdOf('N', 'M', { a: '1', b: '2' }, 'p95', 60),
+    );
   });
 });

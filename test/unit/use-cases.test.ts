@@ -1,4 +1,8 @@
-import { MemoryAnomalyStore, MemoryControlStore, MemoryMetricStore } from '../../shared/adapters/memory-stores';
+import {
+  MemoryAnomalyStore,
+  MemoryControlStore,
+  MemoryMetricStore,
+} from '../../shared/adapters/memory-stores';
 import type { MetricPoint, SeriesSpec } from '../../shared/domain/types';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
 import type { FetchResult, MetricSource, MetricStore, WriteResult } from '../../shared/ports';
@@ -10,7 +14,12 @@ const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
 const config = parseMonitorConfig({
   series: [
-    { metric: 'cpu_percent', namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { InstanceId: 'i-1' } },
+    {
+      metric: 'cpu_percent',
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      dimensions: { InstanceId: 'i-1' },
+    },
     { metric: 'queue_depth', namespace: 'AWS/SQS', metricName: 'Depth', dimensions: { QueueName: 'q' } },
   ],
 });
@@ -125,7 +134,10 @@ describe('detectAnomalies', () => {
     expect(a).toMatchObject({ metric: 'cpu_percent', ts: T0 + 115 * MIN, value: 99, severity: 'critical' });
     expect(a.methods).toContain('zscore');
     expect(deps.log.lines.some((l) => l.message.startsWith('Anomaly: cpu_percent i-1 = 99'))).toBe(true);
-    const again = await detectAnomalies({ ...deps, control: new MemoryControlStore() }, { now: T0 + 120 * MIN });
+    const again = await detectAnomalies(
+      { ...deps, control: new MemoryControlStore() },
+      { now: T0 + 120 * MIN },
+    );
     expect(again.recorded).toHaveLength(0);
     expect(again.alreadyRecorded).toBe(1);
   });
@@ -157,7 +169,7 @@ describe('detectAnomalies', () => {
     const inner = deps.store;
     const store: MetricStore = {
       putPoints: (p) => inner.putPoints(p),
-      queryRange: async (id, a, b, now) => {
+      queryRange: async (id, a, b) => {
         if (id === series[0]!.id) throw new Error('throttled');
         return inner.queryRange(id, a, b);
       },
