@@ -1,5 +1,6 @@
 // (ports) the interfaces use cases depend on. Adapters in shared/adapters implement them for AWS and
 // for the local stack; the composition root (a handler module, infra/local, a benchmark) picks which.
+import type { AlertState, Digest, MaintenanceWindow, OpenAlert } from './domain/alerting';
 import type { Anomaly } from './domain/anomaly';
 import type { MetricPoint, SeriesSpec } from './domain/types';
 
@@ -64,6 +65,10 @@ export interface AnomalyStore {
   record(anomalies: readonly Anomaly[], now: number): Promise<RecordResult>;
   /** Anomalies with start <= ts <= end across all series, oldest first. */
   listRange(start: number, end: number, now: number): Promise<Anomaly[]>;
+  /** Anomalies in [start, end] still waiting for alerting (state `pending`), oldest first. */
+  listPending(start: number, end: number, now: number): Promise<Anomaly[]>;
+  /** Record where each anomaly ended up in alerting; returns the updates that failed. */
+  setAlertStates(updates: readonly AlertStateUpdate[], now: number): Promise<AlertStateUpdate[]>;
 }
 
 /** Small operational state: job watermarks (later: token buckets, feedback counters, windows). */
@@ -72,4 +77,64 @@ export interface ControlStore {
   getWatermark(job: string): Promise<number | undefined>;
   /** Move a job's watermark forward (never backward: a late, slower run cannot rewind it). */
   advanceWatermark(job: string, ts: number): Promise<void>;
+}
+
+/** A message for the NOC topic. */
+export interface AlertMessage {
+  /** Readable subject (SNS limits it to 100 characters, printable ASCII). */
+  readonly subject: string;
+  /** JSON body. */
+  readonly body: Record<string, unknown>;
+  /** String message attributes for subscription filter policies (severity, metric, alert_type, dedup_key). */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/** Where alerts go: SNS in AWS, the console (and the dashboard) locally. */
+export interface AlertPublisher {
+  /** @returns the message id the service assigned */
+  publish(message: AlertMessage): Promise<{ messageId: string }>;
+}
+
+/** Outcome of a token take. */
+export interface TokenTake {
+  readonly granted: boolean;
+  readonly remaining: number;
+  readonly retryAfterMs: number;
+}
+
+/** A token-bucket rate limiter shared by every invocation. */
+export interface RateLimiter {
+  take(bucket: string, now: number): Promise<TokenTake>;
+}
+
+/** An open alert as stored, with what a RESOLVED notice needs. */
+export interface StoredOpenAlert extends OpenAlert {
+  readonly label: string;
+  readonly metric: string;
+}
+
+/** Alert bookkeeping: open alerts per dedup key, the rate-limit digest, maintenance windows. */
+export interface AlertStateStore {
+  listOpen(): Promise<StoredOpenAlert[]>;
+  putOpen(alert: StoredOpenAlert): Promise<void>;
+  /** Fold a later anomaly into an open alert (moves `lastSeenAt` forward only). */
+  touchOpen(dedupKey: string, lastSeenAt: number): Promise<void>;
+  deleteOpen(dedupKey: string): Promise<void>;
+  getDigest(bucket: string): Promise<Digest | undefined>;
+  /** Store the digest, or clear it with undefined. */
+  setDigest(bucket: string, digest: Digest | undefined): Promise<void>;
+  listWindows(): Promise<MaintenanceWindow[]>;
+  putWindow(window: MaintenanceWindow): Promise<void>;
+  deleteWindow(id: string): Promise<boolean>;
+}
+
+/** A change of an anomaly's alert state. */
+export interface AlertStateUpdate {
+  readonly series: string;
+  readonly ts: number;
+  readonly state: AlertState;
+  readonly alertId?: string;
+  readonly messageId?: string;
+  /** Why (maintenance window id, open alert id, error). */
+  readonly reason?: string;
 }

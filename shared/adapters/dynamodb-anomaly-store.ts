@@ -1,11 +1,11 @@
 // (adapter) --> AnomalyStore port: anomalies partitioned by UTC day, one item per (series, ts).
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { mapLimit } from '../async';
 import type { Anomaly } from '../domain/anomaly';
 import { dayKey, daysBetween } from '../domain/time';
 import { DependencyError } from '../errors';
-import type { AnomalyStore, Log, RecordResult } from '../ports';
+import type { AlertStateUpdate, AnomalyStore, Log, RecordResult } from '../ports';
 import { isConditionalCheckFailed } from './dynamodb-client';
 import { TTL_ATTRIBUTE } from './table-schemas';
 
@@ -131,7 +131,63 @@ export class DynamoAnomalyStore implements AnomalyStore {
   }
 
   /** Anomalies of every series with start <= ts <= end, oldest first; unexpired at `now`. */
-  public async listRange(start: number, end: number, now: number): Promise<Anomaly[]> {
+  public listRange(start: number, end: number, now: number): Promise<Anomaly[]> {
+    return this.query(start, end, now, false);
+  }
+
+  /** Anomalies in [start, end] whose alert state is still `pending`. */
+  public listPending(start: number, end: number, now: number): Promise<Anomaly[]> {
+    return this.query(start, end, now, true);
+  }
+
+  /**
+   * Set each anomaly's alert state (with alert id, SNS message id, reason). Only existing items are
+   * updated; a failed update is returned so the caller can report it.
+   */
+  public async setAlertStates(
+    updates: readonly AlertStateUpdate[],
+    now: number,
+  ): Promise<AlertStateUpdate[]> {
+    const failed: AlertStateUpdate[] = [];
+    await mapLimit(updates, this.options.concurrency ?? 8, async (u) => {
+      const values: Record<string, unknown> = { ':s': u.state, ':at': now };
+      const sets = ['alertState = :s', 'alertUpdatedAt = :at'];
+      if (u.alertId !== undefined) {
+        sets.push('alertId = :id');
+        values[':id'] = u.alertId;
+      }
+      if (u.messageId !== undefined) {
+        sets.push('messageId = :m');
+        values[':m'] = u.messageId;
+      }
+      if (u.reason !== undefined) {
+        sets.push('alertReason = :r');
+        values[':r'] = u.reason;
+      }
+      try {
+        await this.options.client.send(
+          new UpdateCommand({
+            TableName: this.options.tableName,
+            Key: { day: dayKey(u.ts), sk: anomalySortKey(u.ts, u.series) },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: 'attribute_exists(sk)',
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (error) {
+        failed.push(u);
+        this.options.log?.error('Alert state not recorded', {
+          series: u.series,
+          ts: u.ts,
+          state: u.state,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    });
+    return failed;
+  }
+
+  private async query(start: number, end: number, now: number, pendingOnly: boolean): Promise<Anomaly[]> {
     const out: Anomaly[] = [];
     for (const day of daysBetween(start, end)) {
       let startKey: Record<string, unknown> | undefined;
@@ -141,13 +197,14 @@ export class DynamoAnomalyStore implements AnomalyStore {
             new QueryCommand({
               TableName: this.options.tableName,
               KeyConditionExpression: '#d = :d AND #k BETWEEN :a AND :b',
-              FilterExpression: '#e > :now',
+              FilterExpression: pendingOnly ? '#e > :now AND alertState = :pending' : '#e > :now',
               ExpressionAttributeNames: { '#d': 'day', '#k': 'sk', '#e': TTL_ATTRIBUTE },
               ExpressionAttributeValues: {
                 ':d': day,
                 ':a': anomalySortKey(start, ''),
                 ':b': anomalySortKey(end, '\uffff'),
                 ':now': Math.floor(now / 1000),
+                ...(pendingOnly ? { ':pending': 'pending' } : {}),
               },
               ExclusiveStartKey: startKey,
             }),

@@ -5,14 +5,12 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type BucketConfig, type BucketState, decideTake, fullBucket } from '../domain/token-bucket';
 import { DependencyError } from '../errors';
+import type { RateLimiter, TokenTake } from '../ports';
 import { isConditionalCheckFailed } from './dynamodb-client';
 import { type BackoffOptions, backoffDelay, sleep } from './retry';
 
 /** Result of a take. `contended` means it gave up after too many conflicts: treat as denied. */
-export interface TakeResult {
-  readonly granted: boolean;
-  readonly remaining: number;
-  readonly retryAfterMs: number;
+export interface TakeResult extends TokenTake {
   readonly attempts: number;
   readonly contended?: boolean;
 }
@@ -27,7 +25,7 @@ export interface DynamoRateLimiterOptions {
 }
 
 /** Token buckets keyed by name (`bucket#<name>` in the control table). */
-export class DynamoRateLimiter {
+export class DynamoRateLimiter implements RateLimiter {
   public constructor(private readonly options: DynamoRateLimiterOptions) {}
 
   /** Read a bucket's stored state (undefined when it was never used). */

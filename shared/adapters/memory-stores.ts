@@ -1,9 +1,23 @@
 // (adapter) in-memory implementations of the store ports, for benchmarks, what-if replays and
 // unit tests of use cases. Same contracts as the DynamoDB adapters (idempotent keys, forward-only
 // watermarks), no persistence.
+
+import type { AlertState, Digest, MaintenanceWindow } from '../domain/alerting';
 import type { Anomaly } from '../domain/anomaly';
+import { type BucketConfig, type BucketState, decideTake, fullBucket } from '../domain/token-bucket';
 import type { MetricPoint } from '../domain/types';
-import type { AnomalyStore, ControlStore, MetricStore, RecordResult, WriteResult } from '../ports';
+import type {
+  AlertStateStore,
+  AlertStateUpdate,
+  AnomalyStore,
+  ControlStore,
+  MetricStore,
+  RateLimiter,
+  RecordResult,
+  StoredOpenAlert,
+  TokenTake,
+  WriteResult,
+} from '../ports';
 
 /** Points per series in a sorted array; (series, ts) is unique. */
 export class MemoryMetricStore implements MetricStore {
@@ -39,9 +53,11 @@ export class MemoryMetricStore implements MetricStore {
   }
 }
 
-/** Anomalies keyed by (series, ts). */
+/** Anomalies keyed by (series, ts), with their alert state. */
 export class MemoryAnomalyStore implements AnomalyStore {
   private readonly items = new Map<string, Anomaly>();
+  /** Alert state and ids per (series, ts) key; absent = pending. */
+  public readonly alerts = new Map<string, Omit<AlertStateUpdate, 'series' | 'ts'>>();
 
   /** Insert unless the key exists. */
   public async record(anomalies: readonly Anomaly[]): Promise<RecordResult> {
@@ -62,6 +78,22 @@ export class MemoryAnomalyStore implements AnomalyStore {
   public async listRange(start: number, end: number): Promise<Anomaly[]> {
     return [...this.items.values()].filter((a) => a.ts >= start && a.ts <= end).sort((a, b) => a.ts - b.ts);
   }
+
+  /** Anomalies in range still pending. */
+  public async listPending(start: number, end: number): Promise<Anomaly[]> {
+    return (await this.listRange(start, end)).filter((a) => this.stateOf(a) === 'pending');
+  }
+
+  /** Record alert states. */
+  public async setAlertStates(updates: readonly AlertStateUpdate[]): Promise<AlertStateUpdate[]> {
+    for (const { series, ts, ...rest } of updates) this.alerts.set(`${series}\u0000${ts}`, rest);
+    return [];
+  }
+
+  /** The alert state of an anomaly. */
+  public stateOf(a: { series: string; ts: number }): AlertState {
+    return this.alerts.get(`${a.series}\u0000${a.ts}`)?.state ?? 'pending';
+  }
 }
 
 /** Watermarks in a map. */
@@ -77,5 +109,54 @@ export class MemoryControlStore implements ControlStore {
   public async advanceWatermark(job: string, ts: number): Promise<void> {
     const current = this.watermarks.get(job);
     if (current === undefined || current < ts) this.watermarks.set(job, ts);
+  }
+}
+
+/** Alert bookkeeping in maps. */
+export class MemoryAlertStore implements AlertStateStore {
+  public readonly open = new Map<string, StoredOpenAlert>();
+  public readonly digests = new Map<string, Digest>();
+  public readonly windows = new Map<string, MaintenanceWindow>();
+
+  public async listOpen(): Promise<StoredOpenAlert[]> {
+    return [...this.open.values()];
+  }
+  public async putOpen(alert: StoredOpenAlert): Promise<void> {
+    this.open.set(alert.dedupKey, alert);
+  }
+  public async touchOpen(dedupKey: string, lastSeenAt: number): Promise<void> {
+    const a = this.open.get(dedupKey);
+    if (a && a.lastSeenAt < lastSeenAt) this.open.set(dedupKey, { ...a, lastSeenAt });
+  }
+  public async deleteOpen(dedupKey: string): Promise<void> {
+    this.open.delete(dedupKey);
+  }
+  public async getDigest(bucket: string): Promise<Digest | undefined> {
+    return this.digests.get(bucket);
+  }
+  public async setDigest(bucket: string, digest: Digest | undefined): Promise<void> {
+    if (digest) this.digests.set(bucket, digest);
+    else this.digests.delete(bucket);
+  }
+  public async listWindows(): Promise<MaintenanceWindow[]> {
+    return [...this.windows.values()];
+  }
+  public async putWindow(window: MaintenanceWindow): Promise<void> {
+    this.windows.set(window.id, window);
+  }
+  public async deleteWindow(id: string): Promise<boolean> {
+    return this.windows.delete(id);
+  }
+}
+
+/** A token bucket held in memory (single process): the same arithmetic as the DynamoDB limiter. */
+export class MemoryRateLimiter implements RateLimiter {
+  private readonly buckets = new Map<string, BucketState>();
+  public constructor(private readonly config: BucketConfig) {}
+
+  public async take(bucket: string, now: number): Promise<TokenTake> {
+    const decision = decideTake(this.buckets.get(bucket) ?? fullBucket(this.config, now), now, this.config);
+    this.buckets.set(bucket, decision.state);
+    return { granted: decision.granted, remaining: decision.remaining, retryAfterMs: decision.retryAfterMs };
   }
 }

@@ -5,6 +5,7 @@ import type { DetectorResult } from './detectors/detector';
 import { scoreIqr } from './detectors/iqr';
 import { scoreSpike } from './detectors/spike';
 import { scoreZScore } from './detectors/zscore';
+import { formatNumber } from './format';
 import { type AlertLevel, alertLevelOf, compareSeverity, type SeriesSpec, type Severity } from './types';
 
 /** One detector's contribution to an anomaly, kept for the explanation. */
@@ -58,12 +59,7 @@ export function runDetectors(
   ];
 }
 
-const fmt = (x: number): string => {
-  if (!Number.isFinite(x)) return String(x);
-  const abs = Math.abs(x);
-  if (abs !== 0 && (abs < 0.01 || abs >= 1e6)) return x.toExponential(2);
-  return Number(x.toFixed(abs < 10 ? 2 : 1)).toString();
-};
+const fmt = formatNumber;
 
 function describe(r: DetectorResult): string {
   switch (r.method) {

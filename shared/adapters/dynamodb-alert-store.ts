@@ -1,0 +1,204 @@
+// (adapter) --> AlertStateStore port: open alerts, the rate-limit digest and maintenance windows in
+// the control table. Open alerts and windows each live in one small partition so one Query lists them.
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { Digest, MaintenanceWindow } from '../domain/alerting';
+import { DependencyError } from '../errors';
+import type { AlertStateStore, Log, StoredOpenAlert } from '../ports';
+import { isConditionalCheckFailed } from './dynamodb-client';
+
+const level = z.enum(['INFO', 'WARNING', 'CRITICAL']);
+
+const OpenAlertSchema = z.object({
+  dedupKey: z.string(),
+  alertId: z.string(),
+  series: z.string(),
+  label: z.string(),
+  metric: z.string(),
+  openedAt: z.number(),
+  lastSeenAt: z.number(),
+  level,
+});
+
+const DigestSchema = z.object({
+  count: z.number().int().nonnegative(),
+  since: z.number(),
+  worstLevel: level,
+  topSeries: z.array(z.object({ label: z.string(), count: z.number() })),
+});
+
+/** Schema of a maintenance window: used by the API/CLI (400 naming the field) and on every read. */
+export const MaintenanceWindowSchema = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -'),
+    series: z.string().min(1).max(1024).optional(),
+    tags: z.record(z.string().min(1), z.string()).optional(),
+    schedule: z.discriminatedUnion('kind', [
+      z
+        .strictObject({ kind: z.literal('once'), start: z.number().int(), end: z.number().int() })
+        .refine((s) => s.end > s.start, { message: 'end must be after start', path: ['end'] }),
+      z.strictObject({
+        kind: z.literal('weekly'),
+        dayOfWeek: z.number().int().min(0).max(6),
+        startMinute: z.number().int().min(0).max(1439),
+        durationMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 1440),
+      }),
+    ]),
+    reason: z.string().max(500).optional(),
+  })
+  .refine((w) => w.series !== undefined || Object.keys(w.tags ?? {}).length > 0, {
+    message: 'name a series or at least one tag',
+    path: ['series'],
+  });
+
+/** Settings of the alert-state store. */
+export interface DynamoAlertStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly log?: Log;
+}
+
+/** Alert bookkeeping in the control table. */
+export class DynamoAlertStore implements AlertStateStore {
+  public constructor(private readonly options: DynamoAlertStoreOptions) {}
+
+  private async queryPartition(pk: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.options.client.send(
+          new QueryCommand({
+            TableName: this.options.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': pk },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        items.push(...(page.Items ?? []));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    } catch (cause) {
+      throw new DependencyError(`Reading ${pk} failed`, { cause });
+    }
+    return items;
+  }
+
+  /** Every open alert. */
+  public async listOpen(): Promise<StoredOpenAlert[]> {
+    const out: StoredOpenAlert[] = [];
+    for (const item of await this.queryPartition('alerts')) {
+      const parsed = OpenAlertSchema.safeParse(item);
+      if (parsed.success) out.push(parsed.data);
+      else this.options.log?.warn('Skipped malformed open alert', { sk: item.sk });
+    }
+    return out;
+  }
+
+  /** Open (or replace) the alert of a dedup key. */
+  public async putOpen(alert: StoredOpenAlert): Promise<void> {
+    await this.options.client.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: { pk: 'alerts', sk: alert.dedupKey, ...alert },
+      }),
+    );
+  }
+
+  /** Move an open alert's lastSeenAt forward (no-op when it is gone or already later). */
+  public async touchOpen(dedupKey: string, lastSeenAt: number): Promise<void> {
+    try {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { pk: 'alerts', sk: dedupKey },
+          UpdateExpression: 'SET lastSeenAt = :t',
+          ConditionExpression: 'attribute_exists(sk) AND lastSeenAt < :t',
+          ExpressionAttributeValues: { ':t': lastSeenAt },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error))
+        throw new DependencyError('Updating an open alert failed', { cause: error });
+    }
+  }
+
+  /** Close the alert of a dedup key. */
+  public async deleteOpen(dedupKey: string): Promise<void> {
+    await this.options.client.send(
+      new DeleteCommand({ TableName: this.options.tableName, Key: { pk: 'alerts', sk: dedupKey } }),
+    );
+  }
+
+  /** The digest of what the bucket held back since the last message that got through. */
+  public async getDigest(bucket: string): Promise<Digest | undefined> {
+    const out = await this.options.client.send(
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key: { pk: `digest#${bucket}`, sk: 'state' },
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return undefined;
+    const parsed = DigestSchema.safeParse(out.Item);
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /** Store or clear the digest. */
+  public async setDigest(bucket: string, digest: Digest | undefined): Promise<void> {
+    const Key = { pk: `digest#${bucket}`, sk: 'state' };
+    if (digest === undefined) {
+      await this.options.client.send(new DeleteCommand({ TableName: this.options.tableName, Key }));
+    } else {
+      await this.options.client.send(
+        new PutCommand({ TableName: this.options.tableName, Item: { ...Key, ...digest } }),
+      );
+    }
+  }
+
+  /** Every maintenance window (malformed ones are logged and ignored). */
+  public async listWindows(): Promise<MaintenanceWindow[]> {
+    const out: MaintenanceWindow[] = [];
+    for (const item of await this.queryPartition('maintenance')) {
+      const { pk: _pk, sk: _sk, ...rest } = item;
+      const parsed = MaintenanceWindowSchema.safeParse(rest);
+      if (parsed.success) out.push(parsed.data as MaintenanceWindow);
+      else this.options.log?.warn('Skipped malformed maintenance window', { sk: item.sk });
+    }
+    return out;
+  }
+
+  /** Create or replace a window (validated by the caller with MaintenanceWindowSchema). */
+  public async putWindow(window: MaintenanceWindow): Promise<void> {
+    await this.options.client.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: { pk: 'maintenance', sk: window.id, ...window },
+      }),
+    );
+  }
+
+  /** Delete a window; false when it did not exist. */
+  public async deleteWindow(id: string): Promise<boolean> {
+    const out = await this.options.client.send(
+      new DeleteCommand({
+        TableName: this.options.tableName,
+        Key: { pk: 'maintenance', sk: id },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return out.Attributes !== undefined;
+  }
+}

@@ -1,0 +1,110 @@
+// (domain) builds the NOC message for an alert group, a resolved notice, and their SNS subjects.
+import type { AlertMessage } from '../ports';
+import type { AlertGroup, Digest, OpenAlert } from './alerting';
+import { formatNumber } from './format';
+
+/** Message attribute `alert_type` of every infrastructure alert (for subscription filter policies). */
+export const ALERT_TYPE = 'INFRASTRUCTURE_ANOMALY';
+
+/** SNS subjects: ASCII printable, at most 100 characters. */
+export function snsSubject(text: string): string {
+  const ascii = text
+    .replace(/[–—]/g, '-')
+    .replace(/×/g, 'x')
+    .replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+}
+
+/** The id of the alert a group opens: its first anomaly's dedup key and time. */
+export function alertIdOf(group: AlertGroup): string {
+  const first = group.anomalies[0]!;
+  return `${first.dedupKey}-${first.anomaly.ts}`;
+}
+
+/** The message for a group that got a token; `digest` (if any) summarises what was held back. */
+export function buildAlertMessage(
+  group: AlertGroup,
+  digest: Digest | undefined,
+  options: { readonly dashboardUrl?: string; readonly now: number },
+): AlertMessage {
+  const top = group.anomalies[0]!.anomaly;
+  const unit = top.unit ? ` ${top.unit}` : '';
+  const more = group.anomalies.length > 1 ? ` (+${group.anomalies.length - 1} more)` : '';
+  const subject = snsSubject(
+    `[${group.level}] ${group.group}: ${top.label} = ${formatNumber(top.value)}${unit}, expected ` +
+      `${formatNumber(top.expectedLow)}-${formatNumber(top.expectedHigh)}${more}`,
+  );
+  const alertId = alertIdOf(group);
+  return {
+    subject,
+    body: {
+      type: 'ALERT',
+      alertId,
+      severity: group.level,
+      group: group.group,
+      sentAt: new Date(options.now).toISOString(),
+      anomalies: group.anomalies.map(({ anomaly: a, dedupKey }) => ({
+        dedupKey,
+        series: a.series,
+        label: a.label,
+        metric: a.metric,
+        severity: a.level,
+        value: a.value,
+        expectedRange: [finiteOrNull(a.expectedLow), finiteOrNull(a.expectedHigh)],
+        methods: a.methods,
+        deviation: finiteOrNull(a.deviation),
+        time: new Date(a.ts).toISOString(),
+        explanation: a.explanation,
+      })),
+      ...(digest
+        ? {
+            heldBack: {
+              count: digest.count,
+              since: new Date(digest.since).toISOString(),
+              worstSeverity: digest.worstLevel,
+              topSeries: digest.topSeries,
+            },
+          }
+        : {}),
+      ...(options.dashboardUrl ? { dashboard: options.dashboardUrl } : {}),
+    },
+    attributes: {
+      severity: group.level,
+      metric: top.metric,
+      alert_type: ALERT_TYPE,
+      dedup_key: group.anomalies[0]!.dedupKey,
+    },
+  };
+}
+
+/** The RESOLVED notice for an open alert that has been normal for the resolve period. */
+export function buildResolvedMessage(
+  alert: OpenAlert & { readonly label: string; readonly metric: string },
+  options: { readonly dashboardUrl?: string; readonly now: number },
+): AlertMessage {
+  return {
+    subject: snsSubject(
+      `[RESOLVED] ${alert.label}: normal since ${new Date(alert.lastSeenAt).toISOString()}`,
+    ),
+    body: {
+      type: 'RESOLVED',
+      alertId: alert.alertId,
+      series: alert.series,
+      label: alert.label,
+      openedAt: new Date(alert.openedAt).toISOString(),
+      lastAnomalyAt: new Date(alert.lastSeenAt).toISOString(),
+      resolvedAt: new Date(options.now).toISOString(),
+      ...(options.dashboardUrl ? { dashboard: options.dashboardUrl } : {}),
+    },
+    attributes: {
+      severity: 'RESOLVED',
+      metric: alert.metric,
+      alert_type: ALERT_TYPE,
+      dedup_key: alert.dedupKey,
+    },
+  };
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

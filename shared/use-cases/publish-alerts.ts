@@ -1,0 +1,219 @@
+// adapter --> (use case) --> domain: turn recorded anomalies into NOC messages — de-duplicated,
+// grouped, muted by maintenance windows, rate-limited by the token bucket — and record where every
+// anomaly ended up. Nothing is dropped: held-back anomalies go into a digest carried by the next message.
+
+import { alertIdOf, buildAlertMessage, buildResolvedMessage } from '../domain/alert-message';
+import { type AlertGroup, addToDigest, planAlerts } from '../domain/alerting';
+import type { Anomaly } from '../domain/anomaly';
+import type { SeriesSpec } from '../domain/types';
+import type { MonitorConfig } from '../monitor-config';
+import type {
+  AlertPublisher,
+  AlertStateStore,
+  AlertStateUpdate,
+  AnomalyStore,
+  Clock,
+  Log,
+  RateLimiter,
+} from '../ports';
+
+/** The bucket every NOC message takes a token from. */
+export const NOC_BUCKET = 'noc';
+
+/** What publishing needs. */
+export interface PublishDeps {
+  readonly anomalies: AnomalyStore;
+  readonly alerts: AlertStateStore;
+  readonly limiter: RateLimiter;
+  readonly publisher: AlertPublisher;
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly series: readonly SeriesSpec[];
+  readonly policy: MonitorConfig['alerts'];
+  /** How far back pending anomalies (failed publishes) are retried. @default 6 h */
+  readonly retryPendingMs?: number;
+}
+
+/** What one run did; `states` counts anomalies by the state they ended in. */
+export interface PublishResult {
+  readonly considered: number;
+  readonly messagesSent: number;
+  readonly resolvedSent: number;
+  readonly publishFailures: number;
+  readonly states: Readonly<Record<string, number>>;
+  readonly heldBack: number;
+  readonly stateWriteFailures: number;
+}
+
+/**
+ * Publish alerts.
+ * 1. Gather this run's anomalies plus older ones still pending (a failed publish is retried).
+ * 2. Plan: below page level → below-severity; in a maintenance window → suppressed; repeat of an
+ *    open alert within the dedup window → deduplicated; the rest grouped by resource.
+ * 3. Per group, worst first: take a token. Denied → rate-limited, added to the digest. Granted →
+ *    publish (with the digest of what was held back); first anomaly `sent`, the others `grouped`.
+ *    A failed publish leaves the group pending for the next run.
+ * 4. RESOLVED notices (also through the bucket) for open alerts quiet for `resolveAfterMinutes`.
+ * 5. Record every anomaly's state.
+ */
+export async function publishAlerts(
+  deps: PublishDeps,
+  input: { readonly fresh?: readonly Anomaly[]; readonly now?: number } = {},
+): Promise<PublishResult> {
+  const now = input.now ?? deps.clock.now();
+  const policy = deps.policy;
+  const tagsById = new Map(deps.series.map((s) => [s.id, s.tags]));
+  const byKey = new Map<string, Anomaly>();
+  const retryFrom = now - (deps.retryPendingMs ?? 6 * 3_600_000);
+  for (const a of await deps.anomalies.listPending(retryFrom, now, now)) byKey.set(`${a.series}|${a.ts}`, a);
+  for (const a of input.fresh ?? []) byKey.set(`${a.series}|${a.ts}`, a);
+  const candidates = [...byKey.values()];
+
+  const open = await deps.alerts.listOpen();
+  const openByKey = new Map(open.map((o) => [o.dedupKey, o]));
+  const { planned, groups } = planAlerts(
+    candidates,
+    { tagsOf: (s) => tagsById.get(s) ?? {}, openAlerts: openByKey, windows: await deps.alerts.listWindows() },
+    {
+      minLevelToPage: policy.minLevelToPage,
+      dedupWindowMs: policy.dedupWindowMinutes * 60_000,
+      groupBy: policy.groupBy,
+    },
+  );
+
+  const updates: AlertStateUpdate[] = [];
+  const seenKeys = new Set<string>();
+  for (const p of planned) {
+    seenKeys.add(p.dedupKey);
+    if (p.state === 'pending') continue;
+    updates.push({
+      series: p.anomaly.series,
+      ts: p.anomaly.ts,
+      state: p.state,
+      ...(p.reason ? { reason: p.reason } : {}),
+    });
+    if (p.state === 'deduplicated' && openByKey.has(p.dedupKey))
+      await deps.alerts.touchOpen(p.dedupKey, p.anomaly.ts);
+  }
+
+  let digest = await deps.alerts.getDigest(NOC_BUCKET);
+  const digestBefore = digest;
+  let messagesSent = 0;
+  let publishFailures = 0;
+  for (const group of groups) {
+    const take = await deps.limiter.take(NOC_BUCKET, now);
+    if (!take.granted) {
+      digest = addToDigest(
+        digest,
+        group.anomalies.map((p) => p.anomaly),
+        now,
+      );
+      for (const p of group.anomalies) {
+        updates.push({
+          series: p.anomaly.series,
+          ts: p.anomaly.ts,
+          state: 'rate-limited',
+          reason: `retry in ${Math.ceil(take.retryAfterMs / 1000)} s`,
+        });
+      }
+      continue;
+    }
+    const sent = await sendGroup(deps, group, digest, now);
+    if (!sent) {
+      publishFailures++;
+      continue;
+    }
+    messagesSent++;
+    digest = undefined;
+    updates.push(...sent);
+    for (const p of group.anomalies) {
+      await deps.alerts.putOpen({
+        dedupKey: p.dedupKey,
+        alertId: alertIdOf(group),
+        series: p.anomaly.series,
+        label: p.anomaly.label,
+        metric: p.anomaly.metric,
+        openedAt: p.anomaly.ts,
+        lastSeenAt: p.anomaly.ts,
+        level: p.anomaly.level,
+      });
+    }
+  }
+  if (digest !== digestBefore) await deps.alerts.setDigest(NOC_BUCKET, digest);
+
+  // Resolve alerts whose series stayed normal for the resolve period.
+  let resolvedSent = 0;
+  const quietMs = policy.resolveAfterMinutes * 60_000;
+  for (const alert of open) {
+    if (seenKeys.has(alert.dedupKey) || now - alert.lastSeenAt < quietMs) continue;
+    const take = await deps.limiter.take(NOC_BUCKET, now);
+    if (!take.granted) break; // tried again next run; the alert stays open meanwhile
+    try {
+      await deps.publisher.publish(buildResolvedMessage(alert, { now, ...dashboard(policy) }));
+      await deps.alerts.deleteOpen(alert.dedupKey);
+      resolvedSent++;
+    } catch (error) {
+      deps.log.error('RESOLVED notice not published; retried next run', {
+        alertId: alert.alertId,
+        error: messageOf(error),
+      });
+    }
+  }
+
+  const failedWrites = await deps.anomalies.setAlertStates(updates, now);
+  const states: Record<string, number> = {};
+  const final = new Map<string, string>();
+  for (const a of candidates) final.set(`${a.series}|${a.ts}`, 'pending');
+  for (const u of updates) final.set(`${u.series}|${u.ts}`, u.state);
+  for (const s of final.values()) states[s] = (states[s] ?? 0) + 1;
+  return {
+    considered: candidates.length,
+    messagesSent,
+    resolvedSent,
+    publishFailures,
+    states,
+    heldBack: digest?.count ?? 0,
+    stateWriteFailures: failedWrites.length,
+  };
+}
+
+async function sendGroup(
+  deps: PublishDeps,
+  group: AlertGroup,
+  digest: Parameters<typeof buildAlertMessage>[1],
+  now: number,
+): Promise<AlertStateUpdate[] | undefined> {
+  const message = buildAlertMessage(group, digest, { now, ...dashboard(deps.policy) });
+  try {
+    const { messageId } = await deps.publisher.publish(message);
+    const alertId = alertIdOf(group);
+    deps.log.info(`Alert sent: ${message.subject}`, {
+      alertId,
+      messageId,
+      anomalies: group.anomalies.length,
+    });
+    return group.anomalies.map((p, i) => ({
+      series: p.anomaly.series,
+      ts: p.anomaly.ts,
+      state: i === 0 ? 'sent' : 'grouped',
+      alertId,
+      messageId,
+    }));
+  } catch (error) {
+    // Left pending: the next run retries it (and the open alert is only written after success).
+    deps.log.error('Alert not published; left pending for the next run', {
+      group: group.group,
+      level: group.level,
+      error: messageOf(error),
+    });
+    return undefined;
+  }
+}
+
+function dashboard(policy: MonitorConfig['alerts']): { dashboardUrl?: string } {
+  return policy.dashboardUrl ? { dashboardUrl: policy.dashboardUrl } : {};
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

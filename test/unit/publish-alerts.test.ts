@@ -1,0 +1,167 @@
+import { MemoryAlertStore, MemoryAnomalyStore, MemoryRateLimiter } from '../../shared/adapters/memory-stores';
+import type { Anomaly } from '../../shared/domain/anomaly';
+import { decide, runDetectors } from '../../shared/domain/anomaly';
+import { DEFAULT_BUCKET } from '../../shared/domain/token-bucket';
+import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
+import type { AlertMessage, AlertPublisher } from '../../shared/ports';
+import { publishAlerts } from '../../shared/use-cases/publish-alerts';
+import { recordingLog } from '../helpers/logs';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 10, 24, 12);
+const WINDOW = [10, 11, 12, 10, 11, 12, 10, 11, 12, 10, 11, 12];
+
+const config = parseMonitorConfig({
+  series: Array.from({ length: 200 }, (_, i) => ({
+    metric: 'cpu_percent',
+    namespace: 'AWS/EC2',
+    metricName: 'CPUUtilization',
+    dimensions: { InstanceId: `i-${i}` },
+    tags: { resource: `host-${i}` },
+  })),
+});
+const series = expandSeries(config);
+
+function anomalyOf(i: number, ts: number, value = 90): Anomaly {
+  const spec = series[i]!;
+  return decide(spec, ts, value, runDetectors(WINDOW, value, config.detection))!;
+}
+
+class FakePublisher implements AlertPublisher {
+  public readonly sent: AlertMessage[] = [];
+  public failNext = 0;
+  public async publish(message: AlertMessage): Promise<{ messageId: string }> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('SNS unavailable');
+    }
+    this.sent.push(message);
+    return { messageId: `msg-${this.sent.length}` };
+  }
+}
+
+async function setup() {
+  const anomalies = new MemoryAnomalyStore();
+  const deps = {
+    anomalies,
+    alerts: new MemoryAlertStore(),
+    limiter: new MemoryRateLimiter(DEFAULT_BUCKET),
+    publisher: new FakePublisher(),
+    clock: { now: () => T0 },
+    log: recordingLog(),
+    series,
+    policy: config.alerts,
+  };
+  return deps;
+}
+
+async function recordAndPublish(deps: Awaited<ReturnType<typeof setup>>, fresh: Anomaly[], now: number) {
+  const { created } = await deps.anomalies.record(fresh);
+  return publishAlerts(deps, { fresh: created, now });
+}
+
+describe('publishAlerts', () => {
+  it('a storm of 200 anomalies sends at most 10 messages, records every state, and digests the rest', async () => {
+    const deps = await setup();
+    const storm = Array.from({ length: 200 }, (_, i) => anomalyOf(i, T0 - MIN));
+    const r = await recordAndPublish(deps, storm, T0);
+    expect(r.messagesSent).toBe(10);
+    expect(deps.publisher.sent).toHaveLength(10);
+    expect(r.states).toEqual({ sent: 10, 'rate-limited': 190 });
+    expect(r.heldBack).toBe(190);
+    const all = await deps.anomalies.listRange(0, T0);
+    expect(all.every((a) => deps.anomalies.stateOf(a) !== 'pending')).toBe(true);
+
+    // 90 s later one token has refilled: a new anomaly goes out carrying the digest of the 190.
+    const later = await recordAndPublish(deps, [anomalyOf(150, T0 + MIN, 5000)], T0 + 90_000);
+    expect(later.messagesSent).toBe(1);
+    const body = deps.publisher.sent.at(-1)!.body as {
+      heldBack: { count: number; worstSeverity: string; topSeries: unknown[] };
+    };
+    expect(body.heldBack.count).toBe(190);
+    expect(body.heldBack.worstSeverity).toBe('CRITICAL');
+    expect(body.heldBack.topSeries).toHaveLength(5);
+    expect(later.heldBack).toBe(0);
+    expect(await deps.alerts.getDigest('noc')).toBeUndefined();
+  });
+
+  it('groups anomalies on one resource into one message with attributes and a readable subject', async () => {
+    const deps = await setup();
+    const specs = expandSeries(
+      parseMonitorConfig({
+        series: [
+          {
+            metric: 'cpu_percent',
+            namespace: 'AWS/EC2',
+            metricName: 'CPUUtilization',
+            dimensions: { InstanceId: 'i-1' },
+            label: 'web-1',
+            unit: '%',
+            tags: { resource: 'web-1' },
+          },
+          {
+            metric: 'memory_percent',
+            namespace: 'CWAgent',
+            metricName: 'mem_used_percent',
+            dimensions: { InstanceId: 'i-1' },
+            label: 'web-1',
+            unit: '%',
+            tags: { resource: 'web-1' },
+          },
+        ],
+      }),
+    );
+    const fresh = specs.map((s, i) => decide(s, T0, 95 + i, runDetectors(WINDOW, 95 + i, config.detection))!);
+    const { created } = await deps.anomalies.record(fresh);
+    await publishAlerts({ ...deps, series: specs }, { fresh: created, now: T0 });
+    expect(deps.publisher.sent).toHaveLength(1);
+    const m = deps.publisher.sent[0]!;
+    expect(m.subject).toMatch(
+      /^\[CRITICAL\] web-1: (cpu|memory)_percent web-1 = 9\d %, expected [\d.]+-[\d.]+ \(\+1 more\)$/,
+    );
+    expect(m.subject.length).toBeLessThanOrEqual(100);
+    expect(m.subject).toContain('(+1 more)');
+    expect(m.attributes).toMatchObject({ severity: 'CRITICAL', alert_type: 'INFRASTRUCTURE_ANOMALY' });
+    expect(m.attributes.dedup_key).toMatch(/^[a-z_]+-above-[0-9a-f]{8}$/);
+    const states = created.map((a) => deps.anomalies.stateOf(a)).sort();
+    expect(states).toEqual(['grouped', 'sent']);
+  });
+
+  it('leaves a failed publish pending, retries it next run, and does not page twice after success', async () => {
+    const deps = await setup();
+    deps.publisher.failNext = 1;
+    const first = await recordAndPublish(deps, [anomalyOf(3, T0)], T0);
+    expect(first).toMatchObject({ messagesSent: 0, publishFailures: 1, states: { pending: 1 } });
+    expect(
+      deps.log.lines.some((l) => l.level === 'error' && l.message.startsWith('Alert not published')),
+    ).toBe(true);
+    const retry = await publishAlerts(deps, { now: T0 + 5 * MIN });
+    expect(retry).toMatchObject({ messagesSent: 1, states: { sent: 1 } });
+    const third = await publishAlerts(deps, { now: T0 + 10 * MIN });
+    expect(third.considered).toBe(0);
+    // A repeat on the same series within 30 minutes is folded into the open alert, not paged.
+    const repeat = await recordAndPublish(deps, [anomalyOf(3, T0 + 12 * MIN)], T0 + 12 * MIN);
+    expect(repeat.states).toEqual({ deduplicated: 1 });
+    expect(deps.publisher.sent).toHaveLength(1);
+  });
+
+  it('records INFO as below-severity, suppresses inside a maintenance window, and resolves quiet alerts', async () => {
+    const deps = await setup();
+    await deps.alerts.putWindow({
+      id: 'host-7-maint',
+      tags: { resource: 'host-7' },
+      schedule: { kind: 'once', start: T0 - MIN, end: T0 + MIN },
+    });
+    const info = { ...anomalyOf(5, T0), level: 'INFO' as const, severity: 'low' as const };
+    const r = await recordAndPublish(deps, [info, anomalyOf(7, T0), anomalyOf(9, T0)], T0);
+    expect(r.states).toEqual({ 'below-severity': 1, suppressed: 1, sent: 1 });
+    expect(deps.alerts.open.size).toBe(1);
+    const early = await publishAlerts(deps, { now: T0 + 10 * MIN });
+    expect(early.resolvedSent).toBe(0);
+    const resolved = await publishAlerts(deps, { now: T0 + 16 * MIN });
+    expect(resolved.resolvedSent).toBe(1);
+    expect(deps.publisher.sent.at(-1)!.subject).toMatch(/^\[RESOLVED\] cpu_percent i-9/);
+    expect(deps.publisher.sent.at(-1)!.attributes.severity).toBe('RESOLVED');
+    expect(deps.alerts.open.size).toBe(0);
+  });
+});
