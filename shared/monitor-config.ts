@@ -145,6 +145,18 @@ const alerts = z.strictObject({
     .min(1)
     .max(24 * 60)
     .default(15),
+  /**
+   * When the bucket is empty, a CRITICAL group whose series has no open alert is still sent.
+   * Off by default: the bucket is the promise to the NOC that a storm cannot flood them.
+   */
+  criticalBypass: z.boolean().default(false),
+  /** An alert whose publish keeps failing this long goes to the dead-letter queue (state `failed`). */
+  maxPendingMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(60),
   /** Tag (or dimension) whose value groups anomalies into one message. */
   groupBy: z.string().min(1).default('resource'),
   /** Optional e-mail subscription for the NOC topic. */

@@ -138,3 +138,8 @@ export interface AlertStateUpdate {
   /** Why (maintenance window id, open alert id, error). */
   readonly reason?: string;
 }
+
+/** Where alerts go when publishing keeps failing (an alarmed SQS queue in AWS). */
+export interface DeadLetterSink {
+  send(message: AlertMessage, reason: string): Promise<void>;
+}

@@ -13,7 +13,9 @@ export type AlertState =
   | 'deduplicated'
   | 'rate-limited'
   | 'below-severity'
-  | 'suppressed';
+  | 'suppressed'
+  /** Publishing kept failing past the pending limit: parked in the dead-letter queue. */
+  | 'failed';
 
 /** Levels ordered weakest first. */
 export const LEVELS: readonly AlertLevel[] = ['INFO', 'WARNING', 'CRITICAL'];

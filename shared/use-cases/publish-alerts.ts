@@ -13,6 +13,7 @@ import type {
   AlertStateUpdate,
   AnomalyStore,
   Clock,
+  DeadLetterSink,
   Log,
   RateLimiter,
 } from '../ports';
@@ -26,6 +27,8 @@ export interface PublishDeps {
   readonly alerts: AlertStateStore;
   readonly limiter: RateLimiter;
   readonly publisher: AlertPublisher;
+  /** Where alerts go after `maxPendingMinutes` of failed publishing. */
+  readonly deadLetter: DeadLetterSink;
   readonly clock: Clock;
   readonly log: Log;
   readonly series: readonly SeriesSpec[];
@@ -102,7 +105,14 @@ export async function publishAlerts(
   let publishFailures = 0;
   for (const group of groups) {
     const take = await deps.limiter.take(NOC_BUCKET, now);
-    if (!take.granted) {
+    const bypass =
+      !take.granted &&
+      policy.criticalBypass &&
+      group.level === 'CRITICAL' &&
+      group.anomalies.every((p) => !openByKey.has(p.dedupKey));
+    if (bypass)
+      deps.log.warn('Bucket empty: CRITICAL alert sent anyway (criticalBypass)', { group: group.group });
+    if (!take.granted && !bypass) {
       digest = addToDigest(
         digest,
         group.anomalies.map((p) => p.anomaly),
@@ -121,6 +131,7 @@ export async function publishAlerts(
     const sent = await sendGroup(deps, group, digest, now);
     if (!sent) {
       publishFailures++;
+      updates.push(...(await deadLetterIfStale(deps, group, digest, now)));
       continue;
     }
     messagesSent++;
@@ -208,6 +219,37 @@ async function sendGroup(
     });
     return undefined;
   }
+}
+
+/**
+ * A group whose oldest anomaly has been pending longer than `maxPendingMinutes` is parked in the
+ * dead-letter queue (alarmed) and marked `failed`; younger ones stay pending for the next run.
+ */
+async function deadLetterIfStale(
+  deps: PublishDeps,
+  group: AlertGroup,
+  digest: Parameters<typeof buildAlertMessage>[1],
+  now: number,
+): Promise<AlertStateUpdate[]> {
+  const oldest = Math.min(...group.anomalies.map((p) => p.anomaly.ts));
+  if (now - oldest < deps.policy.maxPendingMinutes * 60_000) return [];
+  const reason = `not published for ${Math.round((now - oldest) / 60_000)} min`;
+  try {
+    await deps.deadLetter.send(buildAlertMessage(group, digest, { now, ...dashboard(deps.policy) }), reason);
+  } catch (error) {
+    deps.log.error('Dead-letter send failed too; the alert stays pending', {
+      group: group.group,
+      error: messageOf(error),
+    });
+    return [];
+  }
+  deps.log.error('Alert parked in the dead-letter queue', { group: group.group, reason });
+  return group.anomalies.map((p) => ({
+    series: p.anomaly.series,
+    ts: p.anomaly.ts,
+    state: 'failed' as const,
+    reason,
+  }));
 }
 
 function dashboard(policy: MonitorConfig['alerts']): { dashboardUrl?: string } {

@@ -3,7 +3,7 @@ import type { Anomaly } from '../../shared/domain/anomaly';
 import { decide, runDetectors } from '../../shared/domain/anomaly';
 import { DEFAULT_BUCKET } from '../../shared/domain/token-bucket';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
-import type { AlertMessage, AlertPublisher } from '../../shared/ports';
+import type { AlertMessage, AlertPublisher, DeadLetterSink } from '../../shared/ports';
 import { publishAlerts } from '../../shared/use-cases/publish-alerts';
 import { recordingLog } from '../helpers/logs';
 
@@ -40,6 +40,13 @@ class FakePublisher implements AlertPublisher {
   }
 }
 
+class FakeDeadLetter implements DeadLetterSink {
+  public readonly parked: { message: AlertMessage; reason: string }[] = [];
+  public async send(message: AlertMessage, reason: string): Promise<void> {
+    this.parked.push({ message, reason });
+  }
+}
+
 async function setup() {
   const anomalies = new MemoryAnomalyStore();
   const deps = {
@@ -47,6 +54,7 @@ async function setup() {
     alerts: new MemoryAlertStore(),
     limiter: new MemoryRateLimiter(DEFAULT_BUCKET),
     publisher: new FakePublisher(),
+    deadLetter: new FakeDeadLetter(),
     clock: { now: () => T0 },
     log: recordingLog(),
     series,
@@ -163,5 +171,28 @@ describe('publishAlerts', () => {
     expect(deps.publisher.sent.at(-1)!.subject).toMatch(/^\[RESOLVED\] cpu_percent i-9/);
     expect(deps.publisher.sent.at(-1)!.attributes.severity).toBe('RESOLVED');
     expect(deps.alerts.open.size).toBe(0);
+  });
+
+  it('parks an alert that keeps failing past maxPendingMinutes in the dead-letter queue as failed', async () => {
+    const deps = await setup();
+    deps.publisher.failNext = 100;
+    await recordAndPublish(deps, [anomalyOf(4, T0)], T0);
+    const stillPending = await publishAlerts(deps, { now: T0 + 30 * MIN });
+    expect(stillPending.states).toEqual({ pending: 1 });
+    const parked = await publishAlerts(deps, { now: T0 + 61 * MIN });
+    expect(parked.states).toEqual({ failed: 1 });
+    expect(deps.deadLetter.parked).toHaveLength(1);
+    expect(deps.deadLetter.parked[0]!.reason).toBe('not published for 61 min');
+    expect((await publishAlerts(deps, { now: T0 + 65 * MIN })).considered).toBe(0);
+  });
+
+  it('lets a CRITICAL alert for a new series through an empty bucket only when criticalBypass is on', async () => {
+    for (const criticalBypass of [false, true]) {
+      const deps = await setup();
+      const withPolicy = { ...deps, policy: { ...deps.policy, criticalBypass } };
+      const { created } = await deps.anomalies.record(Array.from({ length: 11 }, (_, i) => anomalyOf(i, T0)));
+      const r = await publishAlerts(withPolicy, { fresh: created, now: T0 });
+      expect(r.messagesSent).toBe(criticalBypass ? 11 : 10);
+    }
   });
 });
