@@ -3,21 +3,30 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
+import { DynamoAlertStore } from '../shared/adapters/dynamodb-alert-store';
 import { DynamoAnomalyStore } from '../shared/adapters/dynamodb-anomaly-store';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client';
 import { DynamoControlStore } from '../shared/adapters/dynamodb-control-store';
 import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
-import { ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
+import { DynamoRateLimiter } from '../shared/adapters/dynamodb-rate-limiter';
+import { SnsAlertPublisher } from '../shared/adapters/sns-alert-publisher';
+import { SqsDeadLetter } from '../shared/adapters/sqs-dead-letter';
+import { alertEnv, ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
 import { DependencyError } from '../shared/errors';
 import { expandSeries } from '../shared/monitor-config';
 import { log, logger, metrics, tracer } from '../shared/observability';
 import { type DetectResult, detectAnomalies } from '../shared/use-cases/detect-anomalies';
+import { type PublishResult, publishAlerts } from '../shared/use-cases/publish-alerts';
 import { parseScheduledInvocation } from './events';
 
 const config = loadBakedMonitorConfig();
-const env = readEnv({ ...tableEnv.points, ...tableEnv.anomalies, ...tableEnv.control });
+const env = readEnv({ ...tableEnv.points, ...tableEnv.anomalies, ...tableEnv.control, ...alertEnv });
 const ddb = tracer.captureAWSv3Client(createDocumentClient());
+const snsClient = tracer.captureAWSv3Client(new SNSClient({}));
+const sqsClient = tracer.captureAWSv3Client(new SQSClient({}));
 
 const deps = {
   store: new DynamoMetricStore({ client: ddb, tableName: env[ENV.pointsTable], log }),
@@ -34,10 +43,30 @@ const deps = {
   detection: config.detection,
 };
 
+const alertDeps = {
+  anomalies: deps.anomalies,
+  alerts: new DynamoAlertStore({ client: ddb, tableName: env[ENV.controlTable], log }),
+  limiter: new DynamoRateLimiter({
+    client: ddb,
+    tableName: env[ENV.controlTable],
+    config: {
+      capacity: config.alerts.rateLimit.capacity,
+      refillTokens: config.alerts.rateLimit.refillTokens,
+      refillIntervalMs: config.alerts.rateLimit.refillMinutes * 60_000,
+    },
+  }),
+  publisher: new SnsAlertPublisher({ client: snsClient, topicArn: env[ENV.alertTopicArn] }),
+  deadLetter: new SqsDeadLetter({ client: sqsClient, queueUrl: env[ENV.alertDeadLetterUrl] }),
+  clock: deps.clock,
+  log,
+  series: deps.series,
+  policy: config.alerts,
+};
+
 /** Outcome returned to the invoker; `recorded` is summarised to keep the response small. */
 export type DetectResponse =
   | { status: 'rejected'; issues: string[] }
-  | ({ status: 'ok'; recordedCount: number } & Omit<DetectResult, 'recorded'>);
+  | ({ status: 'ok'; recordedCount: number; alerts: PublishResult } & Omit<DetectResult, 'recorded'>);
 
 /** Validate the event, run one detect, publish its counts. */
 export async function lambdaHandler(event: unknown): Promise<DetectResponse> {
@@ -55,11 +84,21 @@ export async function lambdaHandler(event: unknown): Promise<DetectResponse> {
   metrics.addMetric('SeriesFailed', MetricUnit.Count, result.seriesFailed.length);
   metrics.addMetric('AnomalyWriteFailed', MetricUnit.Count, result.recordFailed);
   logger.info('Detect finished', { ...result, recordedCount: recorded.length });
+  // Alerting runs on what was recorded even when some series failed; pending ones from earlier runs too.
+  const alerts = await publishAlerts(alertDeps, {
+    fresh: recorded,
+    ...(invocation.now === undefined ? {} : { now: invocation.now }),
+  });
+  metrics.addMetric('AlertMessagesSent', MetricUnit.Count, alerts.messagesSent);
+  metrics.addMetric('AlertPublishFailures', MetricUnit.Count, alerts.publishFailures);
+  metrics.addMetric('AnomaliesRateLimited', MetricUnit.Count, alerts.states['rate-limited'] ?? 0);
+  metrics.addMetric('AlertStateWriteFailures', MetricUnit.Count, alerts.stateWriteFailures);
+  logger.info('Alerting finished', { ...alerts });
   // Nothing could be read at all: fail the invocation so Lambda retries it (re-runs are idempotent).
   if (deps.series.length > 0 && result.seriesFailed.length === deps.series.length) {
     throw new DependencyError(`Detection failed for all ${deps.series.length} series`);
   }
-  return { status: 'ok', recordedCount: recorded.length, ...result };
+  return { status: 'ok', recordedCount: recorded.length, alerts, ...result };
 }
 
 /** Lambda entry point. */

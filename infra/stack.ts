@@ -3,6 +3,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config';
 import type { MonitorConfig } from '../shared/monitor-config';
+import { AlertTopic } from './constructs/alert-topic';
 import { cronMinuteField, JobSchedule } from './constructs/job-schedule';
 import { MonitorFunction } from './constructs/monitor-function';
 import { MonitorTables } from './constructs/tables';
@@ -22,8 +23,10 @@ export class MonitorStack extends Stack {
   public readonly tables: MonitorTables;
   /** Pulls CloudWatch metrics into the points table. */
   public readonly collect: MonitorFunction;
-  /** Scores recent points and records anomalies. */
+  /** Scores recent points, records anomalies and publishes alerts. */
   public readonly detect: MonitorFunction;
+  /** The NOC topic. */
+  public readonly alerts: AlertTopic;
 
   public constructor(scope: Construct, id: string, props: MonitorStackProps) {
     const { config, ...stackProps } = props;
@@ -44,6 +47,7 @@ export class MonitorStack extends Stack {
     });
 
     this.tables = new MonitorTables(this, 'Tables');
+    this.alerts = new AlertTopic(this, 'Alerts', config.alerts.email ? { email: config.alerts.email } : {});
     const { points, anomalies, control } = this.tables;
 
     this.collect = new MonitorFunction(this, 'Collect', {
@@ -67,8 +71,25 @@ export class MonitorStack extends Stack {
       timeout: Duration.minutes(2),
     })
       .bindTable(points, ENV.pointsTable, ['dynamodb:Query'])
-      .bindTable(anomalies, ENV.anomaliesTable, ['dynamodb:PutItem'])
-      .bindTable(control, ENV.controlTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+      .bindTable(anomalies, ENV.anomaliesTable, ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
+      .bindTable(control, ENV.controlTable, [
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+      ])
+      .bindTopic(this.alerts.topic, this.alerts.key, ENV.alertTopicArn)
+      .bindQueue(this.alerts.deadLetter.queue, ENV.alertDeadLetterUrl);
+
+    // Every dead letter pages the NOC (the alert DLQ's alarm too: SNS may be back by then).
+    for (const alarm of [
+      this.collect.deadLetterQueue.alarm,
+      this.detect.deadLetterQueue.alarm,
+      this.alerts.deadLetter.alarm,
+    ]) {
+      this.alerts.notifyOn(alarm);
+    }
 
     new JobSchedule(this, 'CollectSchedule', {
       job: this.collect,
@@ -85,5 +106,6 @@ export class MonitorStack extends Stack {
     new CfnOutput(this, 'PointsTableName', { value: points.tableName });
     new CfnOutput(this, 'AnomaliesTableName', { value: anomalies.tableName });
     new CfnOutput(this, 'ControlTableName', { value: control.tableName });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.alerts.topic.topicArn });
   }
 }

@@ -12,6 +12,8 @@ export const ENV = {
   anomaliesTable: 'ANOMALIES_TABLE',
   controlTable: 'CONTROL_TABLE',
   monitorConfig: 'MONITOR_CONFIG_JSON',
+  alertTopicArn: 'ALERT_TOPIC_ARN',
+  alertDeadLetterUrl: 'ALERT_DLQ_URL',
 } as const;
 
 const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
@@ -30,6 +32,14 @@ export function readEnv<T extends Record<string, z.ZodType>>(
   if (!parsed.success) throw new ConfigError('Invalid Lambda environment', formatIssues(parsed.error));
   return parsed.data as { [K in keyof T]: z.output<T[K]> };
 }
+
+/** The alerting env vars as a zod shape. */
+export const alertEnv = {
+  [ENV.alertTopicArn]: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN'),
+  [ENV.alertDeadLetterUrl]: z.url(),
+} as const;
 
 /** The table-name env vars as a zod shape. */
 export const tableEnv = {

@@ -6,9 +6,12 @@ import * as path from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ValidationError } from '../../shared/errors';
 import type { MonitorConfig } from '../../shared/monitor-config';
@@ -230,6 +233,36 @@ export class MonitorFunction extends Construct {
         resourceArns: queryIndexes.map((index) => `${table.tableArn}/index/${index}`),
       });
     }
+    return this;
+  }
+
+  /**
+   * Give the function the NOC topic: set `envVar` to its ARN and grant `sns:Publish` on it, plus the
+   * KMS data-key actions on its key (SNS needs them to encrypt the message at rest).
+   */
+  public bindTopic(topic: sns.ITopic, key: kms.IKey, envVar: string): this {
+    this.lambdaFunction.addEnvironment(envVar, topic.topicArn);
+    iam.Grant.addToPrincipal({
+      grantee: this.lambdaFunction,
+      actions: ['sns:Publish'],
+      resourceArns: [topic.topicArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee: this.lambdaFunction,
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resourceArns: [key.keyArn],
+    });
+    return this;
+  }
+
+  /** Give the function a queue to send to: set `envVar` to its URL and grant `sqs:SendMessage` on it. */
+  public bindQueue(queue: sqs.IQueue, envVar: string): this {
+    this.lambdaFunction.addEnvironment(envVar, queue.queueUrl);
+    iam.Grant.addToPrincipal({
+      grantee: this.lambdaFunction,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [queue.queueArn],
+    });
     return this;
   }
 

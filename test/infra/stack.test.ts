@@ -233,7 +233,8 @@ describe('MonitorStack', () => {
         MaximumRetryAttempts: 2,
         MaximumEventAgeInSeconds: 3600,
       });
-      template.resourceCountIs('AWS::SQS::Queue', 2);
+      // collect DLQ, detect DLQ, alert-publish DLQ
+      template.resourceCountIs('AWS::SQS::Queue', 3);
       template.allResourcesProperties('AWS::SQS::Queue', {
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
@@ -322,8 +323,45 @@ describe('MonitorStack', () => {
     });
 
     it('the construct re-checks a step that does not divide 60, naming the job', () => {
-      const error = errorOf(ValidationError, () => cronMinuteField(7, 0, { job: 'collect', every: 'schedules.collectEveryMinutes' }));
+      const error = errorOf(ValidationError, () =>
+        cronMinuteField(7, 0, { job: 'collect', every: 'schedules.collectEveryMinutes' }),
+      );
       expect(error.issues[0]).toMatch(/^schedules\.collectEveryMinutes: 7 must divide 60/);
+    });
+  });
+
+  describe('alert topic', () => {
+    const withEmail = build(parseMonitorConfig({ ...EXAMPLE, alerts: { email: 'noc@example.com' } }, 'test'));
+
+    it('is KMS-encrypted with a rotating key, TLS-only, and subscribes the configured e-mail', () => {
+      const { stack, template } = withEmail;
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack, stack.alerts.key), 'Arn'] },
+      });
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'noc@example.com',
+      });
+    });
+
+    it('has no subscription without an e-mail, and every DLQ alarm notifies the topic', () => {
+      const { stack, template } = build();
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+      const topicRef = { Ref: logicalId(stack, stack.alerts.topic) };
+      const alarms = template.findResources('AWS::CloudWatch::Alarm');
+      expect(Object.keys(alarms)).toHaveLength(3);
+      for (const alarm of Object.values(alarms)) {
+        expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
+        expect(alarm.Properties.OKActions).toEqual([topicRef]);
+      }
     });
   });
 
@@ -351,14 +389,23 @@ describe('MonitorStack', () => {
       );
     });
 
-    it('detect: exactly Query on points, PutItem on anomalies, GetItem/UpdateItem on control', () => {
+    it('detect: Query on points; Put/Query/Update on anomalies; control items; publish to the topic and its DLQ', () => {
       expect(grantsOf(statementsOf(template, logicalId(stack, stack.detect.role)))).toEqual(
         [
           ...base(stack.detect),
           `dynamodb:Query -> ${arn(points)}`,
           `dynamodb:PutItem -> ${arn(anomalies)}`,
+          `dynamodb:Query -> ${arn(anomalies)}`,
+          `dynamodb:UpdateItem -> ${arn(anomalies)}`,
           `dynamodb:GetItem -> ${arn(control)}`,
           `dynamodb:UpdateItem -> ${arn(control)}`,
+          `dynamodb:PutItem -> ${arn(control)}`,
+          `dynamodb:DeleteItem -> ${arn(control)}`,
+          `dynamodb:Query -> ${arn(control)}`,
+          `kms:Decrypt -> ${arn(stack.alerts.key)}`,
+          `kms:GenerateDataKey -> ${arn(stack.alerts.key)}`,
+          `sns:Publish -> Ref:${logicalId(stack, stack.alerts.topic)}`,
+          `sqs:SendMessage -> ${arn(stack.alerts.deadLetter.queue)}`,
         ].sort(),
       );
     });
@@ -431,9 +478,10 @@ describe('MonitorStack', () => {
       expect(report.success).toBe(true);
     });
 
-    it('acknowledges only the wildcards AWS offers no narrower resource for', () => {
+    it('acknowledges only the wildcards AWS offers no narrower resource for, and the alert DLQ', () => {
       const { app } = build();
       expect(acknowledgements(app)).toEqual([
+        'DriftSentinel/Alerts/AlertDeadLetter/Queue: AwsSolutions-SQS3',
         'DriftSentinel/Collect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Collect/UnscopedPolicy1: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',

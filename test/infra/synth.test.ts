@@ -81,6 +81,8 @@ describe('cdk synth with bundling', () => {
             [ENV.pointsTable]: 'points-table',
             [ENV.anomaliesTable]: 'anomalies-table',
             [ENV.controlTable]: 'control-table',
+            [ENV.alertTopicArn]: 'arn:aws:sns:us-east-1:123456789012:noc',
+            [ENV.alertDeadLetterUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/alert-dlq',
           },
         },
       );

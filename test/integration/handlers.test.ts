@@ -1,4 +1,5 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
@@ -7,6 +8,8 @@ import { fakeContext, handlerEnv, scheduledEvent } from '../helpers/lambda';
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 const cw = mockClient(CloudWatchClient);
+const sns = mockClient(SNSClient);
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:noc';
 let db: TestDynamo;
 let collect: typeof import('../../functions/collect');
 let detect: typeof import('../../functions/detect');
@@ -30,9 +33,12 @@ beforeAll(async () => {
       POINTS_TABLE: db.tables.points,
       ANOMALIES_TABLE: db.tables.anomalies,
       CONTROL_TABLE: db.tables.control,
+      ALERT_TOPIC_ARN: TOPIC,
+      ALERT_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/alert-dlq',
     },
     config,
   );
+  sns.on(PublishCommand).resolves({ MessageId: 'sns-1' });
   collect = await import('../../functions/collect');
   detect = await import('../../functions/detect');
 });
@@ -83,8 +89,18 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
       ts: T0 - 3 * MIN,
       value: 97,
       severity: 'critical',
-      alertState: 'pending',
+      alertState: 'sent',
+      messageId: 'sns-1',
       day: '2026-11-24',
+    });
+    expect(d).toMatchObject({ alerts: { messagesSent: 1, states: { sent: 1 } } });
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    const published = sns.commandCalls(PublishCommand)[0]!.args[0].input;
+    expect(published.TopicArn).toBe(TOPIC);
+    expect(published.Subject).toMatch(/^\[CRITICAL\] i-1: cpu_percent i-1 = 97, expected /);
+    expect(published.MessageAttributes?.alert_type).toEqual({
+      DataType: 'String',
+      StringValue: 'INFRASTRUCTURE_ANOMALY',
     });
     expect(items[0]!.explanation).toMatch(
       /^cpu_percent i-1 = 97 at 2026-11-24T11:57:00.000Z: outside expected/,
@@ -94,6 +110,7 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
     const again = await detect.handler(scheduledEvent(T0 + MIN), fakeContext());
     expect(again).toMatchObject({ status: 'ok', recordedCount: 0, alreadyRecorded: 1 });
     expect(await count(db.tables.anomalies)).toBe(1);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
 
     // Next collect only asks for the window since the watermark minus the 10-minute overlap.
     await collect.handler(scheduledEvent(T0 + 5 * MIN), fakeContext());
