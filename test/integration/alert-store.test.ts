@@ -101,7 +101,12 @@ describe('publishAlerts against dynalite', () => {
           tableName: db.tables.control,
           config: DEFAULT_BUCKET,
         }),
-        publisher: { publish: async (m) => (sent.push(m), { messageId: `m${sent.length}` }) },
+        publisher: {
+          publish: async (m) => {
+            sent.push(m);
+            return { messageId: `m${sent.length}` };
+          },
+        },
         deadLetter: { send: async () => undefined },
         clock: { now: () => T0 },
         log: recordingLog(),
