@@ -1,0 +1,89 @@
+// (local stack) command-line options of `npm start`, validated like every other input.
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ValidationError } from '../../shared/errors';
+import { formatIssues } from '../../shared/monitor-config';
+
+/** Parse a duration such as `500ms`, `5s`, `2m`, `1h` (a bare number is seconds) into milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new ValidationError(`Invalid duration "${text}"`, ['use e.g. 500ms, 5s, 2m or 1h']);
+  const n = Number(match[1]);
+  const unit = match[2] ?? 's';
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h']);
+}
+
+const duration = z.string().transform((s, ctx) => {
+  try {
+    return parseDuration(s);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const OptionsSchema = z.strictObject({
+  'collect-every': duration.default(60_000),
+  'detect-every': duration.default(60_000),
+  'sample-every': duration.default(10_000),
+  replay: z.string().min(1).optional(),
+  speed: z.coerce.number().positive().max(1e7).default(600),
+  'data-dir': z.string().min(1).default('.local'),
+  config: z.string().min(1).optional(),
+  'db-port': z.coerce.number().int().min(0).max(65_535).default(0),
+  port: z.coerce.number().int().min(0).max(65_535).default(3000),
+  help: z.boolean().default(false),
+});
+
+/** Options of the local stack. */
+export type LocalOptions = z.output<typeof OptionsSchema>;
+
+/** Usage text printed by `npm start -- --help`. */
+export const USAGE = `Usage: npm start -- [options]
+
+Runs the real collect and detect use cases on this machine: dynalite on loopback (data in --data-dir),
+this host's own metrics (or a CSV replay) as the metric source, anomalies printed as they are recorded.
+
+  --collect-every <d>   collect schedule (default 60s; e.g. 5s, 2m)
+  --detect-every <d>    detect schedule (default 60s)
+  --sample-every <d>    host metric sampling interval (default 10s)
+  --replay <file.csv>   replay a NAB-format CSV (timestamp,value) instead of host metrics
+  --speed <x>           replay speed-up factor (default 600: 10 minutes of data per second)
+  --data-dir <dir>      where dynalite keeps its data (default .local); a restart keeps it
+  --config <file>       monitoring config for detection settings (default monitor.config.json if present)
+  --port <n>            dashboard port on 127.0.0.1 (default 3000; 0 = any free port)
+  --db-port <n>         dynalite port on 127.0.0.1 (default: any free port)
+  --help                this text`;
+
+/** Parse argv (without node and script). @throws ValidationError naming the bad option */
+export function parseLocalArgs(argv: readonly string[]): LocalOptions {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        'collect-every': { type: 'string' },
+        'detect-every': { type: 'string' },
+        'sample-every': { type: 'string' },
+        replay: { type: 'string' },
+        speed: { type: 'string' },
+        'data-dir': { type: 'string' },
+        config: { type: 'string' },
+        'db-port': { type: 'string' },
+        port: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }).values;
+  } catch (cause) {
+    throw new ValidationError(`Invalid option: ${(cause as Error).message}`, [], { cause });
+  }
+  const parsed = OptionsSchema.safeParse(values);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'Invalid options',
+      formatIssues(parsed.error).map((i) => `--${i}`),
+    );
+  }
+  return parsed.data;
+}
