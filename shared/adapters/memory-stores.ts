@@ -19,18 +19,27 @@ import type {
   WriteResult,
 } from '../ports';
 
-/** Points per series in a sorted array; (series, ts) is unique. */
+/** Points per series in sorted parallel arrays; (series, ts) is unique; range reads binary-search. */
 export class MemoryMetricStore implements MetricStore {
-  private readonly bySeries = new Map<string, Map<number, number>>();
+  private readonly bySeries = new Map<string, { ts: number[]; v: number[] }>();
 
   /** Upsert every finite point. */
   public async putPoints(points: readonly MetricPoint[]): Promise<WriteResult> {
     let written = 0;
     for (const p of points) {
       if (!Number.isFinite(p.value) || !Number.isFinite(p.ts)) continue;
-      const series = this.bySeries.get(p.series) ?? new Map<number, number>();
-      this.bySeries.set(p.series, series);
-      series.set(p.ts, p.value);
+      const s = this.bySeries.get(p.series) ?? { ts: [], v: [] };
+      this.bySeries.set(p.series, s);
+      const i = lowerBound(s.ts, p.ts);
+      if (s.ts[i] === p.ts) s.v[i] = p.value;
+      else if (i === s.ts.length) {
+        // The common case: points arrive in time order.
+        s.ts.push(p.ts);
+        s.v.push(p.value);
+      } else {
+        s.ts.splice(i, 0, p.ts);
+        s.v.splice(i, 0, p.value);
+      }
       written++;
     }
     return { written, failed: [] };
@@ -38,19 +47,33 @@ export class MemoryMetricStore implements MetricStore {
 
   /** Points with start <= ts <= end, oldest first. */
   public async queryRange(series: string, start: number, end: number): Promise<MetricPoint[]> {
+    const s = this.bySeries.get(series);
+    if (!s) return [];
     const out: MetricPoint[] = [];
-    for (const [ts, value] of this.bySeries.get(series) ?? []) {
-      if (ts >= start && ts <= end) out.push({ series, ts, value });
+    for (let i = lowerBound(s.ts, start); i < s.ts.length && s.ts[i]! <= end; i++) {
+      out.push({ series, ts: s.ts[i]!, value: s.v[i]! });
     }
-    return out.sort((a, b) => a.ts - b.ts);
+    return out;
   }
 
   /** Number of stored points (all series). */
   public size(): number {
     let n = 0;
-    for (const s of this.bySeries.values()) n += s.size;
+    for (const s of this.bySeries.values()) n += s.ts.length;
     return n;
   }
+}
+
+/** First index whose value is >= x in a sorted array. */
+function lowerBound(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Anomalies keyed by (series, ts), with their alert state. */

@@ -77,30 +77,35 @@ export function buildAlertMessage(
   };
 }
 
-/** The RESOLVED notice for an open alert that has been normal for the resolve period. */
+/**
+ * The RESOLVED notice for an alert (all the series its page covered) once every one of them has been
+ * normal for the resolve period. One notice per page, not per series.
+ */
 export function buildResolvedMessage(
-  alert: OpenAlert & { readonly label: string; readonly metric: string },
+  members: readonly (OpenAlert & { readonly label: string; readonly metric: string })[],
   options: { readonly dashboardUrl?: string; readonly now: number },
 ): AlertMessage {
+  const first = members[0]!;
+  const lastSeenAt = Math.max(...members.map((m) => m.lastSeenAt));
+  const more = members.length > 1 ? ` (+${members.length - 1} more)` : '';
   return {
     subject: snsSubject(
-      `[RESOLVED] ${alert.label}: normal since ${new Date(alert.lastSeenAt).toISOString()}`,
+      `[RESOLVED] ${first.label}${more}: normal since ${new Date(lastSeenAt).toISOString()}`,
     ),
     body: {
       type: 'RESOLVED',
-      alertId: alert.alertId,
-      series: alert.series,
-      label: alert.label,
-      openedAt: new Date(alert.openedAt).toISOString(),
-      lastAnomalyAt: new Date(alert.lastSeenAt).toISOString(),
+      alertId: first.alertId,
+      series: members.map((m) => ({ series: m.series, label: m.label, dedupKey: m.dedupKey })),
+      openedAt: new Date(Math.min(...members.map((m) => m.openedAt))).toISOString(),
+      lastAnomalyAt: new Date(lastSeenAt).toISOString(),
       resolvedAt: new Date(options.now).toISOString(),
       ...(options.dashboardUrl ? { dashboard: options.dashboardUrl } : {}),
     },
     attributes: {
       severity: 'RESOLVED',
-      metric: alert.metric,
+      metric: first.metric,
       alert_type: ALERT_TYPE,
-      dedup_key: alert.dedupKey,
+      dedup_key: first.dedupKey,
     },
   };
 }

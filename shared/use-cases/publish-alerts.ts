@@ -16,6 +16,7 @@ import type {
   DeadLetterSink,
   Log,
   RateLimiter,
+  StoredOpenAlert,
 } from '../ports';
 
 /** The bucket every NOC message takes a token from. */
@@ -152,20 +153,22 @@ export async function publishAlerts(
   }
   if (digest !== digestBefore) await deps.alerts.setDigest(NOC_BUCKET, digest);
 
-  // Resolve alerts whose series stayed normal for the resolve period.
+  // Resolve each page once every series it covered stayed normal for the resolve period.
   let resolvedSent = 0;
   const quietMs = policy.resolveAfterMinutes * 60_000;
-  for (const alert of open) {
-    if (seenKeys.has(alert.dedupKey) || now - alert.lastSeenAt < quietMs) continue;
+  const byAlert = new Map<string, StoredOpenAlert[]>();
+  for (const alert of open) byAlert.set(alert.alertId, [...(byAlert.get(alert.alertId) ?? []), alert]);
+  for (const members of byAlert.values()) {
+    if (members.some((m) => seenKeys.has(m.dedupKey) || now - m.lastSeenAt < quietMs)) continue;
     const take = await deps.limiter.take(NOC_BUCKET, now);
     if (!take.granted) break; // tried again next run; the alert stays open meanwhile
     try {
-      await deps.publisher.publish(buildResolvedMessage(alert, { now, ...dashboard(policy) }));
-      await deps.alerts.deleteOpen(alert.dedupKey);
+      await deps.publisher.publish(buildResolvedMessage(members, { now, ...dashboard(policy) }));
+      for (const m of members) await deps.alerts.deleteOpen(m.dedupKey);
       resolvedSent++;
     } catch (error) {
       deps.log.error('RESOLVED notice not published; retried next run', {
-        alertId: alert.alertId,
+        alertId: members[0]!.alertId,
         error: messageOf(error),
       });
     }
