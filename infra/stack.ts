@@ -56,7 +56,7 @@ export class MonitorStack extends Stack {
       config,
       timeout: Duration.minutes(2),
     })
-      .bindTable(points, ENV.pointsTable, ['dynamodb:BatchWriteItem'])
+      .bindTable(points, ENV.pointsTable, ['dynamodb:BatchWriteItem', 'dynamodb:Query'])
       .bindTable(control, ENV.controlTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     this.collect.grantUnscoped(
       ['cloudwatch:GetMetricData'],

@@ -24,6 +24,8 @@ export interface DetectDeps {
    * @default every metric at 1
    */
   readonly sensitivityOf?: (metric: string) => Promise<number>;
+  /** Watermark name. @default DETECT_JOB */
+  readonly job?: string;
   /** Series evaluated at once. @default 8 */
   readonly concurrency?: number;
 }
@@ -55,7 +57,8 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   const now = input.now ?? deps.clock.now();
   const cfg = deps.detection;
   const overlapMs = cfg.lateOverlapMinutes * 60_000;
-  const watermark = await deps.control.getWatermark(DETECT_JOB);
+  const job = deps.job ?? DETECT_JOB;
+  const watermark = await deps.control.getWatermark(job);
   const from = Math.max(now - cfg.maxCatchUpMinutes * 60_000, (watermark ?? now) - overlapMs);
   const windowMs = cfg.windowMinutes * 60_000;
 
@@ -94,7 +97,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
     deps.log.error('Anomaly not recorded', { series: f.anomaly.series, ts: f.anomaly.ts, error: f.error });
   }
   if (failedSeries.length === 0 && result.failed.length === 0) {
-    await deps.control.advanceWatermark(DETECT_JOB, now);
+    await deps.control.advanceWatermark(job, now);
   }
   return {
     from,

@@ -79,6 +79,23 @@ describe('collectMetrics', () => {
     expect(store.size()).toBe(size);
   });
 
+  it('does not rewrite overlap points already stored unchanged, but writes late or corrected ones', async () => {
+    let revised = false;
+    const store = new MemoryMetricStore();
+    const deps = collectDeps(
+      new FunctionSource((_s, ts) => (revised && ts === T0 - 3 * MIN ? 99 : 1)),
+      store,
+    );
+    await collectMetrics(deps, { now: T0 });
+    revised = true;
+    const second = await collectMetrics(deps, { now: T0 + 5 * MIN });
+    // Window T0−10 min … T0+5 min: 10 overlap minutes (one changed) + 5 new minutes, for 2 series.
+    expect(second.fetched).toBe(30);
+    expect(second.unchanged).toBe(18);
+    expect(second.written).toBe(12);
+    expect((await store.queryRange(series[0]!.id, T0 - 3 * MIN, T0 - 3 * MIN))[0]!.value).toBe(99);
+  });
+
   it('skips and counts NaN points', async () => {
     const deps = collectDeps(new FunctionSource((_s, ts) => (ts % (2 * MIN) === 0 ? Number.NaN : 3)));
     const r = await collectMetrics(deps, { now: T0 });

@@ -1,0 +1,255 @@
+// (composition root, local) the same collect and detect use cases as the Lambdas, wired to local
+// adapters: dynalite on loopback for the tables, this host's metrics or a CSV replay as the source.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConsoleAlertPublisher } from '../../shared/adapters/console-alert-publisher';
+import { ensureTable } from '../../shared/adapters/dynamodb-admin';
+import { DynamoAlertStore } from '../../shared/adapters/dynamodb-alert-store';
+import { DynamoAnomalyStore } from '../../shared/adapters/dynamodb-anomaly-store';
+import { createDocumentClient, localClientConfig } from '../../shared/adapters/dynamodb-client';
+import { DynamoControlStore } from '../../shared/adapters/dynamodb-control-store';
+import { DynamoMetricStore } from '../../shared/adapters/dynamodb-metric-store';
+import { DynamoRateLimiter } from '../../shared/adapters/dynamodb-rate-limiter';
+import { HostMetricSource, hostSeries } from '../../shared/adapters/host-metrics-source';
+import { CsvReplaySource } from '../../shared/adapters/replay-source';
+import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../../shared/adapters/table-schemas';
+import type { SeriesSpec } from '../../shared/domain/types';
+import { ValidationError } from '../../shared/errors';
+import { type MonitorConfig, parseMonitorConfigJson } from '../../shared/monitor-config';
+import type { Clock, Log, MetricSource } from '../../shared/ports';
+import { collectMetrics } from '../../shared/use-cases/collect-metrics';
+import { detectAnomalies } from '../../shared/use-cases/detect-anomalies';
+import { publishAlerts } from '../../shared/use-cases/publish-alerts';
+import type { LocalOptions } from './args';
+import { startDynalite } from './dynalite-server';
+import { startHttpServer } from './http-server';
+import { every } from './schedule';
+
+/** Table names used locally (in AWS the stack names them). */
+export const LOCAL_TABLES = {
+  points: 'local-metric-points',
+  anomalies: 'local-anomalies',
+  control: 'local-control',
+} as const;
+
+/** A running local stack. */
+export interface LocalStack {
+  readonly endpoint: string;
+  readonly series: readonly SeriesSpec[];
+  /** Dashboard URL on loopback. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The monitoring config for local runs: `--config`, else ./monitor.config.json, else the example.
+ * Its detection and collection settings apply; the series come from the local source.
+ * @throws ConfigError naming the bad field
+ */
+export function loadLocalConfig(
+  path: string | undefined,
+  root = process.cwd(),
+): { config: MonitorConfig; source: string } {
+  const candidates = path
+    ? [resolve(root, path)]
+    : [join(root, 'monitor.config.json'), join(root, 'config/monitor.example.json')];
+  const file = candidates.find((c) => existsSync(c));
+  if (!file) throw new Error(`Config file not found: ${candidates.join(' or ')}`);
+  return { config: parseMonitorConfigJson(readFileSync(file, 'utf8'), file), source: file };
+}
+
+/** Console log for the local stack: one readable line per event. */
+export function consoleLog(print: (line: string) => void, clock: Clock, tag: string): Log {
+  const line =
+    (level: string) =>
+    (message: string, extra?: Record<string, unknown>): void => {
+      const at = new Date(clock.now()).toISOString().slice(0, 19).replace('T', ' ');
+      const detail = extra && level !== 'info' ? ` ${JSON.stringify(extra)}` : '';
+      print(`${at} [${tag}] ${level === 'info' ? '' : `${level.toUpperCase()} `}${message}${detail}`);
+    };
+  return { debug: () => undefined, info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+/** Start dynalite, create the tables, and run collect and detect on their schedules. */
+export async function startLocalStack(
+  options: LocalOptions,
+  print: (line: string) => void,
+): Promise<LocalStack> {
+  const { config, source: configFile } = loadLocalConfig(options.config);
+  const dataDir = resolve(options['data-dir']);
+  mkdirSync(dataDir, { recursive: true });
+
+  let source: MetricSource;
+  let series: SeriesSpec[];
+  let clock: Clock;
+  let stopSource = (): void => undefined;
+  let replay: CsvReplaySource | undefined;
+  let collection = config.collection;
+  let detection = config.detection;
+  if (options.replay) {
+    replay = CsvReplaySource.fromFile(options.replay, { realNow: Date.now(), speed: options.speed });
+    // One real tick is `speed` × interval of data: look back and catch up as far as the config allows.
+    collection = { ...collection, maxLookbackMinutes: 24 * 60 };
+    detection = { ...detection, maxCatchUpMinutes: 7 * 24 * 60 };
+    const tickMinutes = (options['collect-every'] * options.speed) / 60_000;
+    if (tickMinutes > 24 * 60) {
+      throw new ValidationError('Replay too fast', [
+        `--speed × --collect-every covers ${Math.round(tickMinutes / 60)} h of data per tick; keep it under 24 h`,
+      ]);
+    }
+    source = replay;
+    series = [replay.series];
+    clock = replay.clock;
+    print(
+      `Replaying ${options.replay}: ${replay.pointCount} points at ${options.speed}× ` +
+        `(${new Date(replay.firstTs).toISOString()} → ${new Date(replay.lastTs).toISOString()})`,
+    );
+  } else {
+    const sampleSeconds = Math.max(1, Math.round(options['sample-every'] / 1000));
+    series = hostSeries(sampleSeconds, hostname());
+    const host = new HostMetricSource({ series });
+    host.start(options['sample-every']);
+    source = host;
+    clock = { now: () => Date.now() };
+    stopSource = () => host.stop();
+  }
+
+  const db = await startDynalite({ path: join(dataDir, 'dynamodb'), port: options['db-port'] });
+  const raw = new DynamoDBClient(localClientConfig(db.endpoint));
+  await ensureTable(raw, POINTS_TABLE, LOCAL_TABLES.points);
+  await ensureTable(raw, ANOMALIES_TABLE, LOCAL_TABLES.anomalies);
+  await ensureTable(raw, CONTROL_TABLE, LOCAL_TABLES.control);
+  const doc = createDocumentClient(localClientConfig(db.endpoint));
+  const store = new DynamoMetricStore({
+    client: doc,
+    tableName: LOCAL_TABLES.points,
+    retentionDays: config.retentionDays,
+  });
+  const control = new DynamoControlStore({ client: doc, tableName: LOCAL_TABLES.control });
+
+  print(`DynamoDB (dynalite) on ${db.endpoint}, data in ${dataDir}; config ${configFile}`);
+  print(`Series: ${series.map((s) => s.label).join(', ')}`);
+  print(
+    (replay
+      ? `Collect then detect every ${options['collect-every'] / 1000}s (${Math.round((options['collect-every'] * options.speed) / 60_000)} min of data per tick)`
+      : `Collect every ${options['collect-every'] / 1000}s, detect every ${options['detect-every'] / 1000}s`) +
+      ` (window ${detection.windowMinutes} min, needs ${detection.minPoints} points). Ctrl-C stops.`,
+  );
+
+  // A replay runs on its own timeline: its watermarks must not be another run's.
+  const jobName = (job: string) => (replay ? { job: `${job}#${replay.series.id}` } : {});
+  const collectLog = consoleLog(print, clock, 'collect');
+  const detectLog = consoleLog(print, clock, 'detect');
+  const anomalies = new DynamoAnomalyStore({
+    client: doc,
+    tableName: LOCAL_TABLES.anomalies,
+    retentionDays: config.retentionDays,
+  });
+  const runCollect = async (): Promise<void> => {
+    const r = await collectMetrics({
+      ...jobName('collect'),
+      source,
+      store,
+      control,
+      clock,
+      log: collectLog,
+      series,
+      collection,
+    });
+    collectLog.info(
+      `${r.written} points written (${r.skipped} skipped, ${r.failed} failed) for ${r.series} series`,
+    );
+    if (replay?.done(clock.now())) collectLog.info('Replay finished: all points collected');
+  };
+  const publisher = new ConsoleAlertPublisher(print, () => clock.now());
+  const alerts = new DynamoAlertStore({ client: doc, tableName: LOCAL_TABLES.control });
+  const alertLog = consoleLog(print, clock, 'alert');
+  const rate = config.alerts.rateLimit;
+  const alertDeps = {
+    anomalies,
+    alerts,
+    limiter: new DynamoRateLimiter({
+      client: doc,
+      tableName: LOCAL_TABLES.control,
+      config: {
+        capacity: rate.capacity,
+        refillTokens: rate.refillTokens,
+        refillIntervalMs: rate.refillMinutes * 60_000,
+      },
+    }),
+    publisher,
+    deadLetter: publisher,
+    clock,
+    log: alertLog,
+    series,
+    policy: config.alerts,
+  };
+  const runDetect = async (): Promise<void> => {
+    const r = await detectAnomalies({
+      ...jobName('detect'),
+      store,
+      anomalies,
+      control,
+      clock,
+      log: detectLog,
+      series,
+      detection,
+    });
+    detectLog.info(
+      `${r.seriesEvaluated} series evaluated, ${r.recorded.length} new anomalies` +
+        (r.alreadyRecorded ? `, ${r.alreadyRecorded} already recorded` : ''),
+    );
+    const a = await publishAlerts(alertDeps, { fresh: r.recorded });
+    if (a.considered > 0 || a.resolvedSent > 0) {
+      alertLog.info(
+        `${a.messagesSent} messages, ${a.resolvedSent} resolved; states ${JSON.stringify(a.states)}` +
+          (a.heldBack ? `; ${a.heldBack} held back for the next message` : ''),
+      );
+    }
+  };
+  const jobs = replay
+    ? // A replay's clock runs `speed` times faster than the schedules: one real second can be hours of
+      // data, far beyond detect's late-point overlap. So collect and detect run in lockstep, as in AWS
+      // (detect right after collect) but without the real-time gap.
+      [
+        every(
+          options['collect-every'],
+          async () => {
+            await runCollect();
+            await runDetect();
+          },
+          (e) => collectLog.error(`Run failed: ${(e as Error).message}`),
+        ),
+      ]
+    : [
+        every(options['collect-every'], runCollect, (e) =>
+          collectLog.error(`Collect failed: ${(e as Error).message}`),
+        ),
+        // Like the +1 min offset in AWS: detect starts shortly after collect.
+        every(
+          options['detect-every'],
+          runDetect,
+          (e) => detectLog.error(`Detect failed: ${(e as Error).message}`),
+          Math.min(1000, options['detect-every'] / 2),
+        ),
+      ];
+
+  const http = await startHttpServer(options.port, { series, store, anomalies, clock, alerts, publisher });
+  print(`Dashboard: ${http.url}`);
+
+  return {
+    endpoint: db.endpoint,
+    series,
+    url: http.url,
+    stop: async () => {
+      await http.close();
+      await Promise.all(jobs.map((j) => j.stop()));
+      stopSource();
+      raw.destroy();
+      doc.destroy();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+// Starts the local stack as a user would (`npm start -- …` in a child process), replays a CSV with one
+// spike, and checks that points are stored, the spike is recorded as an anomaly, Ctrl-C stops cleanly,
+// and a restart keeps the data.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
+  exited: Promise<number | null>;
+  signal: (sig: NodeJS.Signals) => void;
+}
+
+function start(args: string[]): Run {
+  const child = spawn('npm', ['start', '--', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, like a terminal job: Ctrl-C (SIGINT) goes to npm, tsx and node alike.
+    detached: true,
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  // 'close' fires when every process holding the output pipes (npm, tsx, node) has gone.
+  const exited = new Promise<number | null>((ok) => child.on('close', (code) => ok(code)));
+  const waitFor = async (pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const m = out.match(pattern);
+      if (m) return m;
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`Timed out waiting for ${pattern}; output:\n${out}`);
+  };
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      if (child.pid) process.kill(-child.pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  return { child, output: () => out, waitFor, exited, signal };
+}
+
+/** 400 points 5 minutes apart (NAB layout), gently noisy around 10, one spike to 95 at row 350. */
+function writeCsv(dir: string): string {
+  const rows = ['timestamp,value'];
+  const t0 = Date.UTC(2014, 3, 1);
+  for (let i = 0; i < 400; i++) {
+    const ts = new Date(t0 + i * 300_000).toISOString().replace('T', ' ').slice(0, 19);
+    const value = i === 350 ? 95 : 10 + ((i * 7) % 5) * 0.3;
+    rows.push(`${ts},${value}`);
+  }
+  const file = join(dir, 'spiky_series.csv');
+  writeFileSync(file, `${rows.join('\n')}\n`);
+  return file;
+}
+
+describe('local stack (npm start)', () => {
+  let dir: string;
+  const running: Run[] = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sentinel-local-'));
+  });
+  afterAll(() => {
+    for (const r of running) r.signal('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rejects a bad option with a clear message and starts nothing', async () => {
+    const run = start(['--collect-every', 'soon']);
+    running.push(run);
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/--collect-every: Invalid duration "soon"/);
+  }, 60_000);
+
+  it('replays a spike into a recorded anomaly, stops on SIGINT, and keeps its data', async () => {
+    const csv = writeCsv(dir);
+    const dataDir = join(dir, 'data');
+    const run = start([
+      '--replay',
+      csv,
+      '--speed',
+      '30000',
+      '--collect-every',
+      '1s',
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+    ]);
+    running.push(run);
+    await run.waitFor(/Dashboard: http:\/\/127\.0\.0\.1:\d+\//);
+    await run.waitFor(/\[collect\] [1-9]\d* points written/);
+    const anomaly = await run.waitFor(
+      /\[detect\] Anomaly: (replay_spiky_series = 95 at [^:]+:\d\d:\d\d\.\d{3}Z): outside expected/,
+    );
+    expect(run.output()).toMatch(/Severity (critical|high)/);
+    run.signal('SIGINT');
+    // npm itself dies of the SIGINT (code null), as it does at a terminal; the stack stops cleanly.
+    await run.exited;
+    expect(run.output()).toMatch(/SIGINT: stopping/);
+    expect(run.output()).toMatch(/Stopped\. Data kept/);
+
+    // Restart (host metrics this time) on the same data dir: the anomaly is still there.
+    const again = start([
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      '--sample-every',
+      '1s',
+      '--collect-every',
+      '60s',
+    ]);
+    running.push(again);
+    const url = (await again.waitFor(/Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
+    const status = (await (await fetch(`${url}local/status`)).json()) as {
+      anomalies: { explanation: string }[];
+    };
+    expect(status.anomalies.some((a) => a.explanation.startsWith(anomaly[1]!))).toBe(true);
+    const page = await (await fetch(url)).text();
+    expect(page).toContain('<title>Drift Sentinel (local)</title>');
+    again.signal('SIGINT');
+    await again.exited;
+    expect(again.output()).toMatch(/Stopped\. Data kept/);
+  }, 120_000);
+});
