@@ -19,15 +19,24 @@ export class ConsoleAlertPublisher implements AlertPublisher, DeadLetterSink {
     private readonly keep = 200,
   ) {}
 
-  /** Print the subject, attributes and body. */
+  /** Print the subject, attributes, each anomaly's explanation and any held-back digest. */
   public async publish(message: AlertMessage): Promise<{ messageId: string }> {
     this.counter += 1;
     const messageId = `local-${this.now()}-${this.counter}`;
     const attrs = Object.entries(message.attributes)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
+    const anomalies = (message.body.anomalies as { explanation?: string }[] | undefined) ?? [];
+    const held = message.body.heldBack as { count: number; worstSeverity: string } | undefined;
     this.print(
-      `📣 ALERT ${message.subject}\n   attributes: ${attrs}\n   body: ${JSON.stringify(message.body)}`,
+      [
+        `📣 ${message.subject}`,
+        `   attributes: ${attrs}`,
+        ...anomalies.map((a) => `   • ${a.explanation ?? ''}`),
+        ...(held
+          ? [`   + ${held.count} anomalies held back by the rate limit (worst ${held.worstSeverity})`]
+          : []),
+      ].join('\n'),
     );
     this.recent.unshift({ ...message, messageId, publishedAt: this.now() });
     this.recent.length = Math.min(this.recent.length, this.keep);
