@@ -32,6 +32,7 @@ export async function startDynalite(): Promise<TestDynamo> {
     tables,
     close: async () => {
       raw.destroy();
+      doc.destroy();
       await server.close();
     },
   };
