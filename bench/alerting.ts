@@ -10,6 +10,7 @@ import {
   MemoryMetricStore,
   MemoryRateLimiter,
 } from '../shared/adapters/memory-stores';
+import { bucketConfigOf } from '../shared/domain/token-bucket';
 import type { MetricPoint } from '../shared/domain/types';
 import { expandSeries, parseMonitorConfig } from '../shared/monitor-config';
 import type { AlertMessage, AlertPublisher, Log } from '../shared/ports';
@@ -157,11 +158,7 @@ async function main(): Promise<void> {
     },
   };
   const rate = config.alerts.rateLimit;
-  const limiter = new MemoryRateLimiter({
-    capacity: rate.capacity,
-    refillTokens: rate.refillTokens,
-    refillIntervalMs: rate.refillMinutes * MIN,
-  });
+  const limiter = new MemoryRateLimiter(bucketConfigOf(rate));
   const control = new MemoryControlStore();
   const totals: Record<string, number> = {};
   let p = 0;

@@ -15,6 +15,7 @@ import { DynamoRateLimiter } from '../shared/adapters/dynamodb-rate-limiter';
 import { SnsAlertPublisher } from '../shared/adapters/sns-alert-publisher';
 import { SqsDeadLetter } from '../shared/adapters/sqs-dead-letter';
 import { alertEnv, ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
+import { bucketConfigOf } from '../shared/domain/token-bucket';
 import { DependencyError } from '../shared/errors';
 import { expandSeries } from '../shared/monitor-config';
 import { log, logger, metrics, tracer } from '../shared/observability';
@@ -49,11 +50,7 @@ const alertDeps = {
   limiter: new DynamoRateLimiter({
     client: ddb,
     tableName: env[ENV.controlTable],
-    config: {
-      capacity: config.alerts.rateLimit.capacity,
-      refillTokens: config.alerts.rateLimit.refillTokens,
-      refillIntervalMs: config.alerts.rateLimit.refillMinutes * 60_000,
-    },
+    config: bucketConfigOf(config.alerts.rateLimit),
   }),
   publisher: new SnsAlertPublisher({ client: snsClient, topicArn: env[ENV.alertTopicArn] }),
   deadLetter: new SqsDeadLetter({ client: sqsClient, queueUrl: env[ENV.alertDeadLetterUrl] }),

@@ -15,6 +15,7 @@ import { DynamoRateLimiter } from '../../shared/adapters/dynamodb-rate-limiter';
 import { HostMetricSource, hostSeries } from '../../shared/adapters/host-metrics-source';
 import { CsvReplaySource } from '../../shared/adapters/replay-source';
 import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../../shared/adapters/table-schemas';
+import { bucketConfigOf } from '../../shared/domain/token-bucket';
 import type { SeriesSpec } from '../../shared/domain/types';
 import { ValidationError } from '../../shared/errors';
 import { type MonitorConfig, parseMonitorConfigJson } from '../../shared/monitor-config';
@@ -166,18 +167,13 @@ export async function startLocalStack(
   const publisher = new ConsoleAlertPublisher(print, () => clock.now());
   const alerts = new DynamoAlertStore({ client: doc, tableName: LOCAL_TABLES.control });
   const alertLog = consoleLog(print, clock, 'alert');
-  const rate = config.alerts.rateLimit;
   const alertDeps = {
     anomalies,
     alerts,
     limiter: new DynamoRateLimiter({
       client: doc,
       tableName: LOCAL_TABLES.control,
-      config: {
-        capacity: rate.capacity,
-        refillTokens: rate.refillTokens,
-        refillIntervalMs: rate.refillMinutes * 60_000,
-      },
+      config: bucketConfigOf(config.alerts.rateLimit),
     }),
     publisher,
     deadLetter: publisher,

@@ -5,14 +5,13 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { Digest, MaintenanceWindow } from '../domain/alerting';
 import { DependencyError } from '../errors';
 import type { AlertStateStore, Log, StoredOpenAlert } from '../ports';
-import { isConditionalCheckFailed } from './dynamodb-client';
+import { isConditionalCheckFailed, queryAll } from './dynamodb-client';
 
 const level = z.enum(['INFO', 'WARNING', 'CRITICAL']);
 
@@ -74,26 +73,16 @@ export class DynamoAlertStore implements AlertStateStore {
   public constructor(private readonly options: DynamoAlertStoreOptions) {}
 
   private async queryPartition(pk: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
     try {
-      do {
-        const page = await this.options.client.send(
-          new QueryCommand({
-            TableName: this.options.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': pk },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      return await queryAll(this.options.client, {
+        TableName: this.options.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+      });
     } catch (cause) {
       throw new DependencyError(`Reading ${pk} failed`, { cause });
     }
-    return items;
   }
 
   /** Every open alert. */

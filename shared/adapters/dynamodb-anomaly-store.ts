@@ -1,12 +1,12 @@
 // (adapter) --> AnomalyStore port: anomalies partitioned by UTC day, one item per (series, ts).
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { mapLimit } from '../async';
 import type { Anomaly } from '../domain/anomaly';
 import { dayKey, daysBetween } from '../domain/time';
 import { DependencyError } from '../errors';
 import type { AlertStateUpdate, AnomalyStore, Log, RecordResult } from '../ports';
-import { isConditionalCheckFailed } from './dynamodb-client';
+import { isConditionalCheckFailed, queryAll } from './dynamodb-client';
 import { TTL_ATTRIBUTE } from './table-schemas';
 
 /** Settings of the DynamoDB anomaly store. */
@@ -190,34 +190,28 @@ export class DynamoAnomalyStore implements AnomalyStore {
   private async query(start: number, end: number, now: number, pendingOnly: boolean): Promise<Anomaly[]> {
     const out: Anomaly[] = [];
     for (const day of daysBetween(start, end)) {
-      let startKey: Record<string, unknown> | undefined;
+      let items: Record<string, unknown>[];
       try {
-        do {
-          const page = await this.options.client.send(
-            new QueryCommand({
-              TableName: this.options.tableName,
-              KeyConditionExpression: '#d = :d AND #k BETWEEN :a AND :b',
-              FilterExpression: pendingOnly ? '#e > :now AND alertState = :pending' : '#e > :now',
-              ExpressionAttributeNames: { '#d': 'day', '#k': 'sk', '#e': TTL_ATTRIBUTE },
-              ExpressionAttributeValues: {
-                ':d': day,
-                ':a': anomalySortKey(start, ''),
-                ':b': anomalySortKey(end, '\uffff'),
-                ':now': Math.floor(now / 1000),
-                ...(pendingOnly ? { ':pending': 'pending' } : {}),
-              },
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            const parsed = StoredAnomalySchema.safeParse(item);
-            if (parsed.success) out.push(parsed.data as Anomaly);
-            else this.options.log?.warn('Skipped malformed anomaly item', { sk: item.sk, day });
-          }
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
+        items = await queryAll(this.options.client, {
+          TableName: this.options.tableName,
+          KeyConditionExpression: '#d = :d AND #k BETWEEN :a AND :b',
+          FilterExpression: pendingOnly ? '#e > :now AND alertState = :pending' : '#e > :now',
+          ExpressionAttributeNames: { '#d': 'day', '#k': 'sk', '#e': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':d': day,
+            ':a': anomalySortKey(start, ''),
+            ':b': anomalySortKey(end, '\uffff'),
+            ':now': Math.floor(now / 1000),
+            ...(pendingOnly ? { ':pending': 'pending' } : {}),
+          },
+        });
       } catch (cause) {
         throw new DependencyError(`Query of anomalies for ${day} failed`, { cause });
+      }
+      for (const item of items) {
+        const parsed = StoredAnomalySchema.safeParse(item);
+        if (parsed.success) out.push(parsed.data as Anomaly);
+        else this.options.log?.warn('Skipped malformed anomaly item', { sk: item.sk, day });
       }
     }
     return out;

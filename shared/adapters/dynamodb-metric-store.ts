@@ -1,9 +1,10 @@
 // (adapter) --> MetricStore port: collected points in DynamoDB, one item per (series, ts), TTL'd.
-import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../async';
 import type { MetricPoint } from '../domain/types';
 import { DependencyError } from '../errors';
 import type { Log, MetricStore, WriteResult } from '../ports';
+import { queryAll } from './dynamodb-client';
 import { type BackoffOptions, backoffDelay, sleep } from './retry';
 import { TTL_ATTRIBUTE } from './table-schemas';
 
@@ -88,35 +89,24 @@ export class DynamoMetricStore implements MetricStore {
 
   /** Points of `series` with start <= ts <= end, oldest first; expired items are filtered (TTL is lazy). */
   public async queryRange(series: string, start: number, end: number, now: number): Promise<MetricPoint[]> {
-    const out: MetricPoint[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let items: Record<string, unknown>[];
     try {
-      do {
-        const page = await this.options.client.send(
-          new QueryCommand({
-            TableName: this.options.tableName,
-            KeyConditionExpression: '#s = :s AND #t BETWEEN :a AND :b',
-            FilterExpression: '#e > :now',
-            ProjectionExpression: '#t, v',
-            ExpressionAttributeNames: { '#s': 'series', '#t': 'ts', '#e': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: {
-              ':s': series,
-              ':a': start,
-              ':b': end,
-              ':now': Math.floor(now / 1000),
-            },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const ts = Number(item.ts);
-          const value = Number(item.v);
-          if (Number.isFinite(ts) && Number.isFinite(value)) out.push({ series, ts, value });
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      items = await queryAll(this.options.client, {
+        TableName: this.options.tableName,
+        KeyConditionExpression: '#s = :s AND #t BETWEEN :a AND :b',
+        FilterExpression: '#e > :now',
+        ProjectionExpression: '#t, v',
+        ExpressionAttributeNames: { '#s': 'series', '#t': 'ts', '#e': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':s': series, ':a': start, ':b': end, ':now': Math.floor(now / 1000) },
+      });
     } catch (cause) {
       throw new DependencyError(`Query of series ${series} failed`, { cause });
+    }
+    const out: MetricPoint[] = [];
+    for (const item of items) {
+      const ts = Number(item.ts);
+      const value = Number(item.v);
+      if (Number.isFinite(ts) && Number.isFinite(value)) out.push({ series, ts, value });
     }
     return out;
   }

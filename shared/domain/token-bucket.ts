@@ -65,3 +65,16 @@ export function decideTake(state: BucketState, now: number, config: BucketConfig
     retryAfterMs: Math.ceil((n - current.tokens) / rate),
   };
 }
+
+/** The bucket of the `alerts.rateLimit` config section. */
+export function bucketConfigOf(rate: {
+  readonly capacity: number;
+  readonly refillTokens: number;
+  readonly refillMinutes: number;
+}): BucketConfig {
+  return {
+    capacity: rate.capacity,
+    refillTokens: rate.refillTokens,
+    refillIntervalMs: rate.refillMinutes * 60_000,
+  };
+}
