@@ -10,6 +10,7 @@ import {
   MemoryMetricStore,
   MemoryRateLimiter,
 } from '../shared/adapters/memory-stores';
+import { createRng } from '../shared/domain/random';
 import { bucketConfigOf } from '../shared/domain/token-bucket';
 import type { MetricPoint } from '../shared/domain/types';
 import { expandSeries, parseMonitorConfig } from '../shared/monitor-config';
@@ -23,18 +24,6 @@ const { values } = parseArgs({
 });
 const DAYS = Number(values.days);
 const SEED = Number(values.seed);
-
-/** mulberry32: small seeded PRNG, so every run of the bench sees the same week. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTS = ['web-1', 'web-2', 'web-3', 'worker-1', 'rds-main'];
 const METRICS = [
@@ -104,8 +93,9 @@ const incidents = [
 ];
 
 function generate(): MetricPoint[] {
-  const random = rng(SEED);
-  const gauss = () => (random() + random() + random() + random() - 2) * Math.sqrt(3);
+  // The same seeded PRNG the domain uses: every run of the bench sees the same week.
+  const random = createRng(SEED);
+  const gauss = () => random.normal(0, 1);
   const points: MetricPoint[] = [];
   for (const s of series) {
     const host = s.dimensions.host!;
@@ -225,11 +215,24 @@ async function main(): Promise<void> {
   console.log('\nInjected incidents → first page:');
   for (const inc of incidents) {
     const start = T0 + inc.start * MIN;
+    // The page must be about the incident: one of its hosts and metrics, above the expected range.
     const hit = pages.find(
       (m) =>
         m.at >= start &&
         m.at <= start + (inc.minutes + 15) * MIN &&
-        inc.hosts.some((h) => m.subject.includes(h)),
+        (
+          m.body.anomalies as {
+            label: string;
+            metric: string;
+            value: number;
+            expectedRange: (number | null)[];
+          }[]
+        ).some(
+          (a) =>
+            inc.hosts.some((h) => a.label.endsWith(` ${h}`)) &&
+            inc.metrics.includes(a.metric) &&
+            a.value > (a.expectedRange[1] ?? Number.POSITIVE_INFINITY),
+        ),
     );
     console.log(
       `  ${inc.name.padEnd(48)} ${hit ? `paged after ${Math.round((hit.at - start) / MIN)} min: ${hit.subject}` : 'no page'}`,
