@@ -179,7 +179,7 @@ async function main(): Promise<void> {
         series,
         policy: config.alerts,
       },
-      { fresh: d.recorded },
+      { fresh: d.recorded, coverage: d.coverage },
     );
     for (const [k, v] of Object.entries(r.states)) totals[k] = (totals[k] ?? 0) + v;
   }

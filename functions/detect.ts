@@ -58,12 +58,18 @@ const alertDeps = {
   log,
   series: deps.series,
   policy: config.alerts,
+  retryPendingMs:
+    Math.max(config.alerts.maxPendingMinutes, config.detection.maxCatchUpMinutes, 6 * 60) * 60_000 +
+    3_600_000,
 };
 
 /** Outcome returned to the invoker; `recorded` is summarised to keep the response small. */
 export type DetectResponse =
   | { status: 'rejected'; issues: string[] }
-  | ({ status: 'ok'; recordedCount: number; alerts: PublishResult } & Omit<DetectResult, 'recorded'>);
+  | ({ status: 'ok'; recordedCount: number; alerts: PublishResult } & Omit<
+      DetectResult,
+      'recorded' | 'coverage'
+    >);
 
 /** Validate the event, run one detect, publish its counts. */
 export async function lambdaHandler(event: unknown): Promise<DetectResponse> {
@@ -73,7 +79,7 @@ export async function lambdaHandler(event: unknown): Promise<DetectResponse> {
     metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);
     return { status: 'rejected', issues: invocation.issues };
   }
-  const { recorded, ...result } = await detectAnomalies(
+  const { recorded, coverage, ...result } = await detectAnomalies(
     deps,
     invocation.now === undefined ? {} : { now: invocation.now },
   );
@@ -84,6 +90,7 @@ export async function lambdaHandler(event: unknown): Promise<DetectResponse> {
   // Alerting runs on what was recorded even when some series failed; pending ones from earlier runs too.
   const alerts = await publishAlerts(alertDeps, {
     fresh: recorded,
+    coverage,
     ...(invocation.now === undefined ? {} : { now: invocation.now }),
   });
   metrics.addMetric('AlertMessagesSent', MetricUnit.Count, alerts.messagesSent);

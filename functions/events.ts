@@ -14,9 +14,12 @@ export const ScheduledEventSchema = z.object({
 /** A manual invocation (`aws lambda invoke`): `{}` (now = the clock) or `{ "time": "<ISO>" }`. */
 export const ManualInvocationSchema = z.strictObject({ time: isoTime.optional() });
 
+const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
+
 /** Parse a scheduled or manual invocation: its `now` (undefined = use the clock) or the named problems. */
 export function parseScheduledInvocation(
   event: unknown,
+  clockNow: number = Date.now(),
 ): { ok: true; now: number | undefined } | { ok: false; issues: string[] } {
   const value = event ?? {};
   // Pick the schema by shape so that errors name the real field instead of "no union member matched".
@@ -27,5 +30,11 @@ export function parseScheduledInvocation(
   const parsed = schema.safeParse(value);
   if (!parsed.success) return { ok: false, issues: formatIssues(parsed.error) };
   const time = parsed.data.time;
-  return { ok: true, now: time === undefined ? undefined : Date.parse(time) };
+  const now = time === undefined ? undefined : Date.parse(time);
+  // A future "now" would move forward-only watermarks (and the bucket) ahead of the real clock and
+  // silently stop monitoring until time caught up.
+  if (now !== undefined && now > clockNow + MAX_CLOCK_AHEAD_MS) {
+    return { ok: false, issues: [`time: ${time} is in the future (more than 5 minutes ahead of the clock)`] };
+  }
+  return { ok: true, now };
 }

@@ -69,6 +69,9 @@ export class MonitorStack extends Stack {
       entry: 'functions/detect.ts',
       config,
       timeout: Duration.minutes(2),
+      // One detect at a time: retries, duplicate deliveries and manual invokes queue up instead of
+      // paging the same pending anomaly twice or racing on the digest.
+      reservedConcurrentExecutions: 1,
     })
       .bindTable(points, ENV.pointsTable, ['dynamodb:Query'])
       .bindTable(anomalies, ENV.anomaliesTable, ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])

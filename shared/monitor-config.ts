@@ -27,8 +27,14 @@ const seriesEntry = z.strictObject({
   metricName: z.string().min(1).max(255),
   dimensions: dimensions.default({}),
   stat: statistic.default('Average'),
-  /** Seconds; CloudWatch standard resolution is 60. */
-  period: z.number().int().min(1).max(86_400).default(60),
+  /** Seconds: 1, 5, 10 or 30 (high resolution) or a multiple of 60, as CloudWatch accepts. */
+  period: z
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .refine((p) => [1, 5, 10, 30].includes(p) || p % 60 === 0, 'must be 1, 5, 10, 30 or a multiple of 60')
+    .default(60),
   /** Multiplier applied to each value, e.g. 1/1048576 for bytes → MB, 1000 for seconds → ms. */
   scale: z.number().finite().positive().default(1),
   unit: z.string().max(32).optional(),
@@ -202,6 +208,11 @@ export const MonitorConfigSchema = z
     schedules: schedules.prefault({}),
     collection: z
       .strictObject({
+        /**
+         * Collect stops this many minutes before now: CloudWatch's newest minute is still filling
+         * (a partial Sum/SampleCount looks like a drop). Later runs pick it up once settled.
+         */
+        settleMinutes: z.number().int().min(0).max(30).default(2),
         /** Each collect re-reads this many minutes before its last end, to pick up late points. */
         overlapMinutes: z.number().int().min(0).max(180).default(10),
         /** First run (or after an outage): look back at most this far. */

@@ -100,6 +100,8 @@ export interface TokenTake {
   readonly granted: boolean;
   readonly remaining: number;
   readonly retryAfterMs: number;
+  /** Gave up after repeated write conflicts: no decision was made. */
+  readonly contended?: boolean;
 }
 
 /** A token-bucket rate limiter shared by every invocation. */

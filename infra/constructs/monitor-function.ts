@@ -83,6 +83,12 @@ export interface MonitorFunctionProps {
    */
   readonly maxEventAge?: Duration;
   /**
+   * Reserved concurrency: 1 makes runs of a job strictly sequential (detect: no two runs page the same
+   * pending anomaly or race on the digest).
+   * @default no reservation
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
    * Root that holds package-lock.json and the handler sources.
    * @default PROJECT_ROOT
    */
@@ -164,6 +170,9 @@ export class MonitorFunction extends Construct {
       retryAttempts,
       maxEventAge,
       deadLetterQueue: this.deadLetterQueue.queue,
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
       bundling: {
         format: nodejs.OutputFormat.ESM,
         target: BUNDLE_TARGET,

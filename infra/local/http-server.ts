@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { PublishedAlert } from '../../shared/adapters/console-alert-publisher';
 import { MaintenanceWindowSchema } from '../../shared/adapters/dynamodb-alert-store';
 import type { MaintenanceWindow } from '../../shared/domain/alerting';
@@ -101,7 +101,8 @@ export async function handleMaintenance(
   body: string,
   alerts: AlertStateStore,
 ): Promise<[number, unknown]> {
-  const id = decodeURIComponent(path.slice('/api/maintenance-windows'.length).replace(/^\//, ''));
+  // `path` is already decoded by the server.
+  const id = path.slice('/api/maintenance-windows'.length).replace(/^\//, '');
   if (method === 'GET' && id === '') return [200, { items: await alerts.listWindows() }];
   if (method === 'POST' && id === '') {
     let raw: unknown;
@@ -129,7 +130,14 @@ export async function startHttpServer(
   root = resolve(__dirname, '../../dashboard'),
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      res.writeHead(400, { 'Content-Type': 'text/plain', ...SECURITY_HEADERS });
+      res.end('Bad path');
+      return;
+    }
     if (path === '/api/maintenance-windows' || path.startsWith('/api/maintenance-windows/')) {
       const send = ([status, payload]: [number, unknown]): void => {
         res.writeHead(status, {
@@ -177,7 +185,7 @@ export async function startHttpServer(
       return;
     }
     const file = normalize(join(root, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(root)) {
+    if (file !== root && !file.startsWith(`${root}${sep}`)) {
       res.writeHead(400, SECURITY_HEADERS);
       res.end('Bad path');
       return;

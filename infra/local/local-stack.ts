@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConsoleAlertPublisher } from '../../shared/adapters/console-alert-publisher';
+import { CsvReplaySource } from '../../shared/adapters/csv-replay-source';
 import { ensureTable } from '../../shared/adapters/dynamodb-admin';
 import { DynamoAlertStore } from '../../shared/adapters/dynamodb-alert-store';
 import { DynamoAnomalyStore } from '../../shared/adapters/dynamodb-anomaly-store';
@@ -12,8 +13,7 @@ import { createDocumentClient, localClientConfig } from '../../shared/adapters/d
 import { DynamoControlStore } from '../../shared/adapters/dynamodb-control-store';
 import { DynamoMetricStore } from '../../shared/adapters/dynamodb-metric-store';
 import { DynamoRateLimiter } from '../../shared/adapters/dynamodb-rate-limiter';
-import { HostMetricSource, hostSeries } from '../../shared/adapters/host-metrics-source';
-import { CsvReplaySource } from '../../shared/adapters/replay-source';
+import { HostMetricSource } from '../../shared/adapters/local-host-source';
 import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../../shared/adapters/table-schemas';
 import { bucketConfigOf } from '../../shared/domain/token-bucket';
 import type { SeriesSpec } from '../../shared/domain/types';
@@ -87,7 +87,8 @@ export async function startLocalStack(
   let clock: Clock;
   let stopSource = (): void => undefined;
   let replay: CsvReplaySource | undefined;
-  let collection = config.collection;
+  // Local samples are final when taken: no CloudWatch settle delay.
+  let collection = { ...config.collection, settleMinutes: 0 };
   let detection = config.detection;
   if (options.replay) {
     replay = CsvReplaySource.fromFile(options.replay, { realNow: Date.now(), speed: options.speed });
@@ -103,14 +104,15 @@ export async function startLocalStack(
     source = replay;
     series = [replay.series];
     clock = replay.clock;
+    if (replay.badRows > 0) print(`Skipped ${replay.badRows} bad rows in ${options.replay}`);
     print(
       `Replaying ${options.replay}: ${replay.pointCount} points at ${options.speed}× ` +
         `(${new Date(replay.firstTs).toISOString()} → ${new Date(replay.lastTs).toISOString()})`,
     );
   } else {
     const sampleSeconds = Math.max(1, Math.round(options['sample-every'] / 1000));
-    series = hostSeries(sampleSeconds, hostname());
-    const host = new HostMetricSource({ series });
+    const host = new HostMetricSource({ sampleSeconds, hostname: hostname() });
+    series = [...host.series];
     host.start(options['sample-every']);
     source = host;
     clock = { now: () => Date.now() };
@@ -181,6 +183,8 @@ export async function startLocalStack(
     log: alertLog,
     series,
     policy: config.alerts,
+    // A replay's clock starts in the past: its own bucket and digest, never the host run's.
+    ...(replay ? { bucket: `noc#${replay.series.id}` } : {}),
   };
   const runDetect = async (): Promise<void> => {
     const r = await detectAnomalies({
@@ -197,7 +201,7 @@ export async function startLocalStack(
       `${r.seriesEvaluated} series evaluated, ${r.recorded.length} new anomalies` +
         (r.alreadyRecorded ? `, ${r.alreadyRecorded} already recorded` : ''),
     );
-    const a = await publishAlerts(alertDeps, { fresh: r.recorded });
+    const a = await publishAlerts(alertDeps, { fresh: r.recorded, coverage: r.coverage });
     if (a.considered > 0 || a.resolvedSent > 0) {
       alertLog.info(
         `${a.messagesSent} messages, ${a.resolvedSent} resolved; states ${JSON.stringify(a.states)}` +

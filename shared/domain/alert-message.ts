@@ -56,16 +56,7 @@ export function buildAlertMessage(
         time: new Date(a.ts).toISOString(),
         explanation: a.explanation,
       })),
-      ...(digest
-        ? {
-            heldBack: {
-              count: digest.count,
-              since: new Date(digest.since).toISOString(),
-              worstSeverity: digest.worstLevel,
-              topSeries: digest.topSeries,
-            },
-          }
-        : {}),
+      ...(digest ? { heldBack: heldBackOf(digest) } : {}),
       ...(options.dashboardUrl ? { dashboard: options.dashboardUrl } : {}),
     },
     attributes: {
@@ -83,6 +74,7 @@ export function buildAlertMessage(
  */
 export function buildResolvedMessage(
   members: readonly (OpenAlert & { readonly label: string; readonly metric: string })[],
+  digest: Digest | undefined,
   options: { readonly dashboardUrl?: string; readonly now: number },
 ): AlertMessage {
   const first = members[0]!;
@@ -99,6 +91,7 @@ export function buildResolvedMessage(
       openedAt: new Date(Math.min(...members.map((m) => m.openedAt))).toISOString(),
       lastAnomalyAt: new Date(lastSeenAt).toISOString(),
       resolvedAt: new Date(options.now).toISOString(),
+      ...(digest ? { heldBack: heldBackOf(digest) } : {}),
       ...(options.dashboardUrl ? { dashboard: options.dashboardUrl } : {}),
     },
     attributes: {
@@ -107,6 +100,16 @@ export function buildResolvedMessage(
       alert_type: ALERT_TYPE,
       dedup_key: first.dedupKey,
     },
+  };
+}
+
+/** The digest as it appears in a message body. */
+function heldBackOf(digest: Digest): Record<string, unknown> {
+  return {
+    count: digest.count,
+    since: new Date(digest.since).toISOString(),
+    worstSeverity: digest.worstLevel,
+    topSeries: digest.topSeries,
   };
 }
 

@@ -49,7 +49,9 @@ export function dedupKey(
   a: Pick<Anomaly, 'series' | 'metric' | 'value' | 'expectedHigh' | 'baseline'>,
 ): string {
   const condition = conditionOf(a);
-  return `${a.metric}-${condition}-${fnv1a(`${a.series}|${condition}`)}`;
+  const text = `${a.series}|${condition}`;
+  // 64 bits from two FNV-1a passes: the key is also the open alert's storage key, so collisions matter.
+  return `${a.metric}-${condition}-${fnv1a(text)}${fnv1a(`${text}#`)}`;
 }
 
 /** An alert that paged and has not resolved yet, as stored per dedup key. */
@@ -105,6 +107,9 @@ export function mutes(
   if (window.series === undefined && Object.keys(window.tags ?? {}).length === 0) return false;
   return inSchedule(window, ts);
 }
+
+/** The `reason` of an anomaly deduplicated into another anomaly of the same run. */
+export const SAME_RUN = 'same run';
 
 /** Settings of the alert planner. */
 export interface AlertPolicy {
@@ -165,12 +170,17 @@ export function planAlerts(
       continue;
     }
     const open = context.openAlerts.get(key);
-    if (open && anomaly.ts - open.lastSeenAt <= policy.dedupWindowMs && anomaly.ts >= open.openedAt) {
+    // Within the window around the open alert's span: later repeats, and late-detected earlier points.
+    if (
+      open &&
+      anomaly.ts <= open.lastSeenAt + policy.dedupWindowMs &&
+      anomaly.ts >= open.openedAt - policy.dedupWindowMs
+    ) {
       planned.push({ anomaly, dedupKey: key, state: 'deduplicated', reason: open.alertId });
       continue;
     }
     if (seenThisRun.has(key)) {
-      planned.push({ anomaly, dedupKey: key, state: 'deduplicated', reason: 'same run' });
+      planned.push({ anomaly, dedupKey: key, state: 'deduplicated', reason: SAME_RUN });
       continue;
     }
     seenThisRun.add(key);

@@ -42,7 +42,8 @@ export interface CollectResult {
 /**
  * Collect metrics.
  * 1. Window: from the last watermark minus the late-point overlap (first run, or after a long
- *    outage: at most `maxLookbackMinutes` back) to now, aligned down to the shortest period.
+ *    outage: at most `maxLookbackMinutes` back) to now minus `settleMinutes`, aligned down to the
+ *    shortest period.
  * 2. Fetch every series from the source.
  * 3. Store the points (idempotent); count skipped and failed points.
  * 4. Advance the watermark to the end — or only to the earliest failed point, so it is retried.
@@ -53,7 +54,7 @@ export async function collectMetrics(
 ): Promise<CollectResult> {
   const now = input.now ?? deps.clock.now();
   const periodMs = Math.min(...deps.series.map((s) => s.period * 1000), 60_000);
-  const end = floorTo(now, periodMs);
+  const end = floorTo(now - deps.collection.settleMinutes * 60_000, periodMs);
   const overlapMs = deps.collection.overlapMinutes * 60_000;
   const earliest = end - deps.collection.maxLookbackMinutes * 60_000;
   const job = deps.job ?? COLLECT_JOB;

@@ -43,6 +43,8 @@ export interface DetectResult {
   readonly recorded: readonly Anomaly[];
   readonly alreadyRecorded: number;
   readonly recordFailed: number;
+  /** Series read this run → time of their latest point (alerting resolves only series with data). */
+  readonly coverage: ReadonlyMap<string, number>;
 }
 
 /**
@@ -68,11 +70,14 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   }
 
   const failedSeries: string[] = [];
+  const coverage = new Map<string, number>();
   let pointsRead = 0;
   const perSeries = await mapLimit(deps.series, deps.concurrency ?? 8, async (spec) => {
     try {
       const points = await deps.store.queryRange(spec.id, from - windowMs, now, now);
       pointsRead += points.length;
+      const last = points.at(-1);
+      if (last) coverage.set(spec.id, last.ts);
       return evaluateSeries(spec, points, from, now, cfg, sensitivities.get(spec.metric) ?? 1);
     } catch (error) {
       failedSeries.push(spec.id);
@@ -109,5 +114,6 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
     recorded: result.created,
     alreadyRecorded: result.existing,
     recordFailed: result.failed.length,
+    coverage,
   };
 }

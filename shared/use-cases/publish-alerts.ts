@@ -3,7 +3,7 @@
 // anomaly ended up. Nothing is dropped: held-back anomalies go into a digest carried by the next message.
 
 import { alertIdOf, buildAlertMessage, buildResolvedMessage } from '../domain/alert-message';
-import { type AlertGroup, addToDigest, planAlerts } from '../domain/alerting';
+import { type AlertGroup, addToDigest, type PlannedAnomaly, planAlerts, SAME_RUN } from '../domain/alerting';
 import type { Anomaly } from '../domain/anomaly';
 import type { SeriesSpec } from '../domain/types';
 import type { MonitorConfig } from '../monitor-config';
@@ -34,8 +34,14 @@ export interface PublishDeps {
   readonly log: Log;
   readonly series: readonly SeriesSpec[];
   readonly policy: MonitorConfig['alerts'];
-  /** How far back pending anomalies (failed publishes) are retried. @default 6 h */
+  /**
+   * How far back pending anomalies (failed publishes, crashed runs) are looked for. Keep it above
+   * `maxPendingMinutes` and detect's catch-up span so nothing pending falls out of sight.
+   * @default max(6 h, maxPendingMinutes + 1 h)
+   */
   readonly retryPendingMs?: number;
+  /** Token bucket and digest name; a local replay uses its own. @default 'noc' */
+  readonly bucket?: string;
 }
 
 /** What one run did; `states` counts anomalies by the state they ended in. */
@@ -62,13 +68,23 @@ export interface PublishResult {
  */
 export async function publishAlerts(
   deps: PublishDeps,
-  input: { readonly fresh?: readonly Anomaly[]; readonly now?: number } = {},
+  input: {
+    readonly fresh?: readonly Anomaly[];
+    readonly now?: number;
+    /**
+     * Series detect actually read this run → time of their latest point. An alert resolves only when
+     * every series it covered has data for the whole quiet period: missing data is not "normal".
+     */
+    readonly coverage?: ReadonlyMap<string, number>;
+  } = {},
 ): Promise<PublishResult> {
   const now = input.now ?? deps.clock.now();
   const policy = deps.policy;
+  const bucket = deps.bucket ?? NOC_BUCKET;
   const tagsById = new Map(deps.series.map((s) => [s.id, s.tags]));
   const byKey = new Map<string, Anomaly>();
-  const retryFrom = now - (deps.retryPendingMs ?? 6 * 3_600_000);
+  const retryFrom =
+    now - (deps.retryPendingMs ?? Math.max(6 * 3_600_000, (policy.maxPendingMinutes + 60) * 60_000));
   for (const a of await deps.anomalies.listPending(retryFrom, now, now)) byKey.set(`${a.series}|${a.ts}`, a);
   for (const a of input.fresh ?? []) byKey.set(`${a.series}|${a.ts}`, a);
   const candidates = [...byKey.values()];
@@ -85,27 +101,49 @@ export async function publishAlerts(
     },
   );
 
-  const updates: AlertStateUpdate[] = [];
+  const updates = new Map<string, AlertStateUpdate>();
+  const setState = (u: AlertStateUpdate): void => void updates.set(`${u.series}|${u.ts}`, u);
   const seenKeys = new Set<string>();
+  /** Latest anomaly time per dedup key this run (an alert's lastSeenAt must be its newest anomaly). */
+  const latestByKey = new Map<string, number>();
+  /** Same-run repeats of a key: they share the fate of the anomaly that pages (or is held back). */
+  const sameRun = new Map<string, PlannedAnomaly[]>();
   for (const p of planned) {
     seenKeys.add(p.dedupKey);
+    if (p.state === 'below-severity' || p.state === 'suppressed') {
+      setState({
+        series: p.anomaly.series,
+        ts: p.anomaly.ts,
+        state: p.state,
+        ...(p.reason ? { reason: p.reason } : {}),
+      });
+      continue;
+    }
+    latestByKey.set(p.dedupKey, Math.max(latestByKey.get(p.dedupKey) ?? 0, p.anomaly.ts));
     if (p.state === 'pending') continue;
-    updates.push({
+    setState({
       series: p.anomaly.series,
       ts: p.anomaly.ts,
-      state: p.state,
+      state: 'deduplicated',
       ...(p.reason ? { reason: p.reason } : {}),
     });
-    if (p.state === 'deduplicated' && openByKey.has(p.dedupKey))
-      await deps.alerts.touchOpen(p.dedupKey, p.anomaly.ts);
+    if (p.reason === SAME_RUN) sameRun.set(p.dedupKey, [...(sameRun.get(p.dedupKey) ?? []), p]);
   }
+  for (const [key, ts] of latestByKey) if (openByKey.has(key)) await deps.alerts.touchOpen(key, ts);
 
-  let digest = await deps.alerts.getDigest(NOC_BUCKET);
+  let digest = await deps.alerts.getDigest(bucket);
   const digestBefore = digest;
   let messagesSent = 0;
   let publishFailures = 0;
   for (const group of groups) {
-    const take = await deps.limiter.take(NOC_BUCKET, now);
+    const repeats = group.anomalies.flatMap((p) => sameRun.get(p.dedupKey) ?? []);
+    const take = await deps.limiter.take(bucket, now);
+    if (take.contended) {
+      // Not a "no": the bucket could not be written under contention. Stay pending, retry next run.
+      deps.log.warn('Token bucket contended; alert left pending for the next run', { group: group.group });
+      for (const p of repeats) updates.delete(`${p.anomaly.series}|${p.anomaly.ts}`);
+      continue;
+    }
     const bypass =
       !take.granted &&
       policy.criticalBypass &&
@@ -114,71 +152,90 @@ export async function publishAlerts(
     if (bypass)
       deps.log.warn('Bucket empty: CRITICAL alert sent anyway (criticalBypass)', { group: group.group });
     if (!take.granted && !bypass) {
+      // Held back: the group and its same-run repeats all go into the digest; none is lost.
+      const held = [...group.anomalies, ...repeats];
       digest = addToDigest(
         digest,
-        group.anomalies.map((p) => p.anomaly),
+        held.map((p) => p.anomaly),
         now,
       );
-      for (const p of group.anomalies) {
-        updates.push({
-          series: p.anomaly.series,
-          ts: p.anomaly.ts,
-          state: 'rate-limited',
-          reason: `retry in ${Math.ceil(take.retryAfterMs / 1000)} s`,
-        });
-      }
+      const reason = `retry in ${Math.ceil(take.retryAfterMs / 1000)} s`;
+      for (const p of held)
+        setState({ series: p.anomaly.series, ts: p.anomaly.ts, state: 'rate-limited', reason });
       continue;
     }
     const sent = await sendGroup(deps, group, digest, now);
     if (!sent) {
       publishFailures++;
-      updates.push(...(await deadLetterIfStale(deps, group, digest, now)));
+      for (const p of repeats) updates.delete(`${p.anomaly.series}|${p.anomaly.ts}`); // retried with the group
+      for (const u of await deadLetterIfStale(deps, group, digest, now)) setState(u);
       continue;
     }
     messagesSent++;
     digest = undefined;
-    updates.push(...sent);
+    for (const u of sent) setState(u);
+    const alertId = alertIdOf(group);
+    for (const p of repeats)
+      setState({ series: p.anomaly.series, ts: p.anomaly.ts, state: 'deduplicated', reason: alertId });
     for (const p of group.anomalies) {
       await deps.alerts.putOpen({
         dedupKey: p.dedupKey,
-        alertId: alertIdOf(group),
+        alertId,
         series: p.anomaly.series,
         label: p.anomaly.label,
         metric: p.anomaly.metric,
         openedAt: p.anomaly.ts,
-        lastSeenAt: p.anomaly.ts,
+        lastSeenAt: Math.max(
+          latestByKey.get(p.dedupKey) ?? p.anomaly.ts,
+          openByKey.get(p.dedupKey)?.lastSeenAt ?? 0,
+        ),
         level: p.anomaly.level,
       });
     }
   }
-  if (digest !== digestBefore) await deps.alerts.setDigest(NOC_BUCKET, digest);
 
-  // Resolve each page once every series it covered stayed normal for the resolve period.
+  // Resolve each page once every series it covered stayed normal — with data — for the quiet period.
   let resolvedSent = 0;
   const quietMs = policy.resolveAfterMinutes * 60_000;
   const byAlert = new Map<string, StoredOpenAlert[]>();
   for (const alert of open) byAlert.set(alert.alertId, [...(byAlert.get(alert.alertId) ?? []), alert]);
   for (const members of byAlert.values()) {
-    if (members.some((m) => seenKeys.has(m.dedupKey) || now - m.lastSeenAt < quietMs)) continue;
-    const take = await deps.limiter.take(NOC_BUCKET, now);
+    const quiet = members.every(
+      (m) =>
+        !seenKeys.has(m.dedupKey) &&
+        now - m.lastSeenAt >= quietMs &&
+        (input.coverage?.get(m.series) ?? Number.NEGATIVE_INFINITY) >= m.lastSeenAt + quietMs,
+    );
+    if (!quiet) continue;
+    const take = await deps.limiter.take(bucket, now);
     if (!take.granted) break; // tried again next run; the alert stays open meanwhile
     try {
-      await deps.publisher.publish(buildResolvedMessage(members, { now, ...dashboard(policy) }));
-      for (const m of members) await deps.alerts.deleteOpen(m.dedupKey);
-      resolvedSent++;
+      await deps.publisher.publish(buildResolvedMessage(members, digest, { now, ...dashboard(policy) }));
     } catch (error) {
       deps.log.error('RESOLVED notice not published; retried next run', {
         alertId: members[0]!.alertId,
         error: messageOf(error),
       });
+      continue;
+    }
+    resolvedSent++;
+    digest = undefined; // it went out with the notice
+    try {
+      for (const m of members) await deps.alerts.deleteOpen(m.dedupKey);
+    } catch (error) {
+      deps.log.error('RESOLVED sent but the open alert could not be closed', {
+        alertId: members[0]!.alertId,
+        error: messageOf(error),
+      });
     }
   }
+  if (digest !== digestBefore) await deps.alerts.setDigest(bucket, digest);
 
-  const failedWrites = await deps.anomalies.setAlertStates(updates, now);
+  const failedWrites = await deps.anomalies.setAlertStates([...updates.values()], now);
   const states: Record<string, number> = {};
   const final = new Map<string, string>();
   for (const a of candidates) final.set(`${a.series}|${a.ts}`, 'pending');
-  for (const u of updates) final.set(`${u.series}|${u.ts}`, u.state);
+  for (const [key, u] of updates) final.set(key, u.state);
   for (const s of final.values()) states[s] = (states[s] ?? 0) + 1;
   return {
     considered: candidates.length,

@@ -352,6 +352,24 @@ describe('MonitorStack', () => {
       });
     });
 
+    it("runs one detect at a time, and lets only this account's alarms use the key", () => {
+      const { stack, template } = build();
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [logicalId(stack, stack.detect.role), 'Arn'] },
+        ReservedConcurrentExecutions: 1,
+      });
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            }),
+          ]),
+        },
+      });
+    });
+
     it('has no subscription without an e-mail, and every DLQ alarm notifies the topic', () => {
       const { stack, template } = build();
       template.resourceCountIs('AWS::SNS::Subscription', 0);

@@ -6,7 +6,8 @@ import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 import { fakeContext, handlerEnv, scheduledEvent } from '../helpers/lambda';
 
 const MIN = 60_000;
-const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+// In the past: handlers refuse a scheduled time more than 5 minutes ahead of the clock.
+const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
 const cw = mockClient(CloudWatchClient);
 const sns = mockClient(SNSClient);
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:noc';
@@ -49,7 +50,12 @@ async function count(table: string): Promise<number> {
 }
 
 describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
-  it('rejects a malformed event without writing anything', async () => {
+  it('rejects a malformed or future-dated event without writing anything', async () => {
+    const future = await collect.handler({ time: '2099-01-01T00:00:00Z' }, fakeContext());
+    expect(future).toMatchObject({
+      status: 'rejected',
+      issues: [expect.stringMatching(/^time: .* is in the future/)],
+    });
     const r = await collect.handler(
       { source: 'aws.events', 'detail-type': 'Scheduled Event', time: 'yesterday' },
       fakeContext(),
@@ -91,7 +97,7 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
       severity: 'critical',
       alertState: 'sent',
       messageId: 'sns-1',
-      day: '2026-11-24',
+      day: '2026-11-20',
     });
     expect(d).toMatchObject({ alerts: { messagesSent: 1, states: { sent: 1 } } });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
@@ -103,7 +109,7 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
       StringValue: 'INFRASTRUCTURE_ANOMALY',
     });
     expect(items[0]!.explanation).toMatch(
-      /^cpu_percent i-1 = 97 at 2026-11-24T11:57:00.000Z: outside expected/,
+      /^cpu_percent i-1 = 97 at 2026-11-20T11:57:00.000Z: outside expected/,
     );
 
     // The same scheduled event delivered again (Lambda retry): no duplicate.
@@ -112,11 +118,12 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
     expect(await count(db.tables.anomalies)).toBe(1);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
 
-    // Next collect only asks for the window since the watermark minus the 10-minute overlap.
+    // Next collect asks for the window since the watermark (T0 − 2 min settle) minus the 10-minute
+    // overlap, up to its own now − 2 min.
     await collect.handler(scheduledEvent(T0 + 5 * MIN), fakeContext());
     const last = cw.commandCalls(GetMetricDataCommand).at(-1)!.args[0].input;
-    expect(last.StartTime).toEqual(new Date(T0 - 10 * MIN));
-    expect(last.EndTime).toEqual(new Date(T0 + 5 * MIN));
+    expect(last.StartTime).toEqual(new Date(T0 - 12 * MIN));
+    expect(last.EndTime).toEqual(new Date(T0 + 3 * MIN));
   });
 
   it('fails the invocation when CloudWatch keeps throttling, leaving the watermark where it was', async () => {
@@ -129,6 +136,6 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
     );
     const wm = await db.doc.send(new ScanCommand({ TableName: db.tables.control }));
     const collectMark = wm.Items?.find((i) => i.pk === 'job#collect');
-    expect(collectMark?.ts).toBe(T0 + 5 * MIN);
+    expect(collectMark?.ts).toBe(T0 + 3 * MIN);
   });
 });

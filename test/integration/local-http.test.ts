@@ -46,6 +46,8 @@ describe('local HTTP server', () => {
     };
     expect(status.series[0]).toMatchObject({ label: '<img src=x onerror=alert(1)>', latest: { value: 42 } });
     expect((await api('/../package.json')).status).toBe(404);
+    expect((await api('/%E0%A4%A')).status).toBe(400);
+    expect((await api('/..%2Fdashboard-x%2Ff')).status).toBe(400);
   });
 
   it('creates, lists and deletes maintenance windows; bad input gets 400 naming the field', async () => {

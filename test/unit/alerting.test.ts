@@ -52,7 +52,7 @@ describe('alert planning', () => {
     const up = anomaly('cpu/web-1', T0);
     expect(dedupKey(up)).toBe(dedupKey({ ...up, value: 80 }));
     expect(dedupKey(up)).not.toBe(dedupKey({ ...up, value: -5 }));
-    expect(dedupKey(up)).toMatch(/^cpu-above-[0-9a-f]{8}$/);
+    expect(dedupKey(up)).toMatch(/^cpu-above-[0-9a-f]{16}$/);
   });
 
   it('records INFO without paging, groups the rest by resource, worst group first', () => {

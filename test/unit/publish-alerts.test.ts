@@ -130,7 +130,7 @@ describe('publishAlerts', () => {
     expect(m.subject.length).toBeLessThanOrEqual(100);
     expect(m.subject).toContain('(+1 more)');
     expect(m.attributes).toMatchObject({ severity: 'CRITICAL', alert_type: 'INFRASTRUCTURE_ANOMALY' });
-    expect(m.attributes.dedup_key).toMatch(/^[a-z_]+-above-[0-9a-f]{8}$/);
+    expect(m.attributes.dedup_key).toMatch(/^[a-z_]+-above-[0-9a-f]{16}$/);
     const states = created.map((a) => deps.anomalies.stateOf(a)).sort();
     expect(states).toEqual(['grouped', 'sent']);
   });
@@ -164,9 +164,19 @@ describe('publishAlerts', () => {
     const r = await recordAndPublish(deps, [info, anomalyOf(7, T0), anomalyOf(9, T0)], T0);
     expect(r.states).toEqual({ 'below-severity': 1, suppressed: 1, sent: 1 });
     expect(deps.alerts.open.size).toBe(1);
-    const early = await publishAlerts(deps, { now: T0 + 10 * MIN });
+    const seriesNine = series[9]!.id;
+    const early = await publishAlerts(deps, {
+      now: T0 + 10 * MIN,
+      coverage: new Map([[seriesNine, T0 + 10 * MIN]]),
+    });
     expect(early.resolvedSent).toBe(0);
-    const resolved = await publishAlerts(deps, { now: T0 + 16 * MIN });
+    // Quiet for 16 minutes but no data since the anomaly: missing data is not "normal", no RESOLVED.
+    const noData = await publishAlerts(deps, { now: T0 + 16 * MIN, coverage: new Map([[seriesNine, T0]]) });
+    expect(noData.resolvedSent).toBe(0);
+    const resolved = await publishAlerts(deps, {
+      now: T0 + 16 * MIN,
+      coverage: new Map([[seriesNine, T0 + 16 * MIN]]),
+    });
     expect(resolved.resolvedSent).toBe(1);
     expect(deps.publisher.sent.at(-1)!.subject).toMatch(/^\[RESOLVED\] cpu_percent i-9/);
     expect(deps.publisher.sent.at(-1)!.attributes.severity).toBe('RESOLVED');
@@ -194,5 +204,48 @@ describe('publishAlerts', () => {
       const r = await publishAlerts(withPolicy, { fresh: created, now: T0 });
       expect(r.messagesSent).toBe(criticalBypass ? 11 : 10);
     }
+  });
+
+  it('opens an alert at its newest anomaly and folds late-detected earlier ones into it', async () => {
+    const deps = await setup();
+    // A catch-up run: 30 anomalies on one series, T0−30 … T0−1 min → one page, lastSeenAt = T0−1 min.
+    const burst = Array.from({ length: 30 }, (_, i) => anomalyOf(2, T0 - (30 - i) * MIN));
+    const r = await recordAndPublish(deps, burst, T0);
+    expect(r.states).toEqual({ sent: 1, deduplicated: 29 });
+    expect([...deps.alerts.open.values()][0]!.lastSeenAt).toBe(T0 - MIN);
+    // Six minutes later nothing is resolved (quiet for 15 min is required, counted from T0−1 min).
+    const coverage = new Map([[series[2]!.id, T0 + 6 * MIN]]);
+    expect((await publishAlerts(deps, { now: T0 + 6 * MIN, coverage })).resolvedSent).toBe(0);
+    // A point before openedAt, detected late through the overlap, is a duplicate, not a second page.
+    const late = await recordAndPublish(deps, [anomalyOf(2, T0 - 35 * MIN)], T0 + 7 * MIN);
+    expect(late.states).toEqual({ deduplicated: 1 });
+    expect(deps.publisher.sent).toHaveLength(1);
+  });
+
+  it('holds back a rate-limited anomaly together with its same-run repeats, all counted in the digest', async () => {
+    const deps = await setup();
+    const { created: first } = await deps.anomalies.record(
+      Array.from({ length: 10 }, (_, i) => anomalyOf(20 + i, T0)),
+    );
+    await publishAlerts(deps, { fresh: first, now: T0 });
+    const repeats = [anomalyOf(40, T0), anomalyOf(40, T0 + MIN), anomalyOf(40, T0 + 2 * MIN)];
+    const r = await recordAndPublish(deps, repeats, T0); // same instant: the bucket is empty
+    expect(r.states).toEqual({ 'rate-limited': 3 });
+    expect(r.heldBack).toBe(3);
+  });
+
+  it('carries the digest in a RESOLVED notice when that is the next message to get through', async () => {
+    const deps = await setup();
+    const { created } = await deps.anomalies.record(
+      Array.from({ length: 11 }, (_, i) => anomalyOf(50 + i, T0)),
+    );
+    const r = await publishAlerts(deps, { fresh: created, now: T0 });
+    expect(r.heldBack).toBe(1);
+    const coverage = new Map(series.map((s) => [s.id, T0 + 40 * MIN]));
+    const later = await publishAlerts(deps, { now: T0 + 40 * MIN, coverage });
+    expect(later.resolvedSent).toBe(10);
+    const firstResolved = deps.publisher.sent.find((m) => m.body.type === 'RESOLVED')!;
+    expect(firstResolved.body.heldBack).toMatchObject({ count: 1 });
+    expect(await deps.alerts.getDigest('noc')).toBeUndefined();
   });
 });

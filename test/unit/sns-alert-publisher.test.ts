@@ -60,7 +60,7 @@ describe('SnsAlertPublisher', () => {
         alert_type: { DataType: 'String', StringValue: 'INFRASTRUCTURE_ANOMALY' },
         dedup_key: {
           DataType: 'String',
-          StringValue: expect.stringMatching(/^cpu_percent-above-[0-9a-f]{8}$/),
+          StringValue: expect.stringMatching(/^cpu_percent-above-[0-9a-f]{16}$/),
         },
       },
     });

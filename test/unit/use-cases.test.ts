@@ -22,6 +22,8 @@ const config = parseMonitorConfig({
     },
     { metric: 'queue_depth', namespace: 'AWS/SQS', metricName: 'Depth', dimensions: { QueueName: 'q' } },
   ],
+  // The window arithmetic below is easier to read without the CloudWatch settle delay; tested apart.
+  collection: { settleMinutes: 0 },
 });
 const series = expandSeries(config);
 
@@ -68,6 +70,15 @@ describe('collectMetrics', () => {
     const second = await collectMetrics(deps, { now: T0 + 5 * MIN });
     expect(second.start).toBe(T0 - 10 * MIN);
     expect(second.end).toBe(T0 + 5 * MIN);
+  });
+
+  it('stops settleMinutes before now so the still-filling CloudWatch minute is not stored', async () => {
+    const deps = {
+      ...collectDeps(new FunctionSource(() => 1)),
+      collection: { ...config.collection, settleMinutes: 2 },
+    };
+    const r = await collectMetrics(deps, { now: T0 + 30_000 });
+    expect(r.end).toBe(T0 - 2 * MIN);
   });
 
   it('is idempotent: re-running a window stores no duplicates', async () => {
