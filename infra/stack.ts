@@ -57,7 +57,10 @@ export class MonitorStack extends Stack {
       timeout: Duration.minutes(2),
     })
       .bindTable(points, ENV.pointsTable, ['dynamodb:BatchWriteItem', 'dynamodb:Query'])
-      .bindTable(control, ENV.controlTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+      // Only its own watermark in the control table.
+      .bindTable(control, ENV.controlTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], {
+        leadingKeys: ['job#collect'],
+      });
     this.collect.grantUnscoped(
       ['cloudwatch:GetMetricData'],
       'cloudwatch:GetMetricData supports no resource-level permissions (the Service Authorization ' +
@@ -75,13 +78,15 @@ export class MonitorStack extends Stack {
     })
       .bindTable(points, ENV.pointsTable, ['dynamodb:Query'])
       .bindTable(anomalies, ENV.anomaliesTable, ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
-      .bindTable(control, ENV.controlTable, [
-        'dynamodb:GetItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:PutItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:Query',
-      ])
+      // Control items by partition: its watermark, the NOC bucket and digest, open alerts (read/write);
+      // maintenance windows (read only). Never collect's watermark.
+      .bindTable(
+        control,
+        ENV.controlTable,
+        ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        { leadingKeys: ['job#detect', 'bucket#noc', 'digest#noc', 'alerts'] },
+      )
+      .bindTable(control, ENV.controlTable, ['dynamodb:Query'], { leadingKeys: ['alerts', 'maintenance'] })
       .bindTopic(this.alerts.topic, this.alerts.key, ENV.alertTopicArn)
       .bindQueue(this.alerts.deadLetter.queue, ENV.alertDeadLetterUrl);
 

@@ -103,6 +103,12 @@ export interface BindTableOptions {
    * @default - no index access
    */
   readonly queryIndexes?: readonly string[];
+  /**
+   * Restrict the actions to items whose partition key matches one of these patterns
+   * (`dynamodb:LeadingKeys`, `*` wildcards allowed): e.g. a job may touch only its own watermark.
+   * @default - every item of the table
+   */
+  readonly leadingKeys?: readonly string[];
 }
 
 const DYNAMODB_ACTION = /^dynamodb:[A-Z][A-Za-z]+$/;
@@ -233,8 +239,18 @@ export class MonitorFunction extends Construct {
       throw new ValidationError(`${this.node.path}: invalid bindTable(${envVar})`, issues);
 
     this.lambdaFunction.addEnvironment(envVar, table.tableName);
-    // TableGrants without `hasIndex`: table.grant() would add `<table>/index/*` for any table with a GSI.
-    dynamodb.TableGrants.fromTable(table, undefined, false).actions(this.lambdaFunction, ...actions);
+    if (options.leadingKeys && options.leadingKeys.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [...actions],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...options.leadingKeys] } },
+        }),
+      );
+    } else {
+      // TableGrants without `hasIndex`: table.grant() would add `<table>/index/*` for any table with a GSI.
+      dynamodb.TableGrants.fromTable(table, undefined, false).actions(this.lambdaFunction, ...actions);
+    }
     if (queryIndexes.length > 0) {
       iam.Grant.addToPrincipal({
         grantee: this.lambdaFunction,

@@ -429,12 +429,38 @@ describe('MonitorStack', () => {
       );
     });
 
-    it('uses no managed policies, no wildcard actions, no conditions or Not* tricks', () => {
+    it('scopes control-table access by partition key: a job touches only its own items', () => {
+      const scopes = (role: IConstruct) =>
+        statementsOf(template, logicalId(stack, role))
+          .filter((s) => s.Condition !== undefined)
+          .map((s) => ({
+            actions: [s.Action].flat().sort(),
+            resource: JSON.stringify(s.Resource),
+            keys: s.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'],
+          }));
+      const controlArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, control), 'Arn'] });
+      expect(scopes(stack.collect.role)).toEqual([
+        { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resource: controlArn, keys: ['job#collect'] },
+      ]);
+      expect(scopes(stack.detect.role)).toEqual([
+        {
+          actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          resource: controlArn,
+          keys: ['job#detect', 'bucket#noc', 'digest#noc', 'alerts'],
+        },
+        { actions: ['dynamodb:Query'], resource: controlArn, keys: ['alerts', 'maintenance'] },
+      ]);
+    });
+
+    it('uses no managed policies, no wildcard actions, no Not* tricks', () => {
       template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
       for (const role of [stack.collect.role, stack.detect.role]) {
         for (const s of statementsOf(template, logicalId(stack, role))) {
           expect(s.Effect).toBe('Allow');
-          expect(s.NotAction ?? s.NotResource ?? s.Condition).toBeUndefined();
+          expect(s.NotAction ?? s.NotResource).toBeUndefined();
+          // The only conditions are partition-key scopes on the control table.
+          if (s.Condition !== undefined)
+            expect(Object.keys(s.Condition)).toEqual(['ForAllValues:StringLike']);
           for (const action of [s.Action].flat()) {
             expect(action).not.toContain('*');
             expect(action).not.toBe('dynamodb:*');
