@@ -124,21 +124,21 @@ export function decide(
 }
 
 /**
- * Score every point of a series with `from <= ts <= to` against the points of the
- * `windowMinutes` before it (no look-ahead). `points` must be sorted by ts; non-finite values are
- * ignored (never scored, never in a window).
+ * Visit every point of a series with `from <= ts <= to` with the detector verdicts against the points
+ * of the `windowMinutes` before it (no look-ahead). `points` must be sorted by ts; non-finite values
+ * are ignored (never scored, never in a window). The one windowing loop that detect and the NAB
+ * benchmark share.
  */
-export function evaluateSeries(
-  spec: Pick<SeriesSpec, 'id' | 'metric' | 'label' | 'unit'>,
+export function scanSeries(
   points: readonly { ts: number; value: number }[],
   from: number,
   to: number,
   config: DetectionConfig,
-  sensitivity = 1,
-): Anomaly[] {
+  sensitivity: number,
+  visit: (point: { ts: number; value: number }, results: DetectorResult[]) => void,
+): void {
   const clean = points.filter((p) => Number.isFinite(p.value) && Number.isFinite(p.ts));
   const windowMs = config.windowMinutes * 60_000;
-  const out: Anomaly[] = [];
   let start = 0;
   for (let i = 0; i < clean.length; i++) {
     const p = clean[i]!;
@@ -148,14 +148,33 @@ export function evaluateSeries(
     // Points sharing this timestamp are not "before" it.
     while (end > start && clean[end - 1]!.ts >= p.ts) end--;
     const window = clean.slice(start, end).map((q) => q.value);
-    const anomaly = decide(
-      spec,
-      p.ts,
-      p.value,
-      runDetectors(window, p.value, config, sensitivity),
-      sensitivity,
-    );
-    if (anomaly && compareSeverity(anomaly.severity, config.recordMinSeverity) >= 0) out.push(anomaly);
+    visit(p, runDetectors(window, p.value, config, sensitivity));
   }
+}
+
+/**
+ * Combined anomaly score in [0, 1): s / (1 + s) for the strongest detector's strength s (1 = its
+ * threshold), so a point is an anomaly exactly when its score exceeds 0.5; 0 when every detector abstains.
+ */
+export function combinedScore(results: readonly DetectorResult[]): number {
+  let strength = 0;
+  for (const r of results) if (Number.isFinite(r.strength) && r.strength > strength) strength = r.strength;
+  return strength / (1 + strength);
+}
+
+/** Score every point of a series with `from <= ts <= to` (see {@link scanSeries}) into anomalies. */
+export function evaluateSeries(
+  spec: Pick<SeriesSpec, 'id' | 'metric' | 'label' | 'unit'>,
+  points: readonly { ts: number; value: number }[],
+  from: number,
+  to: number,
+  config: DetectionConfig,
+  sensitivity = 1,
+): Anomaly[] {
+  const out: Anomaly[] = [];
+  scanSeries(points, from, to, config, sensitivity, (p, results) => {
+    const anomaly = decide(spec, p.ts, p.value, results, sensitivity);
+    if (anomaly && compareSeverity(anomaly.severity, config.recordMinSeverity) >= 0) out.push(anomaly);
+  });
   return out;
 }

@@ -436,7 +436,9 @@ describe('MonitorStack', () => {
           .map((s) => ({
             actions: [s.Action].flat().sort(),
             resource: JSON.stringify(s.Resource),
-            keys: s.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'],
+            keys: (s.Condition as Record<string, Record<string, string[]>>)['ForAllValues:StringLike']?.[
+              'dynamodb:LeadingKeys'
+            ],
           }));
       const controlArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, control), 'Arn'] });
       expect(scopes(stack.collect.role)).toEqual([
@@ -459,8 +461,9 @@ describe('MonitorStack', () => {
           expect(s.Effect).toBe('Allow');
           expect(s.NotAction ?? s.NotResource).toBeUndefined();
           // The only conditions are partition-key scopes on the control table.
-          if (s.Condition !== undefined)
-            expect(Object.keys(s.Condition)).toEqual(['ForAllValues:StringLike']);
+          if (s.Condition !== undefined) {
+            expect(Object.keys(s.Condition as object)).toEqual(['ForAllValues:StringLike']);
+          }
           for (const action of [s.Action].flat()) {
             expect(action).not.toContain('*');
             expect(action).not.toBe('dynamodb:*');
