@@ -219,7 +219,11 @@ export function defaultNabDir(): string {
 
 /** Keys (`<subfolder>/<file>.csv`) of every data file under `<nabDir>/data`, sorted. */
 export function listDataKeys(nabDir: string): string[] {
-  const dataDir = path.join(nabDir, 'data');
+  return listKeysIn(path.join(nabDir, 'data'));
+}
+
+/** Keys (`<subfolder>/<file>.csv`) of every CSV one level below `dataDir`, sorted. */
+export function listKeysIn(dataDir: string): string[] {
   const keys: string[] = [];
   for (const sub of readdirSync(dataDir, { withFileTypes: true })) {
     if (!sub.isDirectory()) continue;
@@ -232,7 +236,12 @@ export function listDataKeys(nabDir: string): string[] {
 
 /** Reads `<nabDir>/data/<key>`. */
 export function readSeries(nabDir: string, key: string): NabSeries {
-  return parseDataCsv(key, readFileSync(path.join(nabDir, 'data', key), 'utf8'));
+  return readSeriesIn(path.join(nabDir, 'data'), key);
+}
+
+/** Reads `<dataDir>/<key>`. */
+export function readSeriesIn(dataDir: string, key: string): NabSeries {
+  return parseDataCsv(key, readFileSync(path.join(dataDir, key), 'utf8'));
 }
 
 /** Reads `<nabDir>/combined_windows.json`. */
