@@ -93,9 +93,9 @@ function main(): void {
       mkdirSync(dir, { recursive: true });
       const inWindow = (r: number) => nabFile.windows.some(([a, b]) => r >= a && r <= b);
       const lines = ['timestamp,value,anomaly_score,label'];
-      nabFile.timestamps.forEach((t, r) =>
-        lines.push(`${t},${nabFile.values[r]},${scores[r]},${inWindow(r) ? 1 : 0}`),
-      );
+      nabFile.timestamps.forEach((t, r) => {
+        lines.push(`${t},${nabFile.values[r]},${scores[r]},${inWindow(r) ? 1 : 0}`);
+      });
       writeFileSync(path.join(dir, `${DETECTOR}_${name}`), `${lines.join('\n')}\n`);
     }
     progress(i + 1, keys.length, key);
