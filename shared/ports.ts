@@ -145,3 +145,28 @@ export interface AlertStateUpdate {
 export interface DeadLetterSink {
   send(message: AlertMessage, reason: string): Promise<void>;
 }
+
+/** What a stored model says about itself (kept in the `latest` pointer too). */
+export interface ModelMetadata {
+  /** Model format, e.g. `isolation-forest`. */
+  readonly kind: string;
+  /** Set by the store on save: sortable, unique per save. */
+  readonly version?: string;
+  readonly createdAt: number;
+  readonly [extra: string]: unknown;
+}
+
+/** A model loaded from the store: its metadata and its (not yet validated) JSON body. */
+export interface LoadedModel {
+  readonly key: string;
+  readonly metadata: ModelMetadata & { readonly version: string };
+  readonly body: unknown;
+}
+
+/** Versioned model storage with a `latest` pointer (S3 in AWS, s3rver locally). */
+export interface ModelStore {
+  /** Write the model under a new versioned key, then move `latest` to it. */
+  save(name: string, body: unknown, metadata: ModelMetadata): Promise<{ key: string; version: string }>;
+  /** The model `latest` points to. @throws NotFoundError when none; ValidationError when corrupt */
+  loadLatest(name: string): Promise<LoadedModel>;
+}
