@@ -204,26 +204,12 @@ export class IsolationForest {
     }
     // Tree-outer loop: one tree's nodes stay hot in cache across all rows (~25% faster than
     // row-outer). Each row still sums its trees in order 0…T−1, so results equal score(row) exactly.
-    const { roots, feature, split, left, right } = this.arrays;
-    const adjust = this.leafAdjust;
+    const { roots } = this.arrays;
     const totals = new Float64Array(rows);
     for (let t = 0; t < roots.length; t++) {
       const root = roots[t] as number;
-      for (let r = 0; r < rows; r++) {
-        const base = r * dims;
-        let node = root;
-        let depth = 0;
-        let f = feature[node] as number;
-        while (f >= 0) {
-          node =
-            (values[base + f] as number) <= (split[node] as number)
-              ? (left[node] as number)
-              : (right[node] as number);
-          depth++;
-          f = feature[node] as number;
-        }
-        totals[r] = (totals[r] as number) + (depth + (adjust[node] as number));
-      }
+      for (let r = 0; r < rows; r++)
+        totals[r] = (totals[r] as number) + this.pathLength(root, values, r * dims);
     }
     for (let r = 0; r < rows; r++) totals[r] = this.toScore(totals[r] as number);
     return totals;
@@ -317,24 +303,28 @@ export class IsolationForest {
     return new IsolationForest({ features, subsample, maxDepth, seed, trainingRows }, arrays);
   }
 
-  private scoreAt(values: Float64Array, base: number): number {
-    const { roots, feature, split, left, right } = this.arrays;
-    const adjust = this.leafAdjust;
-    let total = 0;
-    for (let t = 0; t < roots.length; t++) {
-      let node = roots[t] as number;
-      let depth = 0;
-      let f = feature[node] as number;
-      while (f >= 0) {
-        node =
-          (values[base + f] as number) <= (split[node] as number)
-            ? (left[node] as number)
-            : (right[node] as number);
-        depth++;
-        f = feature[node] as number;
-      }
-      total += depth + (adjust[node] as number); // same association as scoreAll
+  /** h(x) of the row at `base` in one tree: edges walked plus c(n) of the leaf's unsplit size. */
+  private pathLength(root: number, values: Float64Array, base: number): number {
+    const { feature, split, left, right } = this.arrays;
+    let node = root;
+    let depth = 0;
+    let f = feature[node] as number;
+    while (f >= 0) {
+      node =
+        (values[base + f] as number) <= (split[node] as number)
+          ? (left[node] as number)
+          : (right[node] as number);
+      depth++;
+      f = feature[node] as number;
     }
+    return depth + (this.leafAdjust[node] as number);
+  }
+
+  private scoreAt(values: Float64Array, base: number): number {
+    const { roots } = this.arrays;
+    let total = 0;
+    // Same association as scoreAll: total += (depth + leaf adjustment), tree by tree.
+    for (let t = 0; t < roots.length; t++) total += this.pathLength(roots[t] as number, values, base);
     return this.toScore(total);
   }
 
