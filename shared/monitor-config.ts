@@ -67,60 +67,68 @@ const rdsInstance = z.strictObject({
 const severity = z.enum(['low', 'medium', 'high', 'critical']);
 const alertLevel = z.enum(['INFO', 'WARNING', 'CRITICAL']);
 
-const detection = z
-  .strictObject({
-    /** Each point is scored against the points of this many minutes before it. */
-    windowMinutes: z
-      .number()
-      .int()
-      .min(5)
-      .max(24 * 60)
-      .default(60),
-    /** Fewer finite points than this in the window: no verdict (insufficient data). */
-    minPoints: z.number().int().min(3).max(10_000).default(10),
-    /** Detect re-evaluates points this old to catch late arrivals; re-runs are idempotent. */
-    lateOverlapMinutes: z.number().int().min(0).max(180).default(10),
-    /** After an outage, detect catches up on at most this much history per run. */
-    maxCatchUpMinutes: z
-      .number()
-      .int()
-      .min(5)
-      .max(7 * 24 * 60)
-      .default(24 * 60),
-    zscore: z
-      .strictObject({
-        threshold: z.number().positive().default(3),
-        highAt: z.number().positive().default(3.5),
-        criticalAt: z.number().positive().default(4),
-      })
-      .prefault({}),
-    iqr: z
-      .strictObject({
-        multiplier: z.number().positive().default(1.5),
-        extremeMultiplier: z.number().positive().default(3),
-      })
-      .prefault({}),
-    spike: z
-      .strictObject({
-        /** Fires when value > ratio × the window median (upward spikes on positive series). */
-        ratio: z.number().gt(1).default(3),
-      })
-      .prefault({}),
-    /** Anomalies weaker than this are not recorded at all. */
-    recordMinSeverity: severity.default('low'),
-  })
-  .superRefine((d, ctx) => {
-    if (!(d.zscore.threshold <= d.zscore.highAt && d.zscore.highAt <= d.zscore.criticalAt)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['zscore'],
-        message: 'must satisfy threshold <= highAt <= criticalAt',
-      });
-    }
-    if (d.iqr.extremeMultiplier < d.iqr.multiplier) {
-      ctx.addIssue({ code: 'custom', path: ['iqr', 'extremeMultiplier'], message: 'must be >= multiplier' });
-    }
-  });
+const ladderShape = (floor: number, mediumAt: number, highAt: number, criticalAt: number) => ({
+  /** Minimum deviation for any anomaly: tiny wiggles never count, however quiet the series was. */
+  floor: z.number().positive().default(floor),
+  /** Severity medium (WARNING) from here, high (CRITICAL) and critical above. */
+  mediumAt: z.number().positive().default(mediumAt),
+  highAt: z.number().positive().default(highAt),
+  criticalAt: z.number().positive().default(criticalAt),
+});
+const ordered = (l: { floor: number; mediumAt: number; highAt: number; criticalAt: number }) =>
+  l.floor <= l.mediumAt && l.mediumAt <= l.highAt && l.highAt <= l.criticalAt;
+const ORDER_MESSAGE = 'must satisfy floor <= mediumAt <= highAt <= criticalAt';
+
+/**
+ * Detection: one global configuration for every series (see shared/domain/detectors/series-detector.ts).
+ * Windows are in points, not minutes, so one setting fits 1-minute and 1-hour series alike. The defaults
+ * are what `npm run bench:nab` measures.
+ */
+const detection = z.strictObject({
+  /** Baseline (median) and residual-scale windows. */
+  windowPoints: z.number().int().min(20).max(5000).default(1000),
+  /** Each detector's own history of deviations: an anomaly must beat all of them. */
+  historyPoints: z.number().int().min(50).max(20_000).default(2000),
+  /** No verdict before this many points (warm-up). */
+  minPoints: z.number().int().min(10).max(5000).default(100),
+  /** After an anomaly, this many points cannot fire again (one incident, one detection). */
+  refractoryPoints: z.number().int().min(0).max(5000).default(100),
+  /** Scale floor as a fraction of the window's range. */
+  minDeviationFraction: z.number().min(0).max(1).default(0.01),
+  seasonality: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Same-time-of-day baseline over up to this many previous days (used once 2 days exist). */
+      days: z.number().int().min(2).max(28).default(7),
+    })
+    .prefault({}),
+  /** Robust z of the point against the baseline. */
+  zscore: z
+    .strictObject(ladderShape(3, 5, 7, 10))
+    .refine(ordered, ORDER_MESSAGE)
+    .prefault({}),
+  /** Step from the previous point, in typical steps. */
+  spike: z
+    .strictObject(ladderShape(6, 10, 14, 20))
+    .refine(ordered, ORDER_MESSAGE)
+    .prefault({}),
+  /** Median of the last `points` residuals, in IQR-sigmas of the window. */
+  levelShift: z
+    .strictObject({ ...ladderShape(2, 3, 5, 8), points: z.number().int().min(3).max(1000).default(30) })
+    .refine(ordered, ORDER_MESSAGE)
+    .prefault({}),
+  /** Detect re-evaluates points this old to catch late arrivals; re-runs are idempotent. */
+  lateOverlapMinutes: z.number().int().min(0).max(180).default(10),
+  /** After an outage, detect catches up on at most this much history per run. */
+  maxCatchUpMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(24 * 60),
+  /** Anomalies weaker than this are not recorded at all. */
+  recordMinSeverity: severity.default('low'),
+});
 
 const email = z.email();
 

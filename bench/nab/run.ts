@@ -1,13 +1,13 @@
 // NAB detection benchmark (../shared/BENCHMARK.md): replays every series, one point at a time and with
-// no look-ahead, through the production detection code (scanSeries + runDetectors + combinedScore, the
+// no look-ahead, through the production detection code (scanSeries → SeriesDetector, the
 // same functions and defaults the detect Lambda uses), scores the rows with the NAB v1.1 rules, and
 // prints a table beside the published reference detectors.
 //   npm run bench:nab [-- --data <dir> --windows <file> --out <dir> --json <file>]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseReplayTimestamp } from '../../shared/adapters/csv-replay-source';
-import { combinedScore, scanSeries } from '../../shared/domain/anomaly';
+import { medianSpacingSeconds, parseReplayTimestamp } from '../../shared/adapters/csv-replay-source';
+import { scanSeries } from '../../shared/domain/anomaly';
 import { parseMonitorConfig } from '../../shared/monitor-config';
 import {
   defaultNabDir,
@@ -81,10 +81,20 @@ function main(): void {
     const scores = new Array<number>(points.length).fill(0);
     // scanSeries visits the row objects themselves; a row it skips (non-finite, none in NAB) keeps 0.
     const index = new Map(points.map((p, k) => [p, k]));
-    scanSeries(points, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, detection, 1, (p, results) => {
-      const k = index.get(p);
-      if (k !== undefined) scores[k] = combinedScore(results);
-    });
+    // The series' period as `npm start -- --replay` derives it: the median sampling interval.
+    const periodMs = (medianSpacingSeconds(points.map((p) => p.ts)) ?? 60) * 1000;
+    scanSeries(
+      points,
+      Number.NEGATIVE_INFINITY,
+      Number.POSITIVE_INFINITY,
+      detection,
+      1,
+      periodMs,
+      (p, verdict) => {
+        const k = index.get(p);
+        if (k !== undefined) scores[k] = verdict.score;
+      },
+    );
     rows += points.length;
     files.push(withScores(nabFile, scores));
     if (values.out) {

@@ -138,7 +138,7 @@ export async function startLocalStack(
     (replay
       ? `Collect then detect every ${options['collect-every'] / 1000}s (${Math.round((options['collect-every'] * options.speed) / 60_000)} min of data per tick)`
       : `Collect every ${options['collect-every'] / 1000}s, detect every ${options['detect-every'] / 1000}s`) +
-      ` (window ${detection.windowMinutes} min, needs ${detection.minPoints} points). Ctrl-C stops.`,
+      ` (detectors warm up on the first ${detection.minPoints} points of each series). Ctrl-C stops.`,
   );
 
   // A replay runs on its own timeline: its watermarks must not be another run's.

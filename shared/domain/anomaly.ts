@@ -1,10 +1,8 @@
-// (domain) decide: run the detectors on a point, combine their verdicts into one anomaly with its
-// explanation. Pure; the detect use case feeds it windows read from the store.
+// (domain) decide: turn the streaming detector's verdict on a point into an anomaly with its
+// explanation. Pure; the detect use case feeds it the points read from the store.
 import type { DetectionConfig } from '../monitor-config';
 import type { DetectorResult } from './detectors/detector';
-import { scoreIqr } from './detectors/iqr';
-import { scoreSpike } from './detectors/spike';
-import { scoreZScore } from './detectors/zscore';
+import { SeriesDetector, type Verdict } from './detectors/series-detector';
 import { formatNumber } from './format';
 import { type AlertLevel, alertLevelOf, compareSeverity, type SeriesSpec, type Severity } from './types';
 
@@ -28,10 +26,12 @@ export interface Anomaly {
   readonly expectedLow: number;
   readonly expectedHigh: number;
   readonly baseline: number;
-  /** Deviation in the strongest method's unit (z, IQRs beyond the fence, or ratio). */
+  /** Deviation in the strongest method's unit (robust z, typical steps, or IQR-sigmas of a level shift). */
   readonly deviation: number;
-  /** Combined score in [0, 1): 0.5 at the threshold, → 1 as the point gets more extreme. */
+  /** Combined score in [0, 1]: 0.5 at the threshold, → 1 as the point gets more extreme. */
   readonly score: number;
+  /** Baseline the point was judged against: the window median or the same time on previous days. */
+  readonly model?: 'level' | 'seasonal';
   /** Every method that fired, strongest first. */
   readonly methods: readonly string[];
   readonly findings: readonly MethodFinding[];
@@ -44,19 +44,23 @@ export interface Anomaly {
   readonly unit?: string;
 }
 
-/** Run every detector on `value` against `window` (finite values, oldest first). */
+/**
+ * The verdict on `value` after `history` (finite values, oldest first, one period apart): a fresh
+ * detector fed the history, then the value. For tests and one-off checks; a series is scanned with
+ * {@link scanSeries}.
+ */
 export function runDetectors(
-  window: readonly number[],
+  history: readonly number[],
   value: number,
   config: DetectionConfig,
   sensitivity = 1,
-): DetectorResult[] {
-  const minPoints = config.minPoints;
-  return [
-    scoreZScore(window, value, { ...config.zscore, minPoints }, sensitivity),
-    scoreIqr(window, value, { ...config.iqr, minPoints }, sensitivity),
-    scoreSpike(window, value, { ...config.spike, minPoints }, sensitivity),
-  ];
+  periodMs = 60_000,
+): Verdict {
+  const detector = new SeriesDetector(config, periodMs, sensitivity);
+  history.forEach((v, i) => {
+    detector.push(i * periodMs, v);
+  });
+  return detector.push(history.length * periodMs, value);
 }
 
 const fmt = formatNumber;
@@ -64,37 +68,40 @@ const fmt = formatNumber;
 function describe(r: DetectorResult): string {
   switch (r.method) {
     case 'zscore':
-      return `z=${fmt(r.deviation)} vs mean ${fmt(r.baseline)}`;
-    case 'iqr':
-      return `${fmt(Math.abs(r.deviation))} IQR beyond the quartiles (median ${fmt(r.baseline)})`;
+      return `robust z=${fmt(r.deviation)} vs baseline ${fmt(r.baseline)}`;
     case 'spike':
-      return `${fmt(r.deviation)}× the median ${fmt(r.baseline)}`;
+      return `jump of ${fmt(r.deviation)} typical steps from ${fmt(r.baseline)}`;
+    case 'level_shift':
+      return `recent median moved ${fmt(r.deviation)} sigma from baseline ${fmt(r.baseline)}`;
     default:
       return `${r.method} deviation ${fmt(r.deviation)}`;
   }
 }
 
 /**
- * Combine detector verdicts on one point into an anomaly, or null when none fired.
- * Severity is the worst fired severity; expected range and deviation come from the strongest method.
+ * Turn a verdict into an anomaly, or null when nothing fired. Severity is the worst fired severity;
+ * expected range and deviation come from the strongest fired detector.
  */
 export function decide(
   spec: Pick<SeriesSpec, 'id' | 'metric' | 'label' | 'unit'>,
   ts: number,
   value: number,
-  results: readonly DetectorResult[],
+  verdict: Verdict,
   sensitivity = 1,
 ): Anomaly | null {
-  const fired = results.filter((r) => r.fired && r.severity !== null).sort((a, b) => b.strength - a.strength);
+  if (!verdict.fired) return null;
+  const fired = verdict.results
+    .filter((r) => r.fired && r.severity !== null)
+    .sort((a, b) => b.strength - a.strength);
   const primary = fired[0];
   if (primary === undefined) return null;
-  let severity: Severity = 'low';
-  for (const r of fired) if (r.severity && compareSeverity(r.severity, severity) > 0) severity = r.severity;
+  const severity: Severity = verdict.severity ?? 'low';
   const level = alertLevelOf(severity);
   const unit = spec.unit ? ` ${spec.unit}` : '';
+  const against = verdict.model === 'seasonal' ? ' (same time on previous days)' : '';
   const explanation =
     `${spec.label} = ${fmt(value)}${unit} at ${new Date(ts).toISOString()}: outside expected ` +
-    `${fmt(primary.expectedLow)}–${fmt(primary.expectedHigh)}${unit}; ` +
+    `${fmt(primary.expectedLow)}–${fmt(primary.expectedHigh)}${unit}${against}; ` +
     `${fired.map((r) => `${r.method} ${describe(r)}`).join('; ')}. Severity ${severity} (${level}).`;
   return {
     series: spec.id,
@@ -106,7 +113,8 @@ export function decide(
     expectedHigh: primary.expectedHigh,
     baseline: primary.baseline,
     deviation: primary.deviation,
-    score: primary.strength / (1 + primary.strength),
+    score: verdict.score,
+    ...(verdict.model ? { model: verdict.model } : {}),
     methods: fired.map((r) => r.method),
     findings: fired.map((r) => ({
       method: r.method,
@@ -124,10 +132,9 @@ export function decide(
 }
 
 /**
- * Visit every point of a series with `from <= ts <= to` with the detector verdicts against the points
- * of the `windowMinutes` before it (no look-ahead). `points` must be sorted by ts; non-finite values
- * are ignored (never scored, never in a window). The one windowing loop that detect and the NAB
- * benchmark share.
+ * Feed every finite point of a series (sorted by ts) through one streaming detector and visit the
+ * verdicts of those with `from <= ts <= to`. Points before `from` only warm the detector up. The one
+ * loop that detect, the local stack and the NAB benchmark share.
  */
 export function scanSeries(
   points: readonly { ts: number; value: number }[],
@@ -135,36 +142,27 @@ export function scanSeries(
   to: number,
   config: DetectionConfig,
   sensitivity: number,
-  visit: (point: { ts: number; value: number }, results: DetectorResult[]) => void,
+  periodMs: number,
+  visit: (point: { ts: number; value: number }, verdict: Verdict) => void,
 ): void {
-  const clean = points.filter((p) => Number.isFinite(p.value) && Number.isFinite(p.ts));
-  const windowMs = config.windowMinutes * 60_000;
-  let start = 0;
-  for (let i = 0; i < clean.length; i++) {
-    const p = clean[i]!;
-    if (p.ts < from || p.ts > to) continue;
-    while (start < i && clean[start]!.ts < p.ts - windowMs) start++;
-    let end = i;
-    // Points sharing this timestamp are not "before" it.
-    while (end > start && clean[end - 1]!.ts >= p.ts) end--;
-    const window = clean.slice(start, end).map((q) => q.value);
-    visit(p, runDetectors(window, p.value, config, sensitivity));
+  const detector = new SeriesDetector(config, periodMs, sensitivity);
+  let lastTs = Number.NEGATIVE_INFINITY;
+  for (const p of points) {
+    // Non-finite values and duplicate/out-of-order timestamps are skipped, never scored.
+    if (!Number.isFinite(p.value) || !Number.isFinite(p.ts) || p.ts <= lastTs) continue;
+    lastTs = p.ts;
+    if (p.ts > to) break;
+    const verdict = detector.push(p.ts, p.value);
+    if (p.ts >= from) visit(p, verdict);
   }
 }
 
-/**
- * Combined anomaly score in [0, 1): s / (1 + s) for the strongest detector's strength s (1 = its
- * threshold), so a point is an anomaly exactly when its score exceeds 0.5; 0 when every detector abstains.
- */
-export function combinedScore(results: readonly DetectorResult[]): number {
-  let strength = 0;
-  for (const r of results) if (Number.isFinite(r.strength) && r.strength > strength) strength = r.strength;
-  return strength / (1 + strength);
-}
+/** Points of history detect reads before the first point it judges (the detector's finite memory). */
+export { memoryPoints } from './detectors/series-detector';
 
 /** Score every point of a series with `from <= ts <= to` (see {@link scanSeries}) into anomalies. */
 export function evaluateSeries(
-  spec: Pick<SeriesSpec, 'id' | 'metric' | 'label' | 'unit'>,
+  spec: Pick<SeriesSpec, 'id' | 'metric' | 'label' | 'unit'> & { period?: number },
   points: readonly { ts: number; value: number }[],
   from: number,
   to: number,
@@ -172,8 +170,9 @@ export function evaluateSeries(
   sensitivity = 1,
 ): Anomaly[] {
   const out: Anomaly[] = [];
-  scanSeries(points, from, to, config, sensitivity, (p, results) => {
-    const anomaly = decide(spec, p.ts, p.value, results, sensitivity);
+  const periodMs = (spec.period ?? 60) * 1000;
+  scanSeries(points, from, to, config, sensitivity, periodMs, (p, verdict) => {
+    const anomaly = decide(spec, p.ts, p.value, verdict, sensitivity);
     if (anomaly && compareSeverity(anomaly.severity, config.recordMinSeverity) >= 0) out.push(anomaly);
   });
   return out;

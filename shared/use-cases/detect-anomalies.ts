@@ -2,7 +2,7 @@
 // record the anomalies idempotently.
 
 import { mapLimit } from '../async';
-import { type Anomaly, evaluateSeries } from '../domain/anomaly';
+import { type Anomaly, evaluateSeries, memoryPoints } from '../domain/anomaly';
 import type { SeriesSpec } from '../domain/types';
 import type { DetectionConfig } from '../monitor-config';
 import type { AnomalyStore, Clock, ControlStore, Log, MetricStore } from '../ports';
@@ -51,7 +51,8 @@ export interface DetectResult {
  * Detect anomalies.
  * 1. Evaluate points with ts in [from, now]: from = last watermark − late overlap (first run: now −
  *    late overlap), never more than `maxCatchUpMinutes` back.
- * 2. Per series: read [from − window, now], score each new point against the window before it.
+ * 2. Per series: read [from − memory, now] (memory = the detector's finite memory in points × the
+ *    series period), stream every point through a fresh detector, keep the verdicts from `from` on.
  * 3. Record anomalies with a conditional put keyed by (series, ts): re-runs create no duplicates.
  * 4. Advance the watermark to now only when every series was read and every anomaly recorded.
  */
@@ -62,7 +63,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   const job = deps.job ?? DETECT_JOB;
   const watermark = await deps.control.getWatermark(job);
   const from = Math.max(now - cfg.maxCatchUpMinutes * 60_000, (watermark ?? now) - overlapMs);
-  const windowMs = cfg.windowMinutes * 60_000;
+  const memory = memoryPoints(cfg);
 
   const sensitivities = new Map<string, number>();
   for (const metric of new Set(deps.series.map((s) => s.metric))) {
@@ -74,7 +75,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   let pointsRead = 0;
   const perSeries = await mapLimit(deps.series, deps.concurrency ?? 8, async (spec) => {
     try {
-      const points = await deps.store.queryRange(spec.id, from - windowMs, now, now);
+      const points = await deps.store.queryRange(spec.id, from - memory * spec.period * 1000, now, now);
       pointsRead += points.length;
       const last = points.at(-1);
       if (last) coverage.set(spec.id, last.ts);

@@ -8,6 +8,7 @@ import type { AlertMessage } from '../../shared/ports';
 import { publishAlerts } from '../../shared/use-cases/publish-alerts';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 import { recordingLog } from '../helpers/logs';
+import { NOISY } from '../helpers/series';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 24, 12);
@@ -87,8 +88,7 @@ describe('publishAlerts against dynalite', () => {
     });
     const series = expandSeries(config);
     const anomalies = new DynamoAnomalyStore({ client: db.doc, tableName: db.tables.anomalies });
-    const window = [10, 11, 12, 10, 11, 12, 10, 11, 12, 10];
-    const fresh = series.map((s) => decide(s, T0, 90, runDetectors(window, 90, config.detection))!);
+    const fresh = series.map((s) => decide(s, T0, 90, runDetectors(NOISY, 90, config.detection))!);
     const { created } = await anomalies.record(fresh, T0);
     expect(await anomalies.listPending(T0 - MIN, T0, T0)).toHaveLength(15);
     const sent: AlertMessage[] = [];

@@ -12,6 +12,7 @@ import type { MetricPoint } from '../../shared/domain/types';
 import { parseMonitorConfig } from '../../shared/monitor-config';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 import { recordingLog } from '../helpers/logs';
+import { NOISY } from '../helpers/series';
 
 const T0 = Date.UTC(2026, 10, 24, 23, 50, 0);
 const MIN = 60_000;
@@ -117,9 +118,8 @@ describe('DynamoAnomalyStore (dynalite)', () => {
     series: [{ metric: 'x', namespace: 'N', metricName: 'M' }],
   }).detection;
   const spec = { id: 'N/M//Average/60', metric: 'x', label: 'x' };
-  const window = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const anomalyAt = (ts: number, value = 50) =>
-    decide(spec, ts, value, runDetectors(window, value, detection))!;
+    decide(spec, ts, value, runDetectors(NOISY, value, detection))!;
 
   it('records once per (series, ts); a second record is a no-op that keeps the first item', async () => {
     const store = new DynamoAnomalyStore({ client: db.doc, tableName: db.tables.anomalies });

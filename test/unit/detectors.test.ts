@@ -1,157 +1,229 @@
-import { decide, evaluateSeries, runDetectors } from '../../shared/domain/anomaly';
-import { scoreIqr } from '../../shared/domain/detectors/iqr';
-import { scoreSpike } from '../../shared/domain/detectors/spike';
-import { scoreZScore } from '../../shared/domain/detectors/zscore';
+import fc from 'fast-check';
+import { decide, evaluateSeries, memoryPoints, runDetectors, scanSeries } from '../../shared/domain/anomaly';
+import { SeriesDetector } from '../../shared/domain/detectors/series-detector';
+import { SortedWindow } from '../../shared/domain/detectors/sorted-window';
+import { alertLevelOf } from '../../shared/domain/types';
 import { parseMonitorConfig } from '../../shared/monitor-config';
+import { asPoints, NOISY, noise } from '../helpers/series';
 
-const ONE_TO_TEN = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const detection = parseMonitorConfig({
   series: [{ metric: 'x', namespace: 'N', metricName: 'M' }],
 }).detection;
 const spec = { id: 'N/M//Average/60', metric: 'x', label: 'x', unit: '%' };
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 0, 1);
+const all = (values: number[], config = detection, sensitivity = 1) =>
+  evaluateSeries(spec, asPoints(values), T0, T0 + values.length * MIN, config, sensitivity);
+const indexOf = (ts: number) => (ts - T0) / MIN;
 
-describe('z-score', () => {
-  it('scores a known point exactly (mean 5.5, sample sd √(82.5/9))', () => {
-    const sd = Math.sqrt(82.5 / 9);
-    const r = scoreZScore(ONE_TO_TEN, 20);
-    expect(r.fired).toBe(true);
-    expect(r.deviation).toBeCloseTo(14.5 / sd, 12);
-    expect(r.severity).toBe('critical');
-    expect(r.expectedLow).toBeCloseTo(5.5 - 3 * sd, 12);
-    expect(r.expectedHigh).toBeCloseTo(5.5 + 3 * sd, 12);
-    expect(r.strength).toBeCloseTo(14.5 / sd / 3, 12);
-  });
-
-  it('maps |z| bands to medium / high / critical, and is two-sided', () => {
-    const sd = Math.sqrt(82.5 / 9);
-    expect(scoreZScore(ONE_TO_TEN, 5.5 + 3.2 * sd).severity).toBe('medium');
-    expect(scoreZScore(ONE_TO_TEN, 5.5 + 3.7 * sd).severity).toBe('high');
-    expect(scoreZScore(ONE_TO_TEN, 5.5 - 4.1 * sd).severity).toBe('critical');
-    expect(scoreZScore(ONE_TO_TEN, 5.5 + 2.9 * sd).fired).toBe(false);
-  });
-
-  it('applies the sensitivity multiplier to every band', () => {
-    const sd = Math.sqrt(82.5 / 9);
-    const value = 5.5 + 3.2 * sd;
-    expect(scoreZScore(ONE_TO_TEN, value, undefined, 1.1).fired).toBe(false);
-    expect(scoreZScore(ONE_TO_TEN, value, undefined, 0.95).severity).toBe('medium');
-    expect(scoreZScore(ONE_TO_TEN, value, undefined, 0.9).severity).toBe('high');
-  });
-
-  it('abstains on short, empty and constant windows and on a non-finite value', () => {
-    expect(scoreZScore([], 5).abstained).toBe('insufficient-data');
-    expect(scoreZScore([1, 2, 3], 50).abstained).toBe('insufficient-data');
-    expect(scoreZScore(new Array(20).fill(7), 8).abstained).toBe('constant');
-    expect(scoreZScore(ONE_TO_TEN, Number.NaN).abstained).toBe('invalid-value');
-    expect(scoreZScore(ONE_TO_TEN, Number.POSITIVE_INFINITY).fired).toBe(false);
+describe('SortedWindow', () => {
+  it('keeps exact order statistics of the last `capacity` values', () => {
+    const w = new SortedWindow(50);
+    const values = noise(500, 0, 10, 3);
+    values.forEach((v, i) => {
+      w.push(v);
+      const held = values.slice(Math.max(0, i - 49), i + 1).sort((a, b) => a - b);
+      expect(w.size).toBe(held.length);
+      expect(w.max()).toBe(held.at(-1));
+      expect(w.min()).toBe(held[0]);
+      const h = (held.length - 1) * 0.25;
+      const lo = Math.floor(h);
+      expect(w.quantile(0.25)).toBeCloseTo(
+        held[lo]! + (held[Math.min(lo + 1, held.length - 1)]! - held[lo]!) * (h - lo),
+        12,
+      );
+      expect(w.countAtLeast(v)).toBe(held.filter((x) => x >= v).length);
+    });
   });
 });
 
-describe('IQR', () => {
-  // simple-statistics 7.12.1 interpolates quartiles: Q1 3.25, Q3 7.75, IQR 4.5 for 1..10 (pinned exactly).
-  it('fences at Q1 − 1.5·IQR and Q3 + 1.5·IQR', () => {
-    const r = scoreIqr(ONE_TO_TEN, 20);
-    expect(r.fired).toBe(true);
-    expect(r.expectedLow).toBeCloseTo(-3.5, 12);
-    expect(r.expectedHigh).toBeCloseTo(14.5, 12);
-    expect(r.deviation).toBeCloseTo(12.25 / 4.5, 12);
-    expect(r.severity).toBe('low');
-    expect(scoreIqr(ONE_TO_TEN, 30).severity).toBe('medium');
-    expect(scoreIqr(ONE_TO_TEN, 14).fired).toBe(false);
-    expect(scoreIqr(ONE_TO_TEN, -10).deviation).toBeCloseTo(-13.25 / 4.5, 12);
+describe('SeriesDetector on synthetic series', () => {
+  it('finds the one spike in noise: zscore, critical, explained', () => {
+    const values = noise(300);
+    values[250] = 30; // ≈ 19 sigma
+    const found = all(values);
+    expect(found.map((a) => indexOf(a.ts))).toEqual([250]);
+    const a = found[0]!;
+    expect(a.methods[0]).toBe('zscore');
+    expect(a.severity).toBe('critical');
+    expect(a.level).toBe('CRITICAL');
+    expect(a.model).toBe('level');
+    expect(a.expectedLow).toBeLessThan(11);
+    expect(a.expectedHigh).toBeGreaterThan(11);
+    expect(a.expectedHigh).toBeLessThan(30);
+    expect(a.deviation).toBeGreaterThan(10);
+    expect(a.score).toBeGreaterThan(0.5);
+    expect(a.score).toBeLessThanOrEqual(1);
+    expect(a.explanation).toMatch(
+      /^x = 30 % at 2026-01-01T04:10:00.000Z: outside expected [\d.]+–[\d.]+ %; zscore robust z=/,
+    );
   });
 
-  it('abstains when most of the window is one value', () => {
-    expect(scoreIqr([5, 5, 5, 5, 5, 5, 5, 5, 5, 9], 100).abstained).toBe('constant');
+  it('finds a level shift within its persistence window, by level_shift', () => {
+    const values = noise(600);
+    for (let i = 400; i < 600; i++) values[i]! += 2.5; // 2.5 sigma: no single point stands out much
+    const found = all(values);
+    const shift = found.find((a) => a.methods.includes('level_shift'));
+    expect(shift).toBeDefined();
+    expect(indexOf(shift!.ts)).toBeGreaterThanOrEqual(400);
+    expect(indexOf(shift!.ts)).toBeLessThan(440);
+    // One incident, one early detection (the refractory period holds the rest).
+    expect(found.filter((a) => indexOf(a.ts) >= 400 && indexOf(a.ts) < 500)).toHaveLength(1);
+  });
+
+  it('learns a daily pattern: the usual cycle is quiet, the right value at the wrong time is not', () => {
+    const period = 5 * MIN;
+    const perDay = 288;
+    const values = noise(6 * perDay, 0, 2, 11).map(
+      (e, i) => 100 + 50 * Math.sin((2 * Math.PI * i) / perDay) + e,
+    );
+    const trough = 5 * perDay + Math.round(0.75 * perDay); // day 6, 18:00: normally ≈ 50
+    values[trough] = 150; // the daily peak level, but at the daily low
+    const points = asPoints(values, T0, period);
+    const seasonalSpec = { ...spec, period: 300 };
+    const found = evaluateSeries(seasonalSpec, points, T0 + 3 * 86_400_000, T0 + 7 * 86_400_000, detection);
+    const hit = found.find((a) => (a.ts - T0) / period === trough);
+    expect(hit?.model).toBe('seasonal');
+    expect(hit?.level).toBe('CRITICAL');
+    expect(hit?.explanation).toContain('(same time on previous days)');
+    // The rest of the cycle pages nothing (a noise record or two may be recorded as INFO).
+    expect(found.filter((a) => a !== hit && a.level !== 'INFO')).toEqual([]);
+  });
+
+  it('stays quiet on flat lines and pages nothing on three days of pure noise', () => {
+    expect(all(new Array(500).fill(3))).toEqual([]);
+    const days = all(noise(3 * 1440, 40, 3, 5));
+    expect(days.filter((a) => alertLevelOf(a.severity) !== 'INFO')).toEqual([]);
+    // Records do happen in noise (that is what records are), a handful, all INFO.
+    expect(days.length).toBeLessThan(10);
+  });
+
+  it('fires once per incident: a second spike inside the refractory period is held, a later one is not', () => {
+    const values = noise(600);
+    values[250] = 40;
+    values[270] = 41;
+    values[450] = 42;
+    expect(all(values).map((a) => indexOf(a.ts))).toEqual([250, 450]);
+  });
+
+  it('takes the sensitivity multiplier: 50% less sensitive misses a borderline point', () => {
+    const values = noise(400);
+    // The history's largest deviation is ≈ 6.2 robust sigmas; +8 (≈ 7.5 sigmas) beats it, not 1.5× it.
+    values[350] = 11 + 8;
+    const [a] = all(values);
+    expect(indexOf(a!.ts)).toBe(350);
+    expect(a!.sensitivity).toBe(1);
+    expect(all(values, detection, 1.5)).toEqual([]);
+    values[350] = 11 + 20;
+    expect(all(values, detection, 1.5).map((x) => [indexOf(x.ts), x.sensitivity])).toEqual([[350, 1.5]]);
+  });
+
+  it('warms up before any verdict', () => {
+    const values = noise(150);
+    values[60] = 100;
+    expect(all(values)).toEqual([]);
   });
 });
 
-describe('spike', () => {
-  it('fires above 3× the median and is critical', () => {
-    const r = scoreSpike(ONE_TO_TEN, 20);
-    expect(r.fired).toBe(true);
-    expect(r.baseline).toBe(5.5);
-    expect(r.deviation).toBeCloseTo(20 / 5.5, 12);
-    expect(r.expectedHigh).toBeCloseTo(16.5, 12);
-    expect(r.severity).toBe('critical');
-    expect(scoreSpike(ONE_TO_TEN, 16).fired).toBe(false);
+describe('scanSeries / evaluateSeries', () => {
+  it('never looks ahead: a prefix gets the same verdicts whatever follows it', () => {
+    const values = noise(500);
+    values[300] = 25;
+    const prefix: number[] = [];
+    const full: number[] = [];
+    scanSeries(asPoints(values.slice(0, 320)), T0, Number.POSITIVE_INFINITY, detection, 1, MIN, (_, v) =>
+      prefix.push(v.score),
+    );
+    scanSeries(asPoints(values), T0, Number.POSITIVE_INFINITY, detection, 1, MIN, (_, v) =>
+      full.push(v.score),
+    );
+    expect(full.slice(0, 320)).toEqual(prefix);
   });
 
-  it('abstains on a zero or negative baseline', () => {
-    expect(scoreSpike(new Array(10).fill(0), 5).abstained).toBe('non-positive-baseline');
-    expect(scoreSpike([-5, -4, -3, -2, -1, -5, -4, -3, -2, -1], 5).abstained).toBe('non-positive-baseline');
+  it('has finite memory: detect reading only memoryPoints before `from` decides exactly as the full stream', () => {
+    const values = noise(6000, 20, 2, 9);
+    values[5500] = 60;
+    for (let i = 5700; i < 6000; i++) values[i]! += 7;
+    const points = asPoints(values);
+    const from = T0 + 5400 * MIN;
+    const to = T0 + 6000 * MIN;
+    const fullRun = evaluateSeries(spec, points, from, to, detection);
+    const bounded = points.filter((p) => p.ts >= from - memoryPoints(detection) * MIN);
+    expect(fullRun.length).toBeGreaterThanOrEqual(2);
+    expect(evaluateSeries(spec, bounded, from, to, detection)).toEqual(fullRun);
+  });
+
+  it('skips NaN, Infinity, duplicate and out-of-order points without throwing or firing', () => {
+    const values = noise(300).map((v, i) => (i % 7 === 0 ? Number.NaN : v));
+    values[200] = Number.POSITIVE_INFINITY;
+    values[201] = Number.NEGATIVE_INFINITY;
+    const points = asPoints(values);
+    points.push({ ts: points[10]!.ts, value: 500 });
+    const bad = new Set([200, 201, ...values.flatMap((v, i) => (Number.isNaN(v) ? [i] : []))]);
+    for (const found of [all(values), evaluateSeries(spec, points, T0, T0 + 400 * MIN, detection)]) {
+      expect(found.filter((a) => bad.has(indexOf(a.ts)) || a.value === 500)).toEqual([]);
+      expect(found.filter((a) => a.level !== 'INFO')).toEqual([]);
+    }
+    expect(evaluateSeries(spec, [], 0, Number.MAX_SAFE_INTEGER, detection)).toEqual([]);
+  });
+
+  it('honours recordMinSeverity', () => {
+    const values = noise(400);
+    values[350] = 11 + 8; // a record at ≈ 7.5 robust sigmas: high
+    expect(all(values).map((a) => a.severity)).toEqual(['high']);
+    expect(all(values, { ...detection, recordMinSeverity: 'critical' })).toEqual([]);
   });
 });
 
 describe('decide', () => {
-  it('combines fired methods: worst severity, strongest method first, a readable explanation', () => {
-    const a = decide(spec, Date.UTC(2026, 0, 1), 20, runDetectors(ONE_TO_TEN, 20, detection));
-    expect(a).not.toBeNull();
-    expect(a!.severity).toBe('critical');
-    expect(a!.level).toBe('CRITICAL');
-    // Strength relative to each threshold: IQR 2.72/1.5 = 1.81 > z 4.79/3 = 1.60 > spike 2.64/2 = 1.32.
-    expect(a!.methods).toEqual(['iqr', 'zscore', 'spike']);
-    expect(a!.score).toBeGreaterThan(0.5);
-    expect(a!.score).toBeLessThan(1);
-    expect(a!.explanation).toContain('x = 20 % at 2026-01-01T00:00:00.000Z');
-    expect(a!.explanation).toContain('zscore z=4.79');
-    expect(a!.explanation).toContain('spike 3.64× the median 5.5');
-  });
-
-  it('returns null when nothing fired', () => {
-    expect(decide(spec, 0, 5, runDetectors(ONE_TO_TEN, 5, detection))).toBeNull();
+  it('returns null when nothing fired and an anomaly with every fired method otherwise', () => {
+    expect(decide(spec, T0, 11, runDetectors(NOISY, 11, detection))).toBeNull();
+    const a = decide(spec, T0, 90, runDetectors(NOISY, 90, detection))!;
+    expect(a.methods).toEqual(['zscore']);
+    expect(a.findings[0]!.method).toBe('zscore');
+    expect(a.explanation).toContain('x = 90 %');
+    expect(a.explanation).toContain('Severity critical (CRITICAL)');
   });
 });
 
-describe('evaluateSeries', () => {
-  const minute = 60_000;
-  const base = Date.UTC(2026, 0, 1);
-  const series = (values: number[]) => values.map((value, i) => ({ ts: base + i * minute, value }));
-
-  it('finds the one spike in a noisy series and scores only points in [from, to]', () => {
-    const values = Array.from({ length: 120 }, (_, i) => 50 + 5 * Math.sin(i / 3));
-    values[100] = 400;
-    const points = series(values);
-    const all = evaluateSeries(spec, points, base, base + 119 * minute, detection);
-    expect(all.map((a) => a.ts)).toEqual([base + 100 * minute]);
-    expect(evaluateSeries(spec, points, base + 101 * minute, base + 119 * minute, detection)).toEqual([]);
+describe('property: scores', () => {
+  const detector = () => new SeriesDetector(detection, MIN);
+  it('are finite, in [0, 1], and ≥ 0.5 exactly when fired, for any finite input', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 400 }),
+        (values) => {
+          const d = detector();
+          values.forEach((v, i) => {
+            const r = d.push(i * MIN, v);
+            expect(Number.isFinite(r.score)).toBe(true);
+            expect(r.score).toBeGreaterThanOrEqual(0);
+            expect(r.score).toBeLessThanOrEqual(1);
+            expect(r.fired).toBe(r.score >= 0.5);
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
-  it('uses only the points before each point (no look-ahead) within the window', () => {
-    const values = [...new Array(30).fill(10).map((v, i) => v + (i % 3)), 100];
-    const points = series(values);
-    const a = evaluateSeries(spec, points, base + 30 * minute, base + 30 * minute, detection);
-    expect(a).toHaveLength(1);
-    // Window = the 30 points before it; their mean is 11.
-    expect(a[0]!.findings.find((f) => f.method === 'zscore')).toBeDefined();
-    const short = evaluateSeries(spec, points, base + 30 * minute, base + 30 * minute, {
-      ...detection,
-      windowMinutes: 5,
-    });
-    // 5 minutes holds 5 points (< minPoints 10): insufficient data, no verdict.
-    expect(short).toEqual([]);
-  });
-
-  it('never crashes or fires on NaN, Infinity, empty or constant input', () => {
-    expect(evaluateSeries(spec, [], 0, Number.MAX_SAFE_INTEGER, detection)).toEqual([]);
-    const constant = series(new Array(100).fill(3));
-    expect(evaluateSeries(spec, constant, base, base + 100 * minute, detection)).toEqual([]);
-    const nanny = series(Array.from({ length: 100 }, (_, i) => (i % 4 === 0 ? Number.NaN : 10 + (i % 5))));
-    nanny.push({ ts: base + 100 * minute, value: Number.POSITIVE_INFINITY });
-    expect(evaluateSeries(spec, nanny, base, base + 101 * minute, detection)).toEqual([]);
-  });
-
-  it('honours recordMinSeverity', () => {
-    const points = series([...ONE_TO_TEN, ...ONE_TO_TEN, 17]);
-    const at = base + 20 * minute;
-    // Only IQR may fire (z and spike thresholds out of reach): a low-severity anomaly.
-    const iqrOnly = {
-      ...detection,
-      windowMinutes: 20,
-      zscore: { threshold: 10, highAt: 11, criticalAt: 12 },
-      spike: { ratio: 100 },
-    };
-    expect(evaluateSeries(spec, points, at, at, iqrOnly).map((a) => a.severity)).toEqual(['low']);
-    expect(evaluateSeries(spec, points, at, at, { ...iqrOnly, recordMinSeverity: 'medium' })).toEqual([]);
+  it('treats NaN and ±Infinity as no verdict, never a throw', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.double(), fc.constant(Number.NaN), fc.constant(Number.POSITIVE_INFINITY)), {
+          maxLength: 300,
+        }),
+        (values) => {
+          const d = detector();
+          values.forEach((v, i) => {
+            const r = d.push(i * MIN, v);
+            expect(r.score).toBeGreaterThanOrEqual(0);
+            expect(r.score).toBeLessThanOrEqual(1);
+            if (!Number.isFinite(v)) expect(r.fired).toBe(false);
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

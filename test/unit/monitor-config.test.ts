@@ -50,10 +50,14 @@ describe('monitoring config', () => {
   it('fills the seed defaults', () => {
     const config = parseMonitorConfig({ series: [{ metric: 'x', namespace: 'N', metricName: 'M' }] });
     expect(config.detection).toMatchObject({
-      windowMinutes: 60,
-      zscore: { threshold: 3, criticalAt: 4 },
-      iqr: { multiplier: 1.5 },
-      spike: { ratio: 3 },
+      windowPoints: 1000,
+      historyPoints: 2000,
+      minPoints: 100,
+      refractoryPoints: 100,
+      seasonality: { enabled: true, days: 7 },
+      zscore: { floor: 3, mediumAt: 5, highAt: 7, criticalAt: 10 },
+      spike: { floor: 6, mediumAt: 10, highAt: 14, criticalAt: 20 },
+      levelShift: { points: 30, floor: 2, mediumAt: 3, highAt: 5, criticalAt: 8 },
     });
     expect(config.alerts.rateLimit).toEqual({ capacity: 10, refillTokens: 10, refillMinutes: 15 });
     expect(config.schedules).toEqual({
@@ -72,9 +76,9 @@ describe('monitoring config', () => {
     [
       {
         series: [{ metric: 'x', namespace: 'N', metricName: 'M' }],
-        detection: { zscore: { threshold: -1 } },
+        detection: { zscore: { floor: -1 } },
       },
-      'detection.zscore.threshold',
+      'detection.zscore.floor',
     ],
     [
       { series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], schedules: { collectEveryMinutes: 0 } },
@@ -87,7 +91,7 @@ describe('monitoring config', () => {
     [{ series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], typo: true }, 'typo'],
     [{ series: [] }, 'series'],
     [
-      { series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], detection: { zscore: { threshold: 5 } } },
+      { series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], detection: { zscore: { floor: 6 } } },
       'detection.zscore',
     ],
   ])('rejects %j naming %s', (raw, field) => {

@@ -6,10 +6,10 @@ import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
 import type { AlertMessage, AlertPublisher, DeadLetterSink } from '../../shared/ports';
 import { publishAlerts } from '../../shared/use-cases/publish-alerts';
 import { recordingLog } from '../helpers/logs';
+import { NOISY } from '../helpers/series';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 24, 12);
-const WINDOW = [10, 11, 12, 10, 11, 12, 10, 11, 12, 10, 11, 12];
 
 const config = parseMonitorConfig({
   series: Array.from({ length: 200 }, (_, i) => ({
@@ -24,7 +24,7 @@ const series = expandSeries(config);
 
 function anomalyOf(i: number, ts: number, value = 90): Anomaly {
   const spec = series[i]!;
-  return decide(spec, ts, value, runDetectors(WINDOW, value, config.detection))!;
+  return decide(spec, ts, value, runDetectors(NOISY, value, config.detection))!;
 }
 
 class FakePublisher implements AlertPublisher {
@@ -119,7 +119,7 @@ describe('publishAlerts', () => {
         ],
       }),
     );
-    const fresh = specs.map((s, i) => decide(s, T0, 95 + i, runDetectors(WINDOW, 95 + i, config.detection))!);
+    const fresh = specs.map((s, i) => decide(s, T0, 95 + i, runDetectors(NOISY, 95 + i, config.detection))!);
     const { created } = await deps.anomalies.record(fresh);
     await publishAlerts({ ...deps, series: specs }, { fresh: created, now: T0 });
     expect(deps.publisher.sent).toHaveLength(1);

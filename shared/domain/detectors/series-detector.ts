@@ -1,0 +1,364 @@
+// (domain) the streaming detector every code path runs (detect Lambda, local stack, NAB harness):
+// one instance per series, fed its points oldest first, one at a time, never looking ahead.
+//
+// 1. Baseline: the median of the last `windowPoints` values (level model) or, once the series has
+//    two days of history and it fits better, the median of the same time of day over the previous
+//    `seasonality.days` days (seasonal model). "Fits better" = smaller median absolute residual over
+//    the last `windowPoints` points, so a series with no daily pattern keeps the level model.
+// 2. Three detectors judge the point against that baseline, each in robust units:
+//    - zscore: residual / (1.4826 · MAD of recent residuals) — a robust z-score;
+//    - spike: the step from the previous point / the typical step (level model only: a seasonal
+//      series' daily ramps are expected steps);
+//    - level_shift: the median of the last `levelShift.points` residuals / the window's IQR-based
+//      sigma — a sustained move that single-point tests miss (persistence: M of N by construction).
+// 3. Surprise, not just distance: each stream (point = max(z, step/2); level shift) keeps the last
+//    `historyPoints` of its own raw deviations, and a point is anomalous only when its deviation
+//    beats every one of them (a new record for this series) and clears the stream's floor. That
+//    adapts to each series' own noise — heavy-tailed, quantised or smooth — without per-series knobs.
+// 4. Score in [0, 1]: 0.5 exactly at the record, → 1 as the deviation dwarfs the previous maximum;
+//    below 0.5 the score is the deviation's rank in the history. After an anomaly the next
+//    `refractoryPoints` points are halved (< 0.5) unless they escalate to a worse severity: one
+//    incident, one detection — but a weak early record never hides a worse incident behind it.
+// Sensitivity s (1 + the metric's feedback adjustment) multiplies every floor, record and severity
+// threshold: s = 1.1 is 10% less sensitive.
+import type { Severity } from '../types';
+import type { DetectorResult } from './detector';
+import { abstain } from './detector';
+import { medianOf, SortedWindow } from './sorted-window';
+
+/** A severity ladder in a detector's own deviation unit; below `mediumAt` an anomaly is `low`. */
+export interface SeverityLadder {
+  /** Minimum deviation for any anomaly (the deviation floor). */
+  readonly floor: number;
+  readonly mediumAt: number;
+  readonly highAt: number;
+  readonly criticalAt: number;
+}
+
+/** Everything the detector needs; one global configuration (`detection` in the monitor config). */
+export interface DetectorSettings {
+  /** Baseline and residual windows, in points. */
+  readonly windowPoints: number;
+  /** Record history of each stream's deviations, in points. */
+  readonly historyPoints: number;
+  /** Points before the first verdict (warm-up). */
+  readonly minPoints: number;
+  /** After an anomaly, this many points cannot fire again. */
+  readonly refractoryPoints: number;
+  /** Scale floor as a fraction of the window's range: flat-ish series never divide by ~0. */
+  readonly minDeviationFraction: number;
+  readonly seasonality: { readonly enabled: boolean; readonly days: number };
+  /** Robust z of the point (|residual| / sigma). */
+  readonly zscore: SeverityLadder;
+  /** Step from the previous point in typical steps. */
+  readonly spike: SeverityLadder;
+  /** Median of the last `points` residuals in IQR-sigmas. */
+  readonly levelShift: SeverityLadder & { readonly points: number };
+}
+
+/** The detector's verdict on one point. */
+export interface Verdict {
+  /** Combined anomaly score in [0, 1]; ≥ 0.5 exactly when `fired`. */
+  readonly score: number;
+  readonly fired: boolean;
+  /** Worst severity of the fired detectors, null when nothing fired. */
+  readonly severity: Severity | null;
+  /** Which baseline the point was judged against. */
+  readonly model: 'level' | 'seasonal' | null;
+  /** One result per detector (zscore, spike, level_shift), fired or not. */
+  readonly results: readonly DetectorResult[];
+}
+
+const DAY_MS = 86_400_000;
+const MIN_RESIDUALS = 20;
+const MAD_TO_SIGMA = 1.4826;
+const IQR_TO_SIGMA = 1 / 1.349;
+
+/** Points of memory a verdict depends on (besides seasonal look-back): what detect must read first. */
+export function memoryPoints(settings: DetectorSettings): number {
+  return 2 * settings.windowPoints + settings.historyPoints + settings.refractoryPoints;
+}
+
+function ladder(x: number, l: SeverityLadder, s: number): Severity {
+  if (x >= l.criticalAt * s) return 'critical';
+  if (x >= l.highAt * s) return 'high';
+  if (x >= l.mediumAt * s) return 'medium';
+  return 'low';
+}
+
+/** Record score of `raw` against `history` (see header, step 4). */
+function recordScore(
+  raw: number,
+  history: SortedWindow,
+  floor: number,
+  s: number,
+): { score: number; bar: number } {
+  const prevMax = Math.max(0, history.max());
+  const bar = s * Math.max(prevMax, floor);
+  let score: number;
+  if (raw > s * prevMax) score = raw > 0 ? 1 - (0.5 * s * prevMax) / raw : 0;
+  else score = 0.5 * (1 - history.countAtLeast(raw / s) / history.size);
+  // Under the floor: never an anomaly, whatever the history says.
+  if (raw < s * floor) score = Math.min(score, (0.49 * raw) / (s * floor));
+  return { score: Math.min(1, Math.max(0, score)), bar };
+}
+
+/** Streaming detector for one series. Feed points in time order with {@link SeriesDetector.push}. */
+export class SeriesDetector {
+  private readonly level: SortedWindow;
+  private readonly levelResiduals: SortedWindow;
+  private readonly seasonalResiduals: SortedWindow;
+  private readonly steps: SortedWindow;
+  private readonly pointHistory: SortedWindow;
+  private readonly shiftHistory: SortedWindow;
+  private readonly recent: number[] = [];
+  /** (ts, value) of the last `seasonality.days` days, oldest first, for the seasonal baseline. */
+  private readonly pastTs: number[] = [];
+  private readonly pastValues: number[] = [];
+  private pastStart = 0;
+  private firstTs = Number.NaN;
+  private previous = Number.NaN;
+  private index = 0;
+  private lastFire = Number.NEGATIVE_INFINITY;
+  private lastFireRank = 0;
+
+  /**
+   * @param settings - the detection configuration
+   * @param periodMs - the series' sampling period (CloudWatch period); seasonal look-ups match ±period/2
+   * @param sensitivity - threshold multiplier (1 + feedback adjustment)
+   */
+  constructor(
+    private readonly settings: DetectorSettings,
+    private readonly periodMs: number,
+    private readonly sensitivity = 1,
+  ) {
+    const w = settings.windowPoints;
+    this.level = new SortedWindow(w);
+    this.levelResiduals = new SortedWindow(w);
+    this.seasonalResiduals = new SortedWindow(w);
+    this.steps = new SortedWindow(w);
+    this.pointHistory = new SortedWindow(settings.historyPoints);
+    this.shiftHistory = new SortedWindow(settings.historyPoints);
+  }
+
+  /** Judge a point against everything before it, then remember it. Non-finite values are rejected. */
+  push(ts: number, value: number): Verdict {
+    if (!Number.isFinite(value) || !Number.isFinite(ts)) {
+      return { score: 0, fired: false, severity: null, model: null, results: ABSTAIN_INVALID };
+    }
+    const cfg = this.settings;
+    const s = this.sensitivity;
+    if (Number.isNaN(this.firstTs)) this.firstTs = ts;
+    const ready = this.level.size >= MIN_RESIDUALS;
+    const range = ready ? this.level.max() - this.level.min() : 0;
+    const floor = Math.max(cfg.minDeviationFraction * range, 1e-9);
+
+    // 1. Baselines and residuals.
+    const levelBase = ready ? this.level.quantile(0.5) : Number.NaN;
+    const levelRes = value - levelBase;
+    const seasonalBase = this.seasonalBaseline(ts);
+    const seasonalRes = value - seasonalBase;
+    const levelMad = this.levelResiduals.quantile(0.5);
+    const seasonalMad = this.seasonalResiduals.quantile(0.5);
+    const useSeasonal =
+      !Number.isNaN(seasonalRes) && this.seasonalResiduals.size >= MIN_RESIDUALS && seasonalMad < levelMad;
+    const baseline = useSeasonal ? seasonalBase : levelBase;
+    const residual = useSeasonal ? seasonalRes : levelRes;
+
+    // 2. Raw deviations.
+    let z = 0;
+    let sigma = Number.NaN;
+    let stepZ = 0;
+    let stepSigma = Number.NaN;
+    const step = value - this.previous;
+    if (ready && this.levelResiduals.size > 0) {
+      sigma = Math.max(MAD_TO_SIGMA * (useSeasonal ? seasonalMad : levelMad), floor);
+      z = residual / sigma;
+      if (!useSeasonal && this.steps.size >= MIN_RESIDUALS && Number.isFinite(step)) {
+        stepSigma = Math.max(MAD_TO_SIGMA * this.steps.quantile(0.5), floor);
+        stepZ = step / stepSigma;
+      }
+    }
+    const pointRaw = Math.max(Math.abs(z), Math.abs(stepZ) / 2);
+
+    let shift = 0;
+    let shiftSigma = Number.NaN;
+    const warm = this.level.size >= cfg.minPoints;
+    if (warm && Number.isFinite(residual)) {
+      this.recent.push(residual);
+      if (this.recent.length > cfg.levelShift.points) this.recent.shift();
+      if (this.recent.length === cfg.levelShift.points) {
+        const scale = useSeasonal
+          ? MAD_TO_SIGMA * seasonalMad
+          : IQR_TO_SIGMA * (this.level.quantile(0.75) - this.level.quantile(0.25));
+        shiftSigma = Math.max(scale, floor);
+        shift = medianOf(this.recent) / shiftSigma;
+      }
+    }
+
+    // 3-4. Surprise against each stream's own history, refractory.
+    let pointScore = 0;
+    let pointBar = Number.NaN;
+    if (this.pointHistory.size >= cfg.minPoints) {
+      const r = recordScore(pointRaw, this.pointHistory, cfg.zscore.floor, s);
+      pointScore = r.score;
+      pointBar = r.bar;
+    }
+    let shiftScore = 0;
+    let shiftBar = Number.NaN;
+    if (this.shiftHistory.size >= cfg.minPoints) {
+      const r = recordScore(Math.abs(shift), this.shiftHistory, cfg.levelShift.floor, s);
+      shiftScore = r.score;
+      shiftBar = r.bar;
+    }
+    // Severity of what would fire (each detector on its own ladder).
+    const spikeLed = Math.abs(stepZ) / 2 > Math.abs(z);
+    const pointSeverity =
+      pointScore >= 0.5
+        ? spikeLed
+          ? ladder(Math.abs(stepZ), cfg.spike, s)
+          : ladder(Math.abs(z), cfg.zscore, s)
+        : null;
+    const shiftSeverity = shiftScore >= 0.5 ? ladder(Math.abs(shift), cfg.levelShift, s) : null;
+    const candidate = worse(pointSeverity, shiftSeverity);
+
+    // Refractory: the incident already fired; only an escalation to a worse severity fires again.
+    let score = Math.max(pointScore, shiftScore);
+    const refractory = this.index - this.lastFire < cfg.refractoryPoints;
+    if (refractory && !(candidate !== null && rank(candidate) > this.lastFireRank)) score *= 0.5;
+    const fired = score >= 0.5;
+    if (fired) {
+      this.lastFire = this.index;
+      this.lastFireRank = rank(candidate ?? 'low');
+    }
+
+    // Results, for the explanation.
+    const pointFired = fired && pointSeverity !== null;
+    const shiftFired = fired && shiftSeverity !== null;
+    const pointThreshold = Number.isNaN(pointBar) ? cfg.zscore.floor * s : pointBar;
+    const shiftThreshold = Number.isNaN(shiftBar) ? cfg.levelShift.floor * s : shiftBar;
+    const results: DetectorResult[] = [
+      Number.isNaN(sigma)
+        ? abstain('zscore', 'insufficient-data')
+        : {
+            method: 'zscore',
+            fired: pointFired && !spikeLed,
+            strength: Math.abs(z) / pointThreshold,
+            expectedLow: baseline - pointThreshold * sigma,
+            expectedHigh: baseline + pointThreshold * sigma,
+            baseline,
+            deviation: z,
+            severity: pointFired && !spikeLed ? pointSeverity : null,
+          },
+      Number.isNaN(stepSigma)
+        ? abstain('spike', useSeasonal ? 'seasonal' : 'insufficient-data', this.previous)
+        : {
+            method: 'spike',
+            fired: pointFired && spikeLed,
+            strength: Math.abs(stepZ) / (2 * pointThreshold),
+            expectedLow: this.previous - 2 * pointThreshold * stepSigma,
+            expectedHigh: this.previous + 2 * pointThreshold * stepSigma,
+            baseline: this.previous,
+            deviation: stepZ,
+            severity: pointFired && spikeLed ? pointSeverity : null,
+          },
+      Number.isNaN(shiftSigma)
+        ? abstain('level_shift', 'insufficient-data', baseline)
+        : {
+            method: 'level_shift',
+            fired: shiftFired,
+            strength: Math.abs(shift) / shiftThreshold,
+            expectedLow: baseline - shiftThreshold * shiftSigma,
+            expectedHigh: baseline + shiftThreshold * shiftSigma,
+            baseline,
+            deviation: shift,
+            severity: shiftFired ? shiftSeverity : null,
+          },
+    ];
+    const severity = fired
+      ? worse(pointFired ? pointSeverity : null, shiftFired ? shiftSeverity : null)
+      : null;
+
+    // Remember.
+    this.pointHistory.push(pointRaw);
+    if (warm) this.shiftHistory.push(Math.abs(shift));
+    if (Number.isFinite(levelRes)) this.levelResiduals.push(Math.abs(levelRes));
+    if (Number.isFinite(seasonalRes)) this.seasonalResiduals.push(Math.abs(seasonalRes));
+    if (Number.isFinite(step)) this.steps.push(Math.abs(step));
+    this.level.push(value);
+    this.remember(ts, value);
+    this.previous = value;
+    this.index++;
+    return {
+      score,
+      fired,
+      severity,
+      model: ready ? (useSeasonal ? 'seasonal' : 'level') : null,
+      results,
+    };
+  }
+
+  /** Median of the values at the same time of day on each of the previous days (NaN until two days). */
+  private seasonalBaseline(ts: number): number {
+    const cfg = this.settings.seasonality;
+    if (!cfg.enabled || DAY_MS / this.periodMs < 4 || ts - this.firstTs < 2 * DAY_MS) return Number.NaN;
+    const same: number[] = [];
+    const tolerance = this.periodMs / 2;
+    for (let k = 1; k <= cfg.days; k++) {
+      const v = this.valueNear(ts - k * DAY_MS, tolerance);
+      if (v !== undefined) same.push(v);
+    }
+    return same.length >= 2 ? medianOf(same) : Number.NaN;
+  }
+
+  private valueNear(target: number, tolerance: number): number | undefined {
+    let lo = this.pastStart;
+    let hi = this.pastTs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.pastTs[mid]! < target) lo = mid + 1;
+      else hi = mid;
+    }
+    let best: number | undefined;
+    let bestGap = tolerance;
+    for (const j of [lo - 1, lo]) {
+      if (j < this.pastStart || j >= this.pastTs.length) continue;
+      const gap = Math.abs(this.pastTs[j]! - target);
+      if (gap <= bestGap) {
+        bestGap = gap;
+        best = this.pastValues[j];
+      }
+    }
+    return best;
+  }
+
+  private remember(ts: number, value: number): void {
+    if (!this.settings.seasonality.enabled) return;
+    this.pastTs.push(ts);
+    this.pastValues.push(value);
+    const horizon = ts - this.settings.seasonality.days * DAY_MS - this.periodMs;
+    while (this.pastStart < this.pastTs.length && this.pastTs[this.pastStart]! < horizon) this.pastStart++;
+    // Compact now and then so memory stays bounded by the look-back.
+    if (this.pastStart > 4096 && this.pastStart * 2 > this.pastTs.length) {
+      this.pastTs.splice(0, this.pastStart);
+      this.pastValues.splice(0, this.pastStart);
+      this.pastStart = 0;
+    }
+  }
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+function rank(s: Severity): number {
+  return SEVERITY_RANK[s];
+}
+function worse(a: Severity | null, b: Severity | null): Severity | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return rank(a) >= rank(b) ? a : b;
+}
+
+const ABSTAIN_INVALID: readonly DetectorResult[] = [
+  abstain('zscore', 'invalid-value'),
+  abstain('spike', 'invalid-value'),
+  abstain('level_shift', 'invalid-value'),
+];
