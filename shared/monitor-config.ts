@@ -100,6 +100,8 @@ const detection = z.strictObject({
       enabled: z.boolean().default(true),
       /** Same-time-of-day baseline over up to this many previous days (used once 2 days exist). */
       days: z.number().int().min(2).max(28).default(7),
+      /** Same time and weekday over up to this many previous weeks (used once 2 weeks exist; 0 = off). */
+      weeks: z.number().int().min(0).max(8).default(4),
     })
     .prefault({}),
   /** Robust z of the point against the baseline. */

@@ -2,7 +2,7 @@
 // explanation. Pure; the detect use case feeds it the points read from the store.
 import type { DetectionConfig } from '../monitor-config';
 import type { DetectorResult } from './detectors/detector';
-import { SeriesDetector, type Verdict } from './detectors/series-detector';
+import { type BaselineModel, SeriesDetector, type Verdict } from './detectors/series-detector';
 import { formatNumber } from './format';
 import { type AlertLevel, alertLevelOf, compareSeverity, type SeriesSpec, type Severity } from './types';
 
@@ -30,8 +30,8 @@ export interface Anomaly {
   readonly deviation: number;
   /** Combined score in [0, 1]: 0.5 at the threshold, → 1 as the point gets more extreme. */
   readonly score: number;
-  /** Baseline the point was judged against: the window median or the same time on previous days. */
-  readonly model?: 'level' | 'seasonal';
+  /** Baseline the point was judged against: the window median, or the same time on previous days / weeks. */
+  readonly model?: BaselineModel;
   /** Every method that fired, strongest first. */
   readonly methods: readonly string[];
   readonly findings: readonly MethodFinding[];
@@ -98,7 +98,12 @@ export function decide(
   const severity: Severity = verdict.severity ?? 'low';
   const level = alertLevelOf(severity);
   const unit = spec.unit ? ` ${spec.unit}` : '';
-  const against = verdict.model === 'seasonal' ? ' (same time on previous days)' : '';
+  const against =
+    verdict.model === 'daily'
+      ? ' (same time on previous days)'
+      : verdict.model === 'weekly'
+        ? ' (same time and weekday on previous weeks)'
+        : '';
   const explanation =
     `${spec.label} = ${fmt(value)}${unit} at ${new Date(ts).toISOString()}: outside expected ` +
     `${fmt(primary.expectedLow)}–${fmt(primary.expectedHigh)}${unit}${against}; ` +

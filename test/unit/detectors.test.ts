@@ -83,7 +83,7 @@ describe('SeriesDetector on synthetic series', () => {
     const seasonalSpec = { ...spec, period: 300 };
     const found = evaluateSeries(seasonalSpec, points, T0 + 3 * 86_400_000, T0 + 7 * 86_400_000, detection);
     const hit = found.find((a) => (a.ts - T0) / period === trough);
-    expect(hit?.model).toBe('seasonal');
+    expect(hit?.model).toBe('daily');
     expect(hit?.level).toBe('CRITICAL');
     expect(hit?.explanation).toContain('(same time on previous days)');
     // The rest of the cycle pages nothing (a noise record or two may be recorded as INFO).

@@ -3,8 +3,9 @@
 //
 // 1. Baseline: the median of the last `windowPoints` values (level model) or, once the series has
 //    two days of history and it fits better, the median of the same time of day over the previous
-//    `seasonality.days` days (seasonal model). "Fits better" = smaller median absolute residual over
-//    the last `windowPoints` points, so a series with no daily pattern keeps the level model.
+//    `seasonality.days` days (daily model) or, once two weeks exist, of the same time and weekday over
+//    the previous `seasonality.weeks` weeks (weekly model). "Fits better" = smaller median absolute
+//    residual over the last `windowPoints` points, so a series with no pattern keeps the level model.
 // 2. Three detectors judge the point against that baseline, each in robust units:
 //    - zscore: residual / (1.4826 · MAD of recent residuals) — a robust z-score;
 //    - spike: the step from the previous point / the typical step (level model only: a seasonal
@@ -47,7 +48,8 @@ export interface DetectorSettings {
   readonly refractoryPoints: number;
   /** Scale floor as a fraction of the window's range: flat-ish series never divide by ~0. */
   readonly minDeviationFraction: number;
-  readonly seasonality: { readonly enabled: boolean; readonly days: number };
+  /** Daily (same time, previous `days` days) and weekly (same time and weekday, previous `weeks` weeks) baselines. */
+  readonly seasonality: { readonly enabled: boolean; readonly days: number; readonly weeks: number };
   /** Robust z of the point (|residual| / sigma). */
   readonly zscore: SeverityLadder;
   /** Step from the previous point in typical steps. */
@@ -55,6 +57,9 @@ export interface DetectorSettings {
   /** Median of the last `points` residuals in IQR-sigmas. */
   readonly levelShift: SeverityLadder & { readonly points: number };
 }
+
+/** Which baseline a point was judged against. */
+export type BaselineModel = 'level' | 'daily' | 'weekly';
 
 /** The detector's verdict on one point. */
 export interface Verdict {
@@ -64,7 +69,7 @@ export interface Verdict {
   /** Worst severity of the fired detectors, null when nothing fired. */
   readonly severity: Severity | null;
   /** Which baseline the point was judged against. */
-  readonly model: 'level' | 'seasonal' | null;
+  readonly model: BaselineModel | null;
   /** One result per detector (zscore, spike, level_shift), fired or not. */
   readonly results: readonly DetectorResult[];
 }
@@ -107,7 +112,8 @@ function recordScore(
 export class SeriesDetector {
   private readonly level: SortedWindow;
   private readonly levelResiduals: SortedWindow;
-  private readonly seasonalResiduals: SortedWindow;
+  /** Seasonal candidates (daily, weekly) with their residual histories. */
+  private readonly seasons: { name: 'daily' | 'weekly'; lagMs: number; count: number; residuals: SortedWindow }[];
   private readonly steps: SortedWindow;
   private readonly pointHistory: SortedWindow;
   private readonly shiftHistory: SortedWindow;
@@ -135,7 +141,13 @@ export class SeriesDetector {
     const w = settings.windowPoints;
     this.level = new SortedWindow(w);
     this.levelResiduals = new SortedWindow(w);
-    this.seasonalResiduals = new SortedWindow(w);
+    const sz = settings.seasonality;
+    this.seasons = !sz.enabled
+      ? []
+      : [
+          { name: 'daily', lagMs: DAY_MS, count: sz.days, residuals: new SortedWindow(w) },
+          ...(sz.weeks >= 2 ? [{ name: 'weekly' as const, lagMs: 7 * DAY_MS, count: sz.weeks, residuals: new SortedWindow(w) }] : []),
+        ];
     this.steps = new SortedWindow(w);
     this.pointHistory = new SortedWindow(settings.historyPoints);
     this.shiftHistory = new SortedWindow(settings.historyPoints);
@@ -156,14 +168,26 @@ export class SeriesDetector {
     // 1. Baselines and residuals.
     const levelBase = ready ? this.level.quantile(0.5) : Number.NaN;
     const levelRes = value - levelBase;
-    const seasonalBase = this.seasonalBaseline(ts);
-    const seasonalRes = value - seasonalBase;
     const levelMad = this.levelResiduals.quantile(0.5);
-    const seasonalMad = this.seasonalResiduals.quantile(0.5);
-    const useSeasonal =
-      !Number.isNaN(seasonalRes) && this.seasonalResiduals.size >= MIN_RESIDUALS && seasonalMad < levelMad;
+    // Seasonal candidates: each needs its own residual history and must fit better than the level.
+    const seasonalRes: number[] = [];
+    let chosen = -1;
+    let bestMad = levelMad;
+    let seasonalBase = Number.NaN;
+    this.seasons.forEach((season, k) => {
+      const base = this.seasonalBaseline(ts, season.lagMs, season.count);
+      seasonalRes.push(value - base);
+      const mad = season.residuals.quantile(0.5);
+      if (!Number.isNaN(base) && season.residuals.size >= MIN_RESIDUALS && mad < bestMad) {
+        chosen = k;
+        bestMad = mad;
+        seasonalBase = base;
+      }
+    });
+    const useSeasonal = chosen >= 0;
+    const seasonalMad = bestMad;
     const baseline = useSeasonal ? seasonalBase : levelBase;
-    const residual = useSeasonal ? seasonalRes : levelRes;
+    const residual = useSeasonal ? seasonalRes[chosen]! : levelRes;
 
     // 2. Raw deviations.
     let z = 0;
@@ -225,7 +249,7 @@ export class SeriesDetector {
     // Refractory: the incident already fired; only an escalation to a worse severity fires again.
     let score = Math.max(pointScore, shiftScore);
     const refractory = this.index - this.lastFire < cfg.refractoryPoints;
-    if (refractory && !(candidate !== null && rank(candidate) > this.lastFireRank)) score *= 0.5;
+    if (refractory && !(this.lastFireRank === 0 && candidate !== null && rank(candidate) > 0)) score *= 0.5;
     const fired = score >= 0.5;
     if (fired) {
       this.lastFire = this.index;
@@ -283,7 +307,10 @@ export class SeriesDetector {
     this.pointHistory.push(pointRaw);
     if (warm) this.shiftHistory.push(Math.abs(shift));
     if (Number.isFinite(levelRes)) this.levelResiduals.push(Math.abs(levelRes));
-    if (Number.isFinite(seasonalRes)) this.seasonalResiduals.push(Math.abs(seasonalRes));
+    this.seasons.forEach((season, k) => {
+      const r = seasonalRes[k]!;
+      if (Number.isFinite(r)) season.residuals.push(Math.abs(r));
+    });
     if (Number.isFinite(step)) this.steps.push(Math.abs(step));
     this.level.push(value);
     this.remember(ts, value);
@@ -293,19 +320,18 @@ export class SeriesDetector {
       score,
       fired,
       severity,
-      model: ready ? (useSeasonal ? 'seasonal' : 'level') : null,
+      model: ready ? (useSeasonal ? this.seasons[chosen]!.name : 'level') : null,
       results,
     };
   }
 
-  /** Median of the values at the same time of day on each of the previous days (NaN until two days). */
-  private seasonalBaseline(ts: number): number {
-    const cfg = this.settings.seasonality;
-    if (!cfg.enabled || DAY_MS / this.periodMs < 4 || ts - this.firstTs < 2 * DAY_MS) return Number.NaN;
+  /** Median of the values one, two … `count` lags back (NaN until two lags of history exist). */
+  private seasonalBaseline(ts: number, lagMs: number, count: number): number {
+    if (DAY_MS / this.periodMs < 4 || ts - this.firstTs < 2 * lagMs) return Number.NaN;
     const same: number[] = [];
     const tolerance = this.periodMs / 2;
-    for (let k = 1; k <= cfg.days; k++) {
-      const v = this.valueNear(ts - k * DAY_MS, tolerance);
+    for (let k = 1; k <= count; k++) {
+      const v = this.valueNear(ts - k * lagMs, tolerance);
       if (v !== undefined) same.push(v);
     }
     return same.length >= 2 ? medianOf(same) : Number.NaN;
@@ -333,10 +359,10 @@ export class SeriesDetector {
   }
 
   private remember(ts: number, value: number): void {
-    if (!this.settings.seasonality.enabled) return;
+    if (this.seasons.length === 0) return;
     this.pastTs.push(ts);
     this.pastValues.push(value);
-    const horizon = ts - this.settings.seasonality.days * DAY_MS - this.periodMs;
+    const horizon = ts - Math.max(0, ...this.seasons.map((x) => x.lagMs * x.count)) - this.periodMs;
     while (this.pastStart < this.pastTs.length && this.pastTs[this.pastStart]! < horizon) this.pastStart++;
     // Compact now and then so memory stays bounded by the look-back.
     if (this.pastStart > 4096 && this.pastStart * 2 > this.pastTs.length) {
