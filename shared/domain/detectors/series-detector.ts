@@ -78,6 +78,7 @@ const DAY_MS = 86_400_000;
 const MIN_RESIDUALS = 20;
 const MAD_TO_SIGMA = 1.4826;
 const IQR_TO_SIGMA = 1 / 1.349;
+const Q90_TO_SIGMA = 1.6449;
 
 /** Points of memory a verdict depends on (besides seasonal look-back): what detect must read first. */
 export function memoryPoints(settings: DetectorSettings): number {
@@ -89,6 +90,14 @@ function ladder(x: number, l: SeverityLadder, s: number): Severity {
   if (x >= l.highAt * s) return 'high';
   if (x >= l.mediumAt * s) return 'medium';
   return 'low';
+}
+
+/** Sigma from a window of absolute deviations. */
+function robustSigma(absDeviations: SortedWindow): number {
+  const mad = MAD_TO_SIGMA * absDeviations.quantile(0.5);
+  // More than half the deviations are zero (quantised or sparse series): the MAD says "no spread"
+  // when there is some. Fall back to the 90th percentile, scaled to a normal sigma.
+  return mad > 0 ? mad : absDeviations.quantile(0.9) / Q90_TO_SIGMA;
 }
 
 /** Record score of `raw` against `history` (see header, step 4). */
@@ -113,7 +122,12 @@ export class SeriesDetector {
   private readonly level: SortedWindow;
   private readonly levelResiduals: SortedWindow;
   /** Seasonal candidates (daily, weekly) with their residual histories. */
-  private readonly seasons: { name: 'daily' | 'weekly'; lagMs: number; count: number; residuals: SortedWindow }[];
+  private readonly seasons: {
+    name: 'daily' | 'weekly';
+    lagMs: number;
+    count: number;
+    residuals: SortedWindow;
+  }[];
   private readonly steps: SortedWindow;
   private readonly pointHistory: SortedWindow;
   private readonly shiftHistory: SortedWindow;
@@ -146,7 +160,16 @@ export class SeriesDetector {
       ? []
       : [
           { name: 'daily', lagMs: DAY_MS, count: sz.days, residuals: new SortedWindow(w) },
-          ...(sz.weeks >= 2 ? [{ name: 'weekly' as const, lagMs: 7 * DAY_MS, count: sz.weeks, residuals: new SortedWindow(w) }] : []),
+          ...(sz.weeks >= 2
+            ? [
+                {
+                  name: 'weekly' as const,
+                  lagMs: 7 * DAY_MS,
+                  count: sz.weeks,
+                  residuals: new SortedWindow(w),
+                },
+              ]
+            : []),
         ];
     this.steps = new SortedWindow(w);
     this.pointHistory = new SortedWindow(settings.historyPoints);
@@ -196,10 +219,11 @@ export class SeriesDetector {
     let stepSigma = Number.NaN;
     const step = value - this.previous;
     if (ready && this.levelResiduals.size > 0) {
-      sigma = Math.max(MAD_TO_SIGMA * (useSeasonal ? seasonalMad : levelMad), floor);
+      const resWin = useSeasonal ? this.seasons[chosen]!.residuals : this.levelResiduals;
+      sigma = Math.max(robustSigma(resWin), floor);
       z = residual / sigma;
       if (!useSeasonal && this.steps.size >= MIN_RESIDUALS && Number.isFinite(step)) {
-        stepSigma = Math.max(MAD_TO_SIGMA * this.steps.quantile(0.5), floor);
+        stepSigma = Math.max(robustSigma(this.steps), floor);
         stepZ = step / stepSigma;
       }
     }
@@ -213,8 +237,10 @@ export class SeriesDetector {
       if (this.recent.length > cfg.levelShift.points) this.recent.shift();
       if (this.recent.length === cfg.levelShift.points) {
         const scale = useSeasonal
-          ? MAD_TO_SIGMA * seasonalMad
-          : IQR_TO_SIGMA * (this.level.quantile(0.75) - this.level.quantile(0.25));
+          ? robustSigma(this.seasons[chosen]!.residuals)
+          : // The IQR collapses on quantised series too: same fallback as the point sigma.
+            IQR_TO_SIGMA * (this.level.quantile(0.75) - this.level.quantile(0.25)) ||
+            robustSigma(this.levelResiduals);
         shiftSigma = Math.max(scale, floor);
         shift = medianOf(this.recent) / shiftSigma;
       }
