@@ -93,8 +93,8 @@ const detection = z.strictObject({
   minPoints: z.number().int().min(10).max(5000).default(100),
   /** After an anomaly, this many points cannot fire again (one incident, one detection). */
   refractoryPoints: z.number().int().min(0).max(5000).default(100),
-  /** Scale floor as a fraction of the window's range. */
-  minDeviationFraction: z.number().min(0).max(1).default(0.01),
+  /** Sigma floor as a fraction of the baseline level (tiny wiggles on a quiet series never count). */
+  minRelativeDeviation: z.number().min(0).max(1).default(0.01),
   seasonality: z
     .strictObject({
       enabled: z.boolean().default(true),

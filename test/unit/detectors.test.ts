@@ -231,7 +231,7 @@ describe('property: scores', () => {
 describe('quantised and sparse series', () => {
   it('does not treat one more event on a mostly-zero count as critical, but finds a burst', () => {
     const rng = noise(400, 0, 1, 21);
-    const counts = rng.map((u) => (u > 1.5 ? 2 : u > 0.8 ? 1 : 0)); // ≈ 79% zeros, 14% ones, 7% twos
+    const counts: number[] = rng.map((u) => (u > 1.5 ? 2 : u > 0.8 ? 1 : 0)); // ≈ 79% zeros, 14% ones, 7% twos
     counts[300] = 3;
     const quiet = all(counts).filter((a) => indexOf(a.ts) === 300);
     expect(quiet.every((a) => a.level !== 'CRITICAL')).toBe(true);

@@ -3,7 +3,7 @@
 import type { Severity } from '../types';
 
 /** Why a detector gave no verdict. */
-export type Abstention = 'insufficient-data' | 'invalid-value' | 'seasonal';
+export type Abstention = 'insufficient-data' | 'invalid-value' | 'no-spread' | 'seasonal';
 
 /** One detector's verdict on one point against its window. */
 export interface DetectorResult {

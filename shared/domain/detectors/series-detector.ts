@@ -46,8 +46,11 @@ export interface DetectorSettings {
   readonly minPoints: number;
   /** After an anomaly, this many points cannot fire again. */
   readonly refractoryPoints: number;
-  /** Scale floor as a fraction of the window's range: flat-ish series never divide by ~0. */
-  readonly minDeviationFraction: number;
+  /**
+   * Sigma floor as a fraction of the baseline level: on a quiet series at 50 %, a 0.1-point wiggle is
+   * not 10 sigma. 0.01 = deviations are measured in units of at least 1 % of the level.
+   */
+  readonly minRelativeDeviation: number;
   /** Daily (same time, previous `days` days) and weekly (same time and weekday, previous `weeks` weeks) baselines. */
   readonly seasonality: { readonly enabled: boolean; readonly days: number; readonly weeks: number };
   /** Robust z of the point (|residual| / sigma). */
@@ -90,6 +93,10 @@ function ladder(x: number, l: SeverityLadder, s: number): Severity {
   if (x >= l.highAt * s) return 'high';
   if (x >= l.mediumAt * s) return 'medium';
   return 'low';
+}
+
+function positiveOrNaN(x: number): number {
+  return x > 0 && Number.isFinite(x) ? x : Number.NaN;
 }
 
 /** Sigma from a window of absolute deviations. */
@@ -185,8 +192,8 @@ export class SeriesDetector {
     const s = this.sensitivity;
     if (Number.isNaN(this.firstTs)) this.firstTs = ts;
     const ready = this.level.size >= MIN_RESIDUALS;
-    const range = ready ? this.level.max() - this.level.min() : 0;
-    const floor = Math.max(cfg.minDeviationFraction * range, 1e-9);
+    const level = ready ? Math.abs(this.level.quantile(0.5)) : 0;
+    const floor = cfg.minRelativeDeviation * level;
 
     // 1. Baselines and residuals.
     const levelBase = ready ? this.level.quantile(0.5) : Number.NaN;
@@ -208,7 +215,6 @@ export class SeriesDetector {
       }
     });
     const useSeasonal = chosen >= 0;
-    const seasonalMad = bestMad;
     const baseline = useSeasonal ? seasonalBase : levelBase;
     const residual = useSeasonal ? seasonalRes[chosen]! : levelRes;
 
@@ -220,11 +226,12 @@ export class SeriesDetector {
     const step = value - this.previous;
     if (ready && this.levelResiduals.size > 0) {
       const resWin = useSeasonal ? this.seasons[chosen]!.residuals : this.levelResiduals;
-      sigma = Math.max(robustSigma(resWin), floor);
-      z = residual / sigma;
+      // No spread at all (a flat window at level 0): there is no scale to judge against — no verdict.
+      sigma = positiveOrNaN(Math.max(robustSigma(resWin), floor));
+      if (!Number.isNaN(sigma)) z = residual / sigma;
       if (!useSeasonal && this.steps.size >= MIN_RESIDUALS && Number.isFinite(step)) {
-        stepSigma = Math.max(robustSigma(this.steps), floor);
-        stepZ = step / stepSigma;
+        stepSigma = positiveOrNaN(Math.max(robustSigma(this.steps), floor));
+        if (!Number.isNaN(stepSigma)) stepZ = step / stepSigma;
       }
     }
     const pointRaw = Math.max(Math.abs(z), Math.abs(stepZ) / 2);
@@ -241,8 +248,8 @@ export class SeriesDetector {
           : // The IQR collapses on quantised series too: same fallback as the point sigma.
             IQR_TO_SIGMA * (this.level.quantile(0.75) - this.level.quantile(0.25)) ||
             robustSigma(this.levelResiduals);
-        shiftSigma = Math.max(scale, floor);
-        shift = medianOf(this.recent) / shiftSigma;
+        shiftSigma = positiveOrNaN(Math.max(scale, floor));
+        if (!Number.isNaN(shiftSigma)) shift = medianOf(this.recent) / shiftSigma;
       }
     }
 
@@ -289,7 +296,7 @@ export class SeriesDetector {
     const shiftThreshold = Number.isNaN(shiftBar) ? cfg.levelShift.floor * s : shiftBar;
     const results: DetectorResult[] = [
       Number.isNaN(sigma)
-        ? abstain('zscore', 'insufficient-data')
+        ? abstain('zscore', ready ? 'no-spread' : 'insufficient-data')
         : {
             method: 'zscore',
             fired: pointFired && !spikeLed,
@@ -313,7 +320,11 @@ export class SeriesDetector {
             severity: pointFired && spikeLed ? pointSeverity : null,
           },
       Number.isNaN(shiftSigma)
-        ? abstain('level_shift', 'insufficient-data', baseline)
+        ? abstain(
+            'level_shift',
+            warm && this.recent.length === cfg.levelShift.points ? 'no-spread' : 'insufficient-data',
+            baseline,
+          )
         : {
             method: 'level_shift',
             fired: shiftFired,
