@@ -172,8 +172,18 @@ export function errorResult(error: unknown, log: Log): APIGatewayProxyResult {
   return jsonResult(500, { error: 'Internal error', field: null } satisfies ErrorBody);
 }
 
+/** The field a zod error is about: the first issue's path, or the first unknown key. */
+function fieldOf(error: z.ZodError): string | undefined {
+  const issue = error.issues[0];
+  if (!issue) return undefined;
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
+  return path.length > 0 ? path.join('.') : undefined;
+}
+
 function invalid(part: string, error: z.ZodError): ValidationError {
-  return new ValidationError(`Invalid ${part}`, formatIssues(error));
+  const field = fieldOf(error);
+  return new ValidationError(`Invalid ${part}`, formatIssues(error), field === undefined ? {} : { field });
 }
 
 function splitPath(path: string): string[] {

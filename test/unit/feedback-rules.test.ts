@@ -2,8 +2,8 @@
 // (> 20% / < 5% / in between / too few labelled, bounds), counter deltas, and the evaluated week.
 import fc from 'fast-check';
 import {
-  changeIdOf,
   CHANGE_ID_PATTERN,
+  changeIdOf,
   clampAdjustment,
   DEFAULT_TUNING_POLICY,
   type FeedbackLabel,
@@ -164,7 +164,11 @@ describe('the evaluated week', () => {
     ['2027-01-03T03:00:00Z', '2026-W53', '2026-12-27', '2027-01-03'], // 2026-12-31 is a Thursday: 53 weeks
   ])('a run at %s evaluates %s (%s → %s)', (at, label, start, end) => {
     const w = tuningWeek(Date.parse(at));
-    expect(w).toEqual({ label, start: Date.parse(`${start}T00:00:00Z`), end: Date.parse(`${end}T00:00:00Z`) });
+    expect(w).toEqual({
+      label,
+      start: Date.parse(`${start}T00:00:00Z`),
+      end: Date.parse(`${end}T00:00:00Z`),
+    });
   });
 
   it('follows the configured run day', () => {
