@@ -40,6 +40,8 @@ export interface PreviewSide {
   readonly pages: number;
   /** Anomalies those pages carried (`sent` + `grouped`). */
   readonly pagedAnomalies: number;
+  /** RESOLVED notices that would have gone out. */
+  readonly resolved: number;
 }
 
 /** What the replay says about one anomaly staff labelled. */
@@ -167,6 +169,7 @@ function side(adjustment: number, r: ReplayResult): PreviewSide {
     anomalies: r.anomalies.length,
     pages: r.pages.length,
     pagedAnomalies: r.anomalies.filter((a) => PAGED_STATES.has(r.stateOf(a) ?? '')).length,
+    resolved: r.resolved,
   };
 }
 
