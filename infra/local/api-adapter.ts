@@ -22,21 +22,27 @@ export interface ApiAdapterOptions {
 /** The body was larger than `maxBodyBytes`. */
 export class BodyTooLargeError extends Error {}
 
-/** Read a request body as UTF-8, refusing more than `max` bytes. */
+/**
+ * Read a request body as UTF-8, refusing more than `max` bytes. An oversized body is drained (so the
+ * client can read the 413) unless it exceeds 16 × `max`, when the connection is cut.
+ */
 export function readBody(req: IncomingMessage, max: number): Promise<string> {
   return new Promise((ok, fail) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) {
+      if (size <= max) chunks.push(chunk);
+      else if (size > 16 * max) {
         fail(new BodyTooLargeError(`body larger than ${max} bytes`));
         req.destroy();
-        return;
       }
-      chunks.push(chunk);
     });
-    req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () =>
+      size > max
+        ? fail(new BodyTooLargeError(`body larger than ${max} bytes`))
+        : ok(Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', fail);
   });
 }
