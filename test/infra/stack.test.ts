@@ -179,7 +179,7 @@ describe('MonitorStack', () => {
   describe('functions', () => {
     const { stack, template } = build();
     const jobs = { collect: stack.collect, detect: stack.detect, tune: stack.tune, api: stack.api };
-    const memory = { collect: 256, detect: 256, tune: 256, api: 1024 };
+    const memory = { collect: 256, detect: 256, tune: 256, api: 1769 };
 
     it.each(Object.keys(jobs))(
       '%s: nodejs22+ on arm64, X-Ray active, sized memory, own log group, env',
