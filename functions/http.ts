@@ -73,6 +73,9 @@ export function route<P extends z.ZodType = Empty, Q extends z.ZodType = Empty, 
 export const ProxyEventSchema = z.object({
   httpMethod: z.string().min(1),
   path: z.string().startsWith('/'),
+  /** The matched resource template (API Gateway) or the path (local adapter). */
+  resource: z.string().nullish(),
+  pathParameters: z.record(z.string(), z.string().optional()).nullish(),
   headers: z.record(z.string(), z.string().optional()).nullish(),
   queryStringParameters: z.record(z.string(), z.string().optional()).nullish(),
   body: z.string().nullish(),
@@ -235,9 +238,18 @@ export function createRouter(routes: readonly Route[], log: Log): ApiHandler {
     if (!parsedEvent.success) return errorResult(invalid('API Gateway event', parsedEvent.error), log);
     const event = parsedEvent.data;
     const path = splitPath(event.path);
-    const candidates = compiled
+    let candidates = compiled
       .map((c) => ({ ...c, params: matchPath(c.template, path) }))
       .filter((c) => c.params !== undefined);
+    // Behind a custom domain's base path `event.path` carries the prefix; the resource template does not.
+    if (candidates.length === 0 && event.resource) {
+      const params = Object.fromEntries(
+        Object.entries(event.pathParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+      );
+      candidates = compiled
+        .filter((c) => c.route.spec.path === event.resource)
+        .map((c) => ({ ...c, params }));
+    }
     if (candidates.length === 0) {
       return jsonResult(404, { error: `No route ${event.path}`, field: 'path' } satisfies ErrorBody);
     }

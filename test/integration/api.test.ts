@@ -251,3 +251,19 @@ describe('API: maintenance windows (moved onto the router)', () => {
     });
   });
 });
+
+describe('API: routing behind a custom domain base path', () => {
+  it('falls back to the resource template and path parameters when the path carries a prefix', async () => {
+    const event = {
+      ...apiEvent('GET', '/monitor/api/thresholds/cpu_percent'),
+      resource: '/api/thresholds/{metric}',
+      pathParameters: { metric: 'cpu_percent' },
+    };
+    const r = parsed(await api.handler(event, fakeContext('api')));
+    expect(r).toMatchObject({ status: 200, body: { metric: 'cpu_percent' } });
+    const unknown = parsed(await api.handler({ ...event, resource: '/other' }, fakeContext('api')));
+    expect(unknown).toMatchObject({ status: 404, body: { field: 'path' } });
+    const malformed = parsed(await api.handler({ httpMethod: 'GET' }, fakeContext('api')));
+    expect(malformed).toMatchObject({ status: 400, body: { field: 'path' } });
+  });
+});
