@@ -147,6 +147,21 @@ describe('adjustments', () => {
     expect(config.feedback.weekly).toMatchObject({ day: 'SUN', hour: 3, minute: 0 });
   });
 
+  it('rejects a config whose low FP rate is not below the high one, naming the field', () => {
+    expect(() =>
+      parseMonitorConfig({
+        series: [{ metric: 'cpu_percent', namespace: 'AWS/EC2', metricName: 'CPUUtilization' }],
+        feedback: { weekly: { lowFpRate: 0.3, highFpRate: 0.2 } },
+      }),
+    ).toThrow(/feedback\.weekly\.lowFpRate: must be below highFpRate/);
+    expect(() =>
+      parseMonitorConfig({
+        series: [{ metric: 'cpu_percent', namespace: 'AWS/EC2', metricName: 'CPUUtilization' }],
+        feedback: { maxAdjustment: -0.1 },
+      }),
+    ).toThrow(/feedback\.maxAdjustment/);
+  });
+
   it('makes URL-safe, time-sortable change ids', () => {
     const id = changeIdOf(Date.UTC(2026, 10, 22, 3), 'cpu_percent', 7);
     expect(id).toBe('1795316400000-cpu_percent-7');
