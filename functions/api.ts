@@ -1,6 +1,7 @@
 // (handler) API Gateway (REST, proxy integration) --> the feedback/thresholds/maintenance API router.
 // Dependencies are built once per cold start; the router validates every request and maps errors.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -33,6 +34,9 @@ const router = createApiRouter({
 /** Route one request (the router validates the event and never throws). */
 export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyResult> {
   const result = await router(event);
+  metrics.addMetric('ApiRequests', MetricUnit.Count, 1);
+  // 5xx are the API's own failures (a backing service or a bug); 4xx are callers' and already answered.
+  metrics.addMetric('ApiServerErrors', MetricUnit.Count, result.statusCode >= 500 ? 1 : 0);
   logger.info('Request', {
     method: (event as { httpMethod?: unknown } | null)?.httpMethod,
     path: (event as { path?: unknown } | null)?.path,
