@@ -226,8 +226,8 @@ export type ApiHandler = (event: unknown) => Promise<APIGatewayProxyResult>;
 /**
  * Build the router.
  * 1. Validate the event's shape; find the route by path (404, `field: "path"`) and method (405 + Allow).
- * 2. Validate path parameters, query string and JSON body (415 unless `application/json`; 400 naming
- *    the field).
+ * 2. Validate path parameters, query string and JSON body (a route with a body answers 415 unless the
+ *    request says `application/json`, even when empty; 400 naming the field).
  * 3. A mutating route without a caller identity answers 401.
  * 4. Run the handler; map whatever it throws with {@link errorResult}.
  */
@@ -273,16 +273,17 @@ export function createRouter(routes: readonly Route[], log: Log): ApiHandler {
       if (!query.success) throw invalid('query string', query.error);
       let body: unknown = {};
       if (spec.body) {
+        // Required even for an empty body: browsers cannot send application/json cross-site without a
+        // CORS preflight, so a page on another origin cannot POST to an unauthenticated local server.
+        if (!(header(event, 'content-type') ?? '').toLowerCase().startsWith('application/json')) {
+          return jsonResult(415, {
+            error: 'Content-Type must be application/json',
+            field: 'Content-Type',
+          } satisfies ErrorBody);
+        }
         let text = event.body ?? '';
         if (event.isBase64Encoded) text = Buffer.from(text, 'base64').toString('utf8');
         if (text.trim() !== '') {
-          // Browsers cannot send application/json cross-site without a CORS preflight: no CSRF this way.
-          if (!(header(event, 'content-type') ?? '').toLowerCase().startsWith('application/json')) {
-            return jsonResult(415, {
-              error: 'Content-Type must be application/json',
-              field: 'Content-Type',
-            } satisfies ErrorBody);
-          }
           let json: unknown;
           try {
             json = JSON.parse(text);

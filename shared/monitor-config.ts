@@ -1,6 +1,7 @@
 // (shared) the monitoring config: what to collect, how to detect, how to alert. Validated with zod
 // before anything is deployed (`cdk synth`) or started (`npm start`); errors name the bad field.
 import { z } from 'zod';
+import { WEEKDAYS } from './domain/feedback';
 import type { SeriesSpec } from './domain/types';
 import { ConfigError } from './errors';
 
@@ -193,8 +194,6 @@ const schedules = z.strictObject({
   detectOffsetMinutes: z.number().int().min(0).max(59).default(1),
 });
 
-const weekday = z.enum(['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT']);
-
 /**
  * False-positive feedback and threshold auto-tuning. An adjustment `a` multiplies every detector
  * threshold of a metric by `1 + a` (+0.1 = 10% less sensitive), within [minAdjustment, maxAdjustment].
@@ -218,7 +217,7 @@ const feedback = z
         /** Fewer labelled paged anomalies than this in the week: no change. */
         minLabelled: z.number().int().min(1).max(10_000).default(10),
         /** When the weekly run fires (UTC); it evaluates the 7 days before 00:00 of this day. */
-        day: weekday.default('SUN'),
+        day: z.enum(WEEKDAYS).default('SUN'),
         hour: z.number().int().min(0).max(23).default(3),
         minute: z.number().int().min(0).max(59).default(0),
       })
@@ -284,8 +283,6 @@ export type MonitorConfig = z.output<typeof MonitorConfigSchema>;
 export type MonitorConfigInput = z.input<typeof MonitorConfigSchema>;
 /** The detection section, as the detect use case consumes it. */
 export type DetectionConfig = MonitorConfig['detection'];
-/** The feedback section, as the feedback and tuning use cases consume it. */
-export type FeedbackConfig = MonitorConfig['feedback'];
 
 /** Turn zod issues into `field.path: message` strings. */
 export function formatIssues(error: z.ZodError): string[] {

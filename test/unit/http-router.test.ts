@@ -84,3 +84,12 @@ describe('router', () => {
     ).toEqual({ kind: 'person', name: 'local:dan' });
   });
 });
+
+describe('router: cross-site requests', () => {
+  it('refuses a body route without application/json even when the body is empty (no form-POST CSRF)', async () => {
+    const formPost = apiEvent('POST', '/api/echo/abc', { contentType: 'application/x-www-form-urlencoded' });
+    expect(parsed(await router(formPost))).toMatchObject({ status: 415, body: { field: 'Content-Type' } });
+    const noType = apiEvent('POST', '/api/echo/abc', { contentType: null });
+    expect(parsed(await router(noType)).status).toBe(415);
+  });
+});
