@@ -12,6 +12,7 @@ import { createDocumentClient } from '../shared/adapters/dynamodb-client';
 import { DynamoControlStore } from '../shared/adapters/dynamodb-control-store';
 import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
 import { DynamoRateLimiter } from '../shared/adapters/dynamodb-rate-limiter';
+import { DynamoThresholdStore } from '../shared/adapters/dynamodb-threshold-store';
 import { SnsAlertPublisher } from '../shared/adapters/sns-alert-publisher';
 import { SqsDeadLetter } from '../shared/adapters/sqs-dead-letter';
 import { alertEnv, ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
@@ -20,6 +21,7 @@ import { DependencyError } from '../shared/errors';
 import { expandSeries } from '../shared/monitor-config';
 import { log, logger, metrics, tracer } from '../shared/observability';
 import { type DetectResult, detectAnomalies } from '../shared/use-cases/detect-anomalies';
+import { sensitivityReader } from '../shared/use-cases/feedback';
 import { type PublishResult, publishAlerts } from '../shared/use-cases/publish-alerts';
 import { parseScheduledInvocation } from './events';
 
@@ -43,6 +45,9 @@ const deps = {
   series: expandSeries(config),
   detection: config.detection,
 };
+
+/** Per-metric feedback adjustments (issue #6), read once per metric per invocation. */
+const thresholds = new DynamoThresholdStore({ client: ddb, tableName: env[ENV.controlTable] });
 
 const alertDeps = {
   anomalies: deps.anomalies,
@@ -80,7 +85,7 @@ export async function lambdaHandler(event: unknown): Promise<DetectResponse> {
     return { status: 'rejected', issues: invocation.issues };
   }
   const { recorded, coverage, ...result } = await detectAnomalies(
-    deps,
+    { ...deps, sensitivityOf: sensitivityReader(thresholds) },
     invocation.now === undefined ? {} : { now: invocation.now },
   );
   metrics.addMetric('AnomaliesRecorded', MetricUnit.Count, recorded.length);

@@ -1,12 +1,17 @@
 // (infra) the monitor's stack: wires the constructs together and nothing else.
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { API_ROUTES } from '../functions/api-routes';
+import { SERIES_INDEX } from '../shared/adapters/dynamodb-feedback-store';
+import { TUNING_HISTORY_PK, TUNING_STATE_PREFIX } from '../shared/adapters/dynamodb-threshold-store';
 import { ENV } from '../shared/config';
 import type { MonitorConfig } from '../shared/monitor-config';
 import { AlertTopic } from './constructs/alert-topic';
 import { cronMinuteField, JobSchedule } from './constructs/job-schedule';
+import { MonitorApi } from './constructs/monitor-api';
 import { MonitorFunction } from './constructs/monitor-function';
 import { MonitorTables } from './constructs/tables';
+import { WeeklySchedule } from './constructs/weekly-schedule';
 
 /** Properties of {@link MonitorStack}. */
 export interface MonitorStackProps extends StackProps {
@@ -27,6 +32,12 @@ export class MonitorStack extends Stack {
   public readonly detect: MonitorFunction;
   /** The NOC topic. */
   public readonly alerts: AlertTopic;
+  /** Weekly auto-tune of thresholds from false-positive feedback (issue #6). */
+  public readonly tune: MonitorFunction;
+  /** Serves the HTTP API (feedback, thresholds, preview, maintenance windows). */
+  public readonly api: MonitorFunction;
+  /** The REST API in front of it (AWS_IAM on every method). */
+  public readonly httpApi: MonitorApi;
 
   public constructor(scope: Construct, id: string, props: MonitorStackProps) {
     const { config, ...stackProps } = props;
@@ -88,12 +99,66 @@ export class MonitorStack extends Stack {
       )
       .bindTable(control, ENV.controlTable, ['dynamodb:Query'], { leadingKeys: ['alerts', 'maintenance'] })
       .bindTopic(this.alerts.topic, this.alerts.key, ENV.alertTopicArn)
-      .bindQueue(this.alerts.deadLetter.queue, ENV.alertDeadLetterUrl);
+      .bindQueue(this.alerts.deadLetter.queue, ENV.alertDeadLetterUrl)
+      // Feedback adjustments per metric (read only).
+      .bindTable(control, ENV.controlTable, ['dynamodb:GetItem'], {
+        leadingKeys: [`${TUNING_STATE_PREFIX}*`],
+      });
+
+    // Feedback and tuning (issue #6): metric state items `tuning#<metric>`, history `tuning-history`.
+    const tuningState = { leadingKeys: [`${TUNING_STATE_PREFIX}*`] };
+    const tuningHistory = { leadingKeys: [TUNING_HISTORY_PK] };
+    this.tune = new MonitorFunction(this, 'Tune', {
+      serviceName: 'tune',
+      entry: 'functions/tune.ts',
+      config,
+      timeout: Duration.minutes(5),
+      // One run at a time; a second run of the same week changes nothing anyway.
+      reservedConcurrentExecutions: 1,
+    })
+      .bindTable(anomalies, ENV.anomaliesTable, ['dynamodb:Query'])
+      .bindTable(control, ENV.controlTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], tuningState)
+      .bindTable(control, ENV.controlTable, ['dynamodb:PutItem'], tuningHistory);
+
+    this.api = new MonitorFunction(this, 'Api', {
+      serviceName: 'api',
+      entry: 'functions/api.ts',
+      config,
+      // API Gateway's integration timeout; the what-if preview replays 30 days of points, single-threaded
+      // and CPU-bound: 1769 MB is one full vCPU.
+      timeout: Duration.seconds(29),
+      memorySize: 1769,
+    })
+      .bindTable(points, ENV.pointsTable, ['dynamodb:Query'])
+      .bindTable(anomalies, ENV.anomaliesTable, ['dynamodb:UpdateItem', 'dynamodb:Query'], {
+        queryIndexes: [SERIES_INDEX],
+      })
+      .bindTable(control, ENV.controlTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], tuningState)
+      .bindTable(
+        control,
+        ENV.controlTable,
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        tuningHistory,
+      )
+      .bindTable(control, ENV.controlTable, ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], {
+        leadingKeys: ['maintenance'],
+      });
+    this.httpApi = new MonitorApi(this, 'HttpApi', {
+      handler: this.api,
+      routes: Object.values(API_ROUTES).map((r) => ({
+        method: r.method,
+        path: r.path,
+        summary: r.summary,
+        hasBody: 'body' in r,
+      })),
+    });
 
     // Every dead letter pages the NOC (the alert DLQ's alarm too: SNS may be back by then).
     for (const alarm of [
       this.collect.deadLetterQueue.alarm,
       this.detect.deadLetterQueue.alarm,
+      this.tune.deadLetterQueue.alarm,
+      this.api.deadLetterQueue.alarm,
       this.alerts.deadLetter.alarm,
     ]) {
       this.alerts.notifyOn(alarm);
@@ -111,9 +176,21 @@ export class MonitorStack extends Stack {
       offsetMinutes: schedules.detectOffsetMinutes,
     });
 
+    new WeeklySchedule(this, 'TuneSchedule', {
+      job: this.tune,
+      jobName: 'tune',
+      day: config.feedback.weekly.day,
+      hour: config.feedback.weekly.hour,
+      minute: config.feedback.weekly.minute,
+    });
+
     new CfnOutput(this, 'PointsTableName', { value: points.tableName });
     new CfnOutput(this, 'AnomaliesTableName', { value: anomalies.tableName });
     new CfnOutput(this, 'ControlTableName', { value: control.tableName });
     new CfnOutput(this, 'AlertTopicArn', { value: this.alerts.topic.topicArn });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.httpApi.url,
+      description: 'HTTP API (AWS_IAM: SigV4-signed requests), e.g. GET <url>api/thresholds',
+    });
   }
 }

@@ -1,17 +1,27 @@
-// (shared) error hierarchy: every layer throws these; one place (functions/http.ts, later) maps them to status codes.
+// (shared) error hierarchy: every layer throws these; one place (functions/http.ts) maps them to status codes.
+
+/** Options of every error: the cause, and the input field the error is about (named in API responses). */
+export interface MonitorErrorOptions {
+  readonly cause?: unknown;
+  /** The request or config field at fault, e.g. `reason` or `anomaly.ts`. */
+  readonly field?: string;
+}
 
 /** Base class: every error this project raises on purpose. */
 export class MonitorError extends Error {
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** The input field at fault, when there is one. */
+  public readonly field?: string;
+  public constructor(message: string, options?: MonitorErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    if (options?.field !== undefined) this.field = options.field;
   }
 }
 
 /** Input (an event, a request, a config file) failed validation. `issues` name each bad field. */
 export class ValidationError extends MonitorError {
   public readonly issues: readonly string[];
-  public constructor(message: string, issues: readonly string[] = [], options?: { cause?: unknown }) {
+  public constructor(message: string, issues: readonly string[] = [], options?: MonitorErrorOptions) {
     super(issues.length > 0 ? `${message}: ${issues.join('; ')}` : message, options);
     this.issues = issues;
   }
@@ -22,6 +32,12 @@ export class ConfigError extends ValidationError {}
 
 /** A thing that was asked for does not exist. */
 export class NotFoundError extends MonitorError {}
+
+/** The request is valid but contradicts the current state (e.g. reverting to the value already in force). */
+export class ConflictError extends MonitorError {}
+
+/** A change was asked for without a caller identity to record as its actor. */
+export class UnauthorizedError extends MonitorError {}
 
 /** An AWS service (or its local emulator) failed after the SDK's own retries. */
 export class DependencyError extends MonitorError {}

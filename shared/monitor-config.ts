@@ -1,6 +1,7 @@
 // (shared) the monitoring config: what to collect, how to detect, how to alert. Validated with zod
 // before anything is deployed (`cdk synth`) or started (`npm start`); errors name the bad field.
 import { z } from 'zod';
+import { WEEKDAYS } from './domain/feedback';
 import type { SeriesSpec } from './domain/types';
 import { ConfigError } from './errors';
 
@@ -203,6 +204,43 @@ const schedules = z.strictObject({
   detectOffsetMinutes: z.number().int().min(0).max(59).default(1),
 });
 
+/**
+ * False-positive feedback and threshold auto-tuning. An adjustment `a` multiplies every detector
+ * threshold of a metric by `1 + a` (+0.1 = 10% less sensitive), within [minAdjustment, maxAdjustment].
+ */
+const feedback = z
+  .strictObject({
+    /** Immediate rule: this many false-positive marks on a metric raise its threshold by `step`. */
+    fpCountToAdjust: z.number().int().min(1).max(1000).default(10),
+    /** Size of one adjustment (0.1 = 10%). */
+    step: z.number().gt(0).max(0.5).default(0.1),
+    /** Most sensitive a metric may become (-0.5 = thresholds at half their configured value). */
+    minAdjustment: z.number().min(-0.9).max(0).default(-0.5),
+    /** Least sensitive a metric may become (+0.5 = thresholds at 1.5x). */
+    maxAdjustment: z.number().min(0).max(5).default(0.5),
+    weekly: z
+      .strictObject({
+        /** FP rate (false positives / labelled, among the week's paged anomalies) above this: less sensitive. */
+        highFpRate: z.number().min(0).max(1).default(0.2),
+        /** FP rate below this: more sensitive. */
+        lowFpRate: z.number().min(0).max(1).default(0.05),
+        /** Fewer labelled paged anomalies than this in the week: no change. */
+        minLabelled: z.number().int().min(1).max(10_000).default(10),
+        /** When the weekly run fires (UTC); it evaluates the 7 days before 00:00 of this day. */
+        day: z.enum(WEEKDAYS).default('SUN'),
+        hour: z.number().int().min(0).max(23).default(3),
+        minute: z.number().int().min(0).max(59).default(0),
+      })
+      .prefault({}),
+    /** The what-if preview replays this many days of stored points (capped by retentionDays). */
+    previewDays: z.number().int().min(1).max(365).default(30),
+  })
+  .superRefine((f, ctx) => {
+    if (f.weekly.lowFpRate >= f.weekly.highFpRate) {
+      ctx.addIssue({ code: 'custom', path: ['weekly', 'lowFpRate'], message: 'must be below highFpRate' });
+    }
+  });
+
 /** Schema of the whole monitoring config file. */
 export const MonitorConfigSchema = z
   .strictObject({
@@ -237,6 +275,7 @@ export const MonitorConfigSchema = z
     detection: detection.prefault({}),
     alerts: alerts.prefault({}),
     drift: drift.prefault({}),
+    feedback: feedback.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (c.series.length === 0 && c.rds.instances.length === 0) {

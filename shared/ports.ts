@@ -2,6 +2,7 @@
 // for the local stack; the composition root (a handler module, infra/local, a benchmark) picks which.
 import type { AlertState, Digest, MaintenanceWindow, OpenAlert } from './domain/alerting';
 import type { Anomaly } from './domain/anomaly';
+import type { AnomalyFeedback, ThresholdChange, ThresholdState, WeeklyEvaluation } from './domain/feedback';
 import type { MetricPoint, SeriesSpec } from './domain/types';
 
 /** Source of time. Use cases never call Date.now(); tests and the replay stack control the clock. */
@@ -169,4 +170,96 @@ export interface ModelStore {
   save(name: string, body: unknown, metadata: ModelMetadata): Promise<{ key: string; version: string }>;
   /** The model `latest` points to. @throws NotFoundError when none; ValidationError when corrupt */
   loadLatest(name: string): Promise<LoadedModel>;
+}
+
+/** Identifies one anomaly: its series and time (epoch ms). */
+export interface AnomalyRef {
+  readonly series: string;
+  readonly ts: number;
+}
+
+/** An anomaly as feedback and tuning see it: who it is, where alerting put it, how staff labelled it. */
+export interface AnomalyRecord extends AnomalyRef {
+  readonly metric: string;
+  readonly label: string;
+  readonly level: Anomaly['level'];
+  readonly value: number;
+  /** Alert state (`pending`, `sent`, `grouped`, …). */
+  readonly alertState: AlertState;
+  /** The alert that paged it (state `sent` or `grouped`). */
+  readonly alertId?: string;
+  readonly feedback?: AnomalyFeedback;
+}
+
+/** Feedback labels on stored anomalies (the anomalies table in AWS). */
+export interface FeedbackStore {
+  /**
+   * Set the anomaly's feedback, or clear it with undefined, in one conditional write.
+   * @param expected - only write when the stored feedback is this one (null: none); for undoing a write
+   * @returns the anomaly as it was before the write (with its previous feedback)
+   * @throws NotFoundError (field `ts`) when no unexpired anomaly has this (series, ts)
+   * @throws ConflictError when `expected` does not match
+   */
+  setFeedback(
+    ref: AnomalyRef,
+    feedback: AnomalyFeedback | undefined,
+    now: number,
+    expected?: AnomalyFeedback | null,
+  ): Promise<AnomalyRecord>;
+  /** Anomalies of every series with start <= ts < end, unexpired at `now`, oldest first. */
+  listRange(start: number, end: number, now: number): Promise<AnomalyRecord[]>;
+  /** Anomalies of one series with start <= ts <= end, oldest first (`labelledOnly`: with feedback). */
+  listSeries(
+    series: string,
+    start: number,
+    end: number,
+    now: number,
+    options?: { readonly labelledOnly?: boolean },
+  ): Promise<AnomalyRecord[]>;
+  /** The anomalies an alert paged (`sent` + `grouped` with its id), searched around its first anomaly's time. */
+  listAlert(alertId: string, firstTs: number, now: number): Promise<AnomalyRecord[]>;
+}
+
+/** What a conditional write of a metric's tuning state sets. */
+export interface ThresholdPatch {
+  readonly adjustment?: number;
+  /** Take this many counts off `fpCount` (the immediate rule's reset); the write requires fpCount >= it. */
+  readonly consumeFpCount?: number;
+  /** Mark the week evaluated; the write requires a different `lastTunedWeek`. */
+  readonly evaluation?: WeeklyEvaluation;
+  /** The change this write makes (kept as `lastChange` until its history entry is written). */
+  readonly change?: ThresholdChange;
+}
+
+/** One page of threshold history, newest first. */
+export interface ChangePage {
+  readonly items: readonly ThresholdChange[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  readonly nextCursor?: string;
+}
+
+/** Per-metric threshold adjustments, feedback counters and the change history (the control table in AWS). */
+export interface ThresholdStore {
+  /** A metric's state (the initial state when it was never marked or tuned). */
+  get(metric: string, options?: { readonly consistent?: boolean }): Promise<ThresholdState>;
+  /** Add to the feedback counters atomically (concurrent adds never lose a count); returns the new state. */
+  addCounts(
+    metric: string,
+    delta: { readonly falsePositives: number; readonly confirmed: number },
+    now: number,
+  ): Promise<ThresholdState>;
+  /**
+   * Write `patch` if the state is still at `expectedVersion` (and the patch's own conditions hold); bumps
+   * the version. @returns false when another writer got there first: re-read and decide again.
+   */
+  update(metric: string, expectedVersion: number, patch: ThresholdPatch, now: number): Promise<boolean>;
+  /** Record a change in the history (idempotent: writing the same change twice keeps one entry). */
+  putChange(change: ThresholdChange): Promise<void>;
+  getChange(id: string): Promise<ThresholdChange | undefined>;
+  /** History newest first, optionally of one metric; `cursor` is a previous page's `nextCursor`. */
+  listChanges(query: {
+    readonly metric?: string;
+    readonly limit: number;
+    readonly cursor?: string;
+  }): Promise<ChangePage>;
 }

@@ -1,16 +1,15 @@
-// (local stack) a loopback HTTP server: the static dashboard from dashboard/ and a read-only status
-// endpoint over the same stores the use cases write. The hosted API (API Gateway + Cognito) replaces
-// the endpoint in AWS.
+// (local stack) a loopback HTTP server: the static dashboard from dashboard/, a read-only status
+// endpoint over the same stores the use cases write, and the HTTP API (functions/api-routes.ts) under
+// /api/* through the API Gateway event adapter, so locally the API is the deployed one.
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { ApiHandler } from '../../functions/http';
 import type { PublishedAlert } from '../../shared/adapters/console-alert-publisher';
-import { MaintenanceWindowSchema } from '../../shared/adapters/dynamodb-alert-store';
-import type { MaintenanceWindow } from '../../shared/domain/alerting';
 import type { SeriesSpec } from '../../shared/domain/types';
-import { formatIssues } from '../../shared/monitor-config';
 import type { AlertStateStore, AnomalyStore, Clock, MetricStore } from '../../shared/ports';
+import { serveApi } from './api-adapter';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -35,6 +34,10 @@ export interface StatusDeps {
   readonly clock: Clock;
   readonly alerts: AlertStateStore;
   readonly publisher: { list(): readonly PublishedAlert[] };
+  /** The HTTP API served under /api/* (absent: /api/* answers 404). */
+  readonly api?: ApiHandler;
+  /** Recorded as the actor of changes made through the local API. @default 'local' */
+  readonly apiUser?: string;
 }
 
 /** The status document: latest point per series and the last 24 h of anomalies, newest first. */
@@ -74,55 +77,6 @@ export async function buildStatus(deps: StatusDeps): Promise<Record<string, unkn
   };
 }
 
-const MAX_BODY = 64 * 1024;
-
-function readBody(req: import('node:http').IncomingMessage): Promise<string> {
-  return new Promise((ok, fail) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => {
-      body += chunk.toString();
-      if (body.length > MAX_BODY) {
-        fail(new Error('body too large'));
-        req.destroy();
-      }
-    });
-    req.on('end', () => ok(body));
-    req.on('error', fail);
-  });
-}
-
-/**
- * Maintenance windows: `GET` lists, `POST` (JSON body) creates or replaces, `DELETE /<id>` removes.
- * Bad input answers 400 naming the field. Returns [status, body].
- */
-export async function handleMaintenance(
-  method: string,
-  path: string,
-  body: string,
-  alerts: AlertStateStore,
-): Promise<[number, unknown]> {
-  // `path` is already decoded by the server.
-  const id = path.slice('/api/maintenance-windows'.length).replace(/^\//, '');
-  if (method === 'GET' && id === '') return [200, { items: await alerts.listWindows() }];
-  if (method === 'POST' && id === '') {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(body);
-    } catch {
-      return [400, { message: 'Body must be JSON' }];
-    }
-    const parsed = MaintenanceWindowSchema.safeParse(raw);
-    if (!parsed.success)
-      return [400, { message: 'Invalid maintenance window', issues: formatIssues(parsed.error) }];
-    await alerts.putWindow(parsed.data as MaintenanceWindow);
-    return [201, parsed.data];
-  }
-  if (method === 'DELETE' && id !== '') {
-    return (await alerts.deleteWindow(id)) ? [204, null] : [404, { message: `No maintenance window ${id}` }];
-  }
-  return [405, { message: `${method} is not supported here` }];
-}
-
 /** Start the server on 127.0.0.1:`port` (0 = any free port). */
 export async function startHttpServer(
   port: number,
@@ -138,29 +92,14 @@ export async function startHttpServer(
       res.end('Bad path');
       return;
     }
-    if (path === '/api/maintenance-windows' || path.startsWith('/api/maintenance-windows/')) {
-      const send = ([status, payload]: [number, unknown]): void => {
-        res.writeHead(status, {
-          'Content-Type': 'application/json',
-          'Cache-Control': 'no-store',
-          ...SECURITY_HEADERS,
-        });
-        res.end(payload === null ? '' : JSON.stringify(payload));
-      };
-      // Browsers cannot send application/json cross-origin without a preflight we never answer:
-      // a page on another origin cannot change maintenance windows on this loopback server.
-      if (
-        req.method !== 'GET' &&
-        req.method !== 'DELETE' &&
-        !(req.headers['content-type'] ?? '').startsWith('application/json')
-      ) {
-        send([415, { message: 'Content-Type must be application/json' }]);
+    if (path === '/api' || path.startsWith('/api/')) {
+      if (!deps.api) {
+        res.writeHead(404, { 'Content-Type': 'application/json', ...SECURITY_HEADERS });
+        res.end(JSON.stringify({ error: 'No API on this server', field: 'path' }));
         return;
       }
-      readBody(req)
-        .then((body) => handleMaintenance(req.method ?? 'GET', path, body, deps.alerts))
-        .then(send)
-        .catch((error: unknown) => send([400, { message: (error as Error).message }]));
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      void serveApi(deps.api, req, res, url, { user: deps.apiUser ?? 'local', headers: SECURITY_HEADERS });
       return;
     }
     if (req.method !== 'GET') {

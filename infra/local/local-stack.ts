@@ -1,9 +1,10 @@
 // (composition root, local) the same collect and detect use cases as the Lambdas, wired to local
 // adapters: dynalite on loopback for the tables, this host's metrics or a CSV replay as the source.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createApiRouter } from '../../functions/api-routes';
 import { ConsoleAlertPublisher } from '../../shared/adapters/console-alert-publisher';
 import { CsvReplaySource } from '../../shared/adapters/csv-replay-source';
 import { ensureTable } from '../../shared/adapters/dynamodb-admin';
@@ -11,8 +12,10 @@ import { DynamoAlertStore } from '../../shared/adapters/dynamodb-alert-store';
 import { DynamoAnomalyStore } from '../../shared/adapters/dynamodb-anomaly-store';
 import { createDocumentClient, localClientConfig } from '../../shared/adapters/dynamodb-client';
 import { DynamoControlStore } from '../../shared/adapters/dynamodb-control-store';
+import { DynamoFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store';
 import { DynamoMetricStore } from '../../shared/adapters/dynamodb-metric-store';
 import { DynamoRateLimiter } from '../../shared/adapters/dynamodb-rate-limiter';
+import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
 import { HostMetricSource } from '../../shared/adapters/local-host-source';
 import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../../shared/adapters/table-schemas';
 import { bucketConfigOf } from '../../shared/domain/token-bucket';
@@ -22,6 +25,7 @@ import { type MonitorConfig, parseMonitorConfigJson } from '../../shared/monitor
 import type { Clock, Log, MetricSource } from '../../shared/ports';
 import { collectMetrics } from '../../shared/use-cases/collect-metrics';
 import { detectAnomalies } from '../../shared/use-cases/detect-anomalies';
+import { sensitivityReader } from '../../shared/use-cases/feedback';
 import { publishAlerts } from '../../shared/use-cases/publish-alerts';
 import type { LocalOptions } from './args';
 import { startDynalite } from './dynalite-server';
@@ -59,6 +63,15 @@ export function loadLocalConfig(
   const file = candidates.find((c) => existsSync(c));
   if (!file) throw new Error(`Config file not found: ${candidates.join(' or ')}`);
   return { config: parseMonitorConfigJson(readFileSync(file, 'utf8'), file), source: file };
+}
+
+/** This machine's user name (recorded as the actor of local API changes); `unknown` when unavailable. */
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Console log for the local stack: one readable line per event. */
@@ -186,6 +199,7 @@ export async function startLocalStack(
     // A replay's clock starts in the past: its own bucket and digest, never the host run's.
     ...(replay ? { bucket: `noc#${replay.series.id}` } : {}),
   };
+  const thresholds = new DynamoThresholdStore({ client: doc, tableName: LOCAL_TABLES.control });
   const runDetect = async (): Promise<void> => {
     const r = await detectAnomalies({
       ...jobName('detect'),
@@ -196,6 +210,8 @@ export async function startLocalStack(
       log: detectLog,
       series,
       detection,
+      // Feedback adjustments, read once per metric per run (as the detect Lambda does).
+      sensitivityOf: sensitivityReader(thresholds),
     });
     detectLog.info(
       `${r.seriesEvaluated} series evaluated, ${r.recorded.length} new anomalies` +
@@ -236,7 +252,27 @@ export async function startLocalStack(
         ),
       ];
 
-  const http = await startHttpServer(options.port, { series, store, anomalies, clock, alerts, publisher });
+  // The HTTP API of the deployed stack, on the same stores (feedback, thresholds, preview, windows).
+  const api = createApiRouter({
+    config: { ...config, detection, collection },
+    series,
+    store,
+    feedback: new DynamoFeedbackStore({ client: doc, tableName: LOCAL_TABLES.anomalies }),
+    thresholds,
+    alerts,
+    clock,
+    log: consoleLog(print, clock, 'api'),
+  });
+  const http = await startHttpServer(options.port, {
+    series,
+    store,
+    anomalies,
+    clock,
+    alerts,
+    publisher,
+    api,
+    apiUser: `local:${safeUserName()}`,
+  });
   print(`Dashboard: ${http.url}`);
 
   return {

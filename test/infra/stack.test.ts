@@ -9,6 +9,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { API_ROUTES } from '../../functions/api-routes';
 import { addMonitorStack } from '../../infra/app';
 import { cronMinuteField } from '../../infra/constructs/job-schedule';
 import { MonitorFunction } from '../../infra/constructs/monitor-function';
@@ -177,37 +178,41 @@ describe('MonitorStack', () => {
 
   describe('functions', () => {
     const { stack, template } = build();
-    const jobs = { collect: stack.collect, detect: stack.detect };
+    const jobs = { collect: stack.collect, detect: stack.detect, tune: stack.tune, api: stack.api };
+    const memory = { collect: 256, detect: 256, tune: 256, api: 1769 };
 
-    it.each(Object.keys(jobs))('%s: nodejs22+ on arm64, X-Ray active, 256 MB, own log group, env', (name) => {
-      const job = jobs[name as keyof typeof jobs];
-      const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack, job.lambdaFunction)];
-      const props = fn?.Properties;
-      expect(props.Runtime).toMatch(/^nodejs(2[2-9]|[3-9]\d)\.x$/);
-      expect(props).toMatchObject({
-        Architectures: ['arm64'],
-        TracingConfig: { Mode: 'Active' },
-        MemorySize: 256,
-        Handler: 'index.handler',
-        LoggingConfig: { LogGroup: { Ref: logicalId(stack, job.logGroup) } },
-        Role: { 'Fn::GetAtt': [logicalId(stack, job.role), 'Arn'] },
-        DeadLetterConfig: {
-          TargetArn: { 'Fn::GetAtt': [logicalId(stack, job.deadLetterQueue.queue), 'Arn'] },
-        },
-        Environment: {
-          Variables: expect.objectContaining({
-            POWERTOOLS_SERVICE_NAME: name,
-            POWERTOOLS_METRICS_NAMESPACE: 'DriftSentinel',
-            LOG_LEVEL: 'INFO',
-            NODE_OPTIONS: '--enable-source-maps',
-          }),
-        },
-      });
-      // The config is baked into the bundle, never passed as an env var (4 KB limit).
-      expect(props.Environment.Variables[ENV.monitorConfig]).toBeUndefined();
-      const logGroup = template.findResources('AWS::Logs::LogGroup')[logicalId(stack, job.logGroup)];
-      expect(logGroup?.Properties.RetentionInDays).toBe(30);
-    });
+    it.each(Object.keys(jobs))(
+      '%s: nodejs22+ on arm64, X-Ray active, sized memory, own log group, env',
+      (name) => {
+        const job = jobs[name as keyof typeof jobs];
+        const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack, job.lambdaFunction)];
+        const props = fn?.Properties;
+        expect(props.Runtime).toMatch(/^nodejs(2[2-9]|[3-9]\d)\.x$/);
+        expect(props).toMatchObject({
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+          MemorySize: memory[name as keyof typeof memory],
+          Handler: 'index.handler',
+          LoggingConfig: { LogGroup: { Ref: logicalId(stack, job.logGroup) } },
+          Role: { 'Fn::GetAtt': [logicalId(stack, job.role), 'Arn'] },
+          DeadLetterConfig: {
+            TargetArn: { 'Fn::GetAtt': [logicalId(stack, job.deadLetterQueue.queue), 'Arn'] },
+          },
+          Environment: {
+            Variables: expect.objectContaining({
+              POWERTOOLS_SERVICE_NAME: name,
+              POWERTOOLS_METRICS_NAMESPACE: 'DriftSentinel',
+              LOG_LEVEL: 'INFO',
+              NODE_OPTIONS: '--enable-source-maps',
+            }),
+          },
+        });
+        // The config is baked into the bundle, never passed as an env var (4 KB limit).
+        expect(props.Environment.Variables[ENV.monitorConfig]).toBeUndefined();
+        const logGroup = template.findResources('AWS::Logs::LogGroup')[logicalId(stack, job.logGroup)];
+        expect(logGroup?.Properties.RetentionInDays).toBe(30);
+      },
+    );
 
     it('sets the table env vars each handler reads', () => {
       const env = (job: MonitorFunction): Record<string, unknown> =>
@@ -225,16 +230,26 @@ describe('MonitorStack', () => {
         [ENV.anomaliesTable]: ref(anomalies),
         [ENV.controlTable]: ref(control),
       });
+      expect(env(stack.tune)).toMatchObject({
+        [ENV.anomaliesTable]: ref(anomalies),
+        [ENV.controlTable]: ref(control),
+      });
+      expect(env(stack.tune)[ENV.pointsTable]).toBeUndefined();
+      expect(env(stack.api)).toMatchObject({
+        [ENV.pointsTable]: ref(points),
+        [ENV.anomaliesTable]: ref(anomalies),
+        [ENV.controlTable]: ref(control),
+      });
     });
 
     it('retries failed async invocations twice, then keeps them in an alarmed, encrypted DLQ', () => {
-      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 4);
       template.allResourcesProperties('AWS::Lambda::EventInvokeConfig', {
         MaximumRetryAttempts: 2,
         MaximumEventAgeInSeconds: 3600,
       });
-      // collect DLQ, detect DLQ, alert-publish DLQ
-      template.resourceCountIs('AWS::SQS::Queue', 3);
+      // collect, detect, tune and api DLQs (the API is invoked synchronously: its DLQ stays empty), alert-publish DLQ
+      template.resourceCountIs('AWS::SQS::Queue', 5);
       template.allResourcesProperties('AWS::SQS::Queue', {
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
@@ -306,6 +321,30 @@ describe('MonitorStack', () => {
       }
     });
 
+    it('tunes weekly on Sunday 03:00 UTC by default, and at the configured time', () => {
+      const tuneRule = (config: MonitorConfig) => {
+        const { stack, template } = build(config);
+        const id = logicalId(stack, stack.node.findChild('TuneSchedule').node.findChild('Rule'));
+        return { stack, props: template.findResources('AWS::Events::Rule')[id]?.Properties };
+      };
+      const { stack, props } = tuneRule(configWith());
+      expect(props?.ScheduleExpression).toBe('cron(0 3 ? * SUN *)');
+      expect(props?.Targets).toEqual([
+        expect.objectContaining({
+          Arn: { 'Fn::GetAtt': [logicalId(stack, stack.tune.lambdaFunction), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 6 * 3600 },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [logicalId(stack, stack.tune.deadLetterQueue.queue), 'Arn'] },
+          },
+        }),
+      ]);
+      const monday = parseMonitorConfig(
+        { ...EXAMPLE, feedback: { weekly: { day: 'MON', hour: 6, minute: 30 } } },
+        'test',
+      );
+      expect(tuneRule(monday).props?.ScheduleExpression).toBe('cron(30 6 ? * MON *)');
+    });
+
     it.each([
       [5, 0, '0/5'],
       [5, 1, '1/5'],
@@ -375,7 +414,7 @@ describe('MonitorStack', () => {
       template.resourceCountIs('AWS::SNS::Subscription', 0);
       const topicRef = { Ref: logicalId(stack, stack.alerts.topic) };
       const alarms = template.findResources('AWS::CloudWatch::Alarm');
-      expect(Object.keys(alarms)).toHaveLength(3);
+      expect(Object.keys(alarms)).toHaveLength(5);
       for (const alarm of Object.values(alarms)) {
         expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
         expect(alarm.Properties.OKActions).toEqual([topicRef]);
@@ -429,6 +468,35 @@ describe('MonitorStack', () => {
       );
     });
 
+    it('tune: Query on anomalies; Get/Update of metric states and Put of history entries in control', () => {
+      expect(grantsOf(statementsOf(template, logicalId(stack, stack.tune.role)))).toEqual(
+        [
+          ...base(stack.tune),
+          `dynamodb:Query -> ${arn(anomalies)}`,
+          `dynamodb:GetItem -> ${arn(control)}`,
+          `dynamodb:UpdateItem -> ${arn(control)}`,
+          `dynamodb:PutItem -> ${arn(control)}`,
+        ].sort(),
+      );
+    });
+
+    it('api: Query on points; Update/Query on anomalies and Query on its bySeries index; control items', () => {
+      expect(grantsOf(statementsOf(template, logicalId(stack, stack.api.role)))).toEqual(
+        [
+          ...base(stack.api),
+          `dynamodb:Query -> ${arn(points)}`,
+          `dynamodb:UpdateItem -> ${arn(anomalies)}`,
+          `dynamodb:Query -> ${arn(anomalies)}`,
+          `dynamodb:Query -> ${arn(anomalies)}/index/bySeries`,
+          `dynamodb:GetItem -> ${arn(control)}`,
+          `dynamodb:UpdateItem -> ${arn(control)}`,
+          `dynamodb:PutItem -> ${arn(control)}`,
+          `dynamodb:Query -> ${arn(control)}`,
+          `dynamodb:DeleteItem -> ${arn(control)}`,
+        ].sort(),
+      );
+    });
+
     it('scopes control-table access by partition key: a job touches only its own items', () => {
       const scopes = (role: IConstruct) =>
         statementsOf(template, logicalId(stack, role))
@@ -451,12 +519,31 @@ describe('MonitorStack', () => {
           keys: ['job#detect', 'bucket#noc', 'digest#noc', 'alerts'],
         },
         { actions: ['dynamodb:Query'], resource: controlArn, keys: ['alerts', 'maintenance'] },
+        // Feedback adjustments, read only.
+        { actions: ['dynamodb:GetItem'], resource: controlArn, keys: ['tuning#*'] },
+      ]);
+      expect(scopes(stack.tune.role)).toEqual([
+        { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resource: controlArn, keys: ['tuning#*'] },
+        { actions: ['dynamodb:PutItem'], resource: controlArn, keys: ['tuning-history'] },
+      ]);
+      expect(scopes(stack.api.role)).toEqual([
+        { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resource: controlArn, keys: ['tuning#*'] },
+        {
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+          resource: controlArn,
+          keys: ['tuning-history'],
+        },
+        {
+          actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+          resource: controlArn,
+          keys: ['maintenance'],
+        },
       ]);
     });
 
     it('uses no managed policies, no wildcard actions, no Not* tricks', () => {
       template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
-      for (const role of [stack.collect.role, stack.detect.role]) {
+      for (const role of [stack.collect.role, stack.detect.role, stack.tune.role, stack.api.role]) {
         for (const s of statementsOf(template, logicalId(stack, role))) {
           expect(s.Effect).toBe('Allow');
           expect(s.NotAction ?? s.NotResource).toBeUndefined();
@@ -504,6 +591,105 @@ describe('MonitorStack', () => {
     });
   });
 
+  describe('HTTP API', () => {
+    const { stack, template } = build();
+    const routes = Object.values(API_ROUTES);
+
+    it('has exactly one method per router route, every one AWS_IAM-authorized and proxied to the API function', () => {
+      const methods = stack.httpApi.restApi.methods.map((m) => `${m.httpMethod} ${m.resource.path}`).sort();
+      expect(methods).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+      template.resourceCountIs('AWS::ApiGateway::Method', routes.length);
+      template.allResourcesProperties('AWS::ApiGateway::Method', {
+        AuthorizationType: 'AWS_IAM',
+        Integration: {
+          Type: 'AWS_PROXY',
+          IntegrationHttpMethod: 'POST',
+          Uri: Match.objectLike({
+            'Fn::Join': Match.arrayWith([
+              Match.arrayWith([{ 'Fn::GetAtt': [logicalId(stack, stack.api.lambdaFunction), 'Arn'] }]),
+            ]),
+          }),
+        },
+        RequestValidatorId: { Ref: logicalId(stack, stack.httpApi.validator) },
+      });
+    });
+
+    it('validates bodies and parameters; routes with a body require a JSON object', () => {
+      template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+        ValidateRequestBody: true,
+        ValidateRequestParameters: true,
+      });
+      const withBody = Object.values(template.findResources('AWS::ApiGateway::Method')).filter(
+        (m) => m.Properties.RequestModels !== undefined,
+      );
+      expect(withBody).toHaveLength(routes.filter((r) => 'body' in r).length);
+      template.hasResourceProperties('AWS::ApiGateway::Model', {
+        ContentType: 'application/json',
+        Schema: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' },
+      });
+    });
+
+    it('logs every request as JSON with the caller ARN, traces, and throttles the stage', () => {
+      const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0]?.Properties;
+      expect(stage).toMatchObject({
+        StageName: 'v1',
+        TracingEnabled: true,
+        AccessLogSetting: { DestinationArn: expect.anything() },
+        MethodSettings: [
+          expect.objectContaining({
+            HttpMethod: '*',
+            ResourcePath: '/*',
+            ThrottlingRateLimit: 10,
+            ThrottlingBurstLimit: 20,
+          }),
+        ],
+      });
+      // The log group's ARN without the trailing `:*` (logGroupDestinationArnWithoutWildcard).
+      expect(JSON.stringify(stage?.AccessLogSetting.DestinationArn)).toContain(
+        `{"Ref":"${logicalId(stack, stack.httpApi.accessLogs)}"}`,
+      );
+      const format = JSON.parse(stage?.AccessLogSetting.Format as string);
+      expect(format).toMatchObject({
+        caller: '$context.identity.userArn',
+        status: '$context.status',
+        resource: '$context.resourcePath',
+        integrationError: '$context.integrationErrorMessage',
+      });
+      const logGroup =
+        template.findResources('AWS::Logs::LogGroup')[logicalId(stack, stack.httpApi.accessLogs)];
+      expect(logGroup?.Properties.RetentionInDays).toBe(365);
+    });
+
+    it("answers gateway errors in the API's { error, field } shape", () => {
+      for (const [type, field] of [
+        ['DEFAULT_4XX', 'null'],
+        ['DEFAULT_5XX', 'null'],
+        ['BAD_REQUEST_BODY', '"body"'],
+      ]) {
+        template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+          ResponseType: type,
+          ResponseTemplates: {
+            'application/json': `{"error":$context.error.messageString,"field":${field}}`,
+          },
+        });
+      }
+    });
+
+    it('lets API Gateway invoke the function only for its own methods, and outputs the URL', () => {
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+        (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
+      );
+      expect(permissions).toHaveLength(routes.length);
+      for (const p of permissions) {
+        expect(p.Properties.FunctionName).toEqual({
+          'Fn::GetAtt': [logicalId(stack, stack.api.lambdaFunction), 'Arn'],
+        });
+        expect(JSON.stringify(p.Properties.SourceArn)).not.toContain('test-invoke-stage');
+      }
+      template.hasOutput('ApiUrl', {});
+    });
+  });
+
   describe('cdk-nag (AwsSolutions)', () => {
     /** Every acknowledgement in the tree: `path: id`. */
     function acknowledgements(root: IConstruct): string[] {
@@ -530,9 +716,14 @@ describe('MonitorStack', () => {
       const { app } = build();
       expect(acknowledgements(app)).toEqual([
         'DriftSentinel/Alerts/AlertDeadLetter/Queue: AwsSolutions-SQS3',
+        'DriftSentinel/Api/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Collect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Collect/UnscopedPolicy1: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG3',
+        'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG6',
+        'DriftSentinel/HttpApi/RestApi: AwsSolutions-COG4',
+        'DriftSentinel/Tune/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
       ]);
     });
 

@@ -1,4 +1,4 @@
-// The one full synth: esbuild bundles both handlers locally (no Docker), exactly as `npm run synth` does.
+// The one full synth: esbuild bundles every handler locally (no Docker), exactly as `npm run synth` does.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,12 @@ const config = parseMonitorConfigJson(
 
 describe('cdk synth with bundling', () => {
   let outdir: string;
-  let stack: Stack & { collect: MonitorFunction; detect: MonitorFunction };
+  let stack: Stack & {
+    collect: MonitorFunction;
+    detect: MonitorFunction;
+    tune: MonitorFunction;
+    api: MonitorFunction;
+  };
   let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 
   beforeAll(() => {
@@ -42,7 +47,9 @@ describe('cdk synth with bundling', () => {
     return path.join(outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
   }
 
-  it.each(['collect', 'detect'] as const)('%s: bundles an ESM handler with the config baked in', (name) => {
+  const JOBS = ['collect', 'detect', 'tune', 'api'] as const;
+
+  it.each(JOBS)('%s: bundles an ESM handler with the config baked in', (name) => {
     // Assess
     const bundle = bundleOf(stack[name]);
     expect(existsSync(bundle)).toBe(true);
@@ -58,37 +65,34 @@ describe('cdk synth with bundling', () => {
   });
 
   it('gives each job its own asset', () => {
-    expect(bundleOf(stack.collect)).not.toBe(bundleOf(stack.detect));
+    expect(new Set(JOBS.map((j) => bundleOf(stack[j]))).size).toBe(JOBS.length);
   });
 
-  it.each(['collect', 'detect'] as const)(
-    '%s: the bundle loads and reads its baked config, not MONITOR_CONFIG_JSON',
-    (name) => {
-      // Act: import the bundle as Lambda would (ESM), with the table env vars but no config env var.
-      const url = pathToFileURL(bundleOf(stack[name])).href;
-      const run = spawnSync(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          `const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler);`,
-        ],
-        {
-          encoding: 'utf8',
-          env: {
-            PATH: process.env.PATH,
-            AWS_REGION: 'us-east-1',
-            [ENV.pointsTable]: 'points-table',
-            [ENV.anomaliesTable]: 'anomalies-table',
-            [ENV.controlTable]: 'control-table',
-            [ENV.alertTopicArn]: 'arn:aws:sns:us-east-1:123456789012:noc',
-            [ENV.alertDeadLetterUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/alert-dlq',
-          },
+  it.each(JOBS)('%s: the bundle loads and reads its baked config, not MONITOR_CONFIG_JSON', (name) => {
+    // Act: import the bundle as Lambda would (ESM), with the table env vars but no config env var.
+    const url = pathToFileURL(bundleOf(stack[name])).href;
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler);`,
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          [ENV.pointsTable]: 'points-table',
+          [ENV.anomaliesTable]: 'anomalies-table',
+          [ENV.controlTable]: 'control-table',
+          [ENV.alertTopicArn]: 'arn:aws:sns:us-east-1:123456789012:noc',
+          [ENV.alertDeadLetterUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/alert-dlq',
         },
-      );
-      // Assess
-      expect(run.stderr).not.toMatch(/MONITOR_CONFIG_JSON|Error/);
-      expect(run.stdout.trim()).toBe('function');
-    },
-  );
+      },
+    );
+    // Assess
+    expect(run.stderr).not.toMatch(/MONITOR_CONFIG_JSON|Error/);
+    expect(run.stdout.trim()).toBe('function');
+  });
 });

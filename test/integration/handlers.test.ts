@@ -2,6 +2,11 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store';
+import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
+import { DEFAULT_TUNING_POLICY } from '../../shared/domain/feedback';
+import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
+import { setAnomalyFeedback } from '../../shared/use-cases/feedback';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 import { fakeContext, handlerEnv, scheduledEvent } from '../helpers/lambda';
 
@@ -14,6 +19,7 @@ const TOPIC = 'arn:aws:sns:us-east-1:123456789012:noc';
 let db: TestDynamo;
 let collect: typeof import('../../functions/collect');
 let detect: typeof import('../../functions/detect');
+let tune: typeof import('../../functions/tune');
 
 const config = {
   series: [
@@ -24,6 +30,8 @@ const config = {
       dimensions: { InstanceId: 'i-1' },
     },
   ],
+  // One labelled page is enough for the weekly rule here.
+  feedback: { weekly: { minLabelled: 1 } },
 };
 
 beforeAll(async () => {
@@ -42,6 +50,7 @@ beforeAll(async () => {
   sns.on(PublishCommand).resolves({ MessageId: 'sns-1' });
   collect = await import('../../functions/collect');
   detect = await import('../../functions/detect');
+  tune = await import('../../functions/tune');
 });
 afterAll(async () => db.close());
 
@@ -86,6 +95,13 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
     expect(c).toMatchObject({ status: 'ok', written: 180, skipped: 0, failed: 0, calls: 1 });
     expect(await count(db.tables.points)).toBe(180);
 
+    // A feedback adjustment is in force for cpu_percent: detect applies it and records it with the anomaly.
+    await new DynamoThresholdStore({ client: db.doc, tableName: db.tables.control }).update(
+      'cpu_percent',
+      0,
+      { adjustment: 0.2 },
+      T0,
+    );
     const d = await detect.handler(scheduledEvent(T0 + MIN), fakeContext());
     expect(d).toMatchObject({ status: 'ok', recordedCount: 1, seriesFailed: [] });
     const items = (await db.doc.send(new ScanCommand({ TableName: db.tables.anomalies }))).Items ?? [];
@@ -98,6 +114,7 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
       alertState: 'sent',
       messageId: 'sns-1',
       day: '2026-11-20',
+      sensitivity: 1.2,
     });
     expect(d).toMatchObject({ alerts: { messagesSent: 1, states: { sent: 1 } } });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
@@ -137,5 +154,43 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
     const wm = await db.doc.send(new ScanCommand({ TableName: db.tables.control }));
     const collectMark = wm.Items?.find((i) => i.pk === 'job#collect');
     expect(collectMark?.ts).toBe(T0 + 3 * MIN);
+  });
+
+  it('tune: the Sunday run evaluates the week once; the page marked false positive raises cpu_percent', async () => {
+    // Prepare: staff mark the page detect sent on Friday as a false positive.
+    const thresholds = new DynamoThresholdStore({ client: db.doc, tableName: db.tables.control });
+    const spec = expandSeries(parseMonitorConfig(config))[0]!;
+    await setAnomalyFeedback(
+      {
+        feedback: new DynamoFeedbackStore({ client: db.doc, tableName: db.tables.anomalies }),
+        thresholds,
+        policy: DEFAULT_TUNING_POLICY,
+        clock: { now: () => T0 + 10 * MIN },
+        log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      },
+      { series: spec.id, ts: T0 - 3 * MIN },
+      { label: 'false-positive', actor: { kind: 'person', name: 'alice' } },
+    );
+    const sunday = Date.UTC(2026, 10, 22, 3);
+    // Act
+    const first = await tune.handler(scheduledEvent(sunday), fakeContext('tune'));
+    const retry = await tune.handler(scheduledEvent(sunday), fakeContext('tune'));
+    // Assess
+    expect(first).toMatchObject({
+      status: 'ok',
+      week: { label: '2026-W47' },
+      changes: 1,
+      metrics: [
+        {
+          metric: 'cpu_percent',
+          outcome: 'high-fp-rate',
+          counts: { alerted: 1, labelled: 1, falsePositives: 1, confirmed: 0 },
+          change: { from: 0.2, to: 0.3, rule: 'weekly-fp-rate' },
+        },
+      ],
+    });
+    expect(retry).toMatchObject({ status: 'ok', changes: 0, metrics: [{ outcome: 'already-evaluated' }] });
+    expect((await thresholds.get('cpu_percent')).adjustment).toBe(0.3);
+    expect(await tune.handler({ time: 'soon' }, fakeContext('tune'))).toMatchObject({ status: 'rejected' });
   });
 });

@@ -1,38 +1,93 @@
-// The local stack's loopback HTTP server: static dashboard, status document, maintenance-window API.
+// The local stack's loopback HTTP server: static dashboard, status document, and the HTTP API served
+// through the API Gateway event adapter (the same router as the deployed API).
 
+import { createApiRouter } from '../../functions/api-routes';
 import { startHttpServer } from '../../infra/local/http-server';
+import { DynamoAnomalyStore } from '../../shared/adapters/dynamodb-anomaly-store';
+import { DynamoFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store';
+import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
 import { MemoryAlertStore, MemoryAnomalyStore, MemoryMetricStore } from '../../shared/adapters/memory-stores';
+import type { SeriesSpec } from '../../shared/domain/types';
+import { parseMonitorConfig } from '../../shared/monitor-config';
+import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 
 const T0 = Date.UTC(2026, 10, 24, 12);
 const alerts = new MemoryAlertStore();
 let server: Awaited<ReturnType<typeof startHttpServer>>;
+let db: TestDynamo;
+const series: SeriesSpec[] = [
+  {
+    id: 's1',
+    metric: 'cpu_percent',
+    label: '<img src=x onerror=alert(1)>',
+    namespace: 'N',
+    metricName: 'M',
+    dimensions: {},
+    stat: 'Average',
+    period: 60,
+    scale: 1,
+    tags: {},
+  },
+];
 
 beforeAll(async () => {
+  db = await startDynalite();
   const store = new MemoryMetricStore();
   await store.putPoints([{ series: 's1', ts: T0 - 60_000, value: 42 }]);
-  server = await startHttpServer(0, {
-    series: [
+  await new DynamoAnomalyStore({ client: db.doc, tableName: db.tables.anomalies }).record(
+    [
       {
-        id: 's1',
+        series: 's1',
         metric: 'cpu_percent',
-        label: '<img src=x onerror=alert(1)>',
-        namespace: 'N',
-        metricName: 'M',
-        dimensions: {},
-        stat: 'Average',
-        period: 60,
-        scale: 1,
-        tags: {},
+        label: 'cpu',
+        ts: T0 - 120_000,
+        value: 99,
+        expectedLow: 1,
+        expectedHigh: 2,
+        baseline: 1.5,
+        deviation: 9,
+        score: 0.9,
+        methods: ['spike'],
+        findings: [],
+        severity: 'critical',
+        level: 'CRITICAL',
+        explanation: 'x',
+        sensitivity: 1,
       },
     ],
+    T0,
+  );
+  const clock = { now: () => T0 };
+  const log = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  server = await startHttpServer(0, {
+    series,
     store,
     anomalies: new MemoryAnomalyStore(),
-    clock: { now: () => T0 },
+    clock,
     alerts,
     publisher: { list: () => [] },
+    api: createApiRouter({
+      config: parseMonitorConfig({ series: [{ metric: 'cpu_percent', namespace: 'N', metricName: 'M' }] }),
+      series,
+      store,
+      feedback: new DynamoFeedbackStore({ client: db.doc, tableName: db.tables.anomalies }),
+      thresholds: new DynamoThresholdStore({ client: db.doc, tableName: db.tables.control }),
+      alerts,
+      clock,
+      log,
+    }),
+    apiUser: 'local:tester',
   });
 });
-afterAll(async () => server.close());
+afterAll(async () => {
+  await server.close();
+  await db.close();
+});
 
 const api = (path: string, init?: RequestInit) => fetch(new URL(path, server.url), init);
 
@@ -62,8 +117,10 @@ describe('local HTTP server', () => {
       }),
     });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { issues: string[] }).issues[0]).toMatch(/^schedule\.dayOfWeek: /);
-    expect((await api('/api/maintenance-windows', { method: 'POST', body: '{}' })).status).toBe(415);
+    expect(bad.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await bad.json()).toMatchObject({ field: 'schedule.dayOfWeek', error: expect.any(String) });
+    // A cross-site form post cannot be JSON without a CORS preflight this server never answers.
+    expect((await api('/api/maintenance-windows', { method: 'POST', body: '{"id":"w2"}' })).status).toBe(415);
     const created = await api('/api/maintenance-windows', {
       method: 'POST',
       headers: json,
@@ -79,5 +136,27 @@ describe('local HTTP server', () => {
     ).toHaveLength(1);
     expect((await api('/api/maintenance-windows/w1', { method: 'DELETE' })).status).toBe(204);
     expect((await api('/api/maintenance-windows/w1', { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('serves the feedback API with the local user as the actor; oversized bodies get 413', async () => {
+    const marked = await api('/api/anomalies/feedback', {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ series: 's1', ts: T0 - 120_000, label: 'false-positive', reason: 'local test' }),
+    });
+    expect(marked.status).toBe(200);
+    expect(await marked.json()).toMatchObject({
+      anomaly: { feedback: { label: 'false-positive', by: 'local:tester' } },
+      state: { falsePositives: 1 },
+    });
+    const thresholds = await (await api('/api/thresholds')).json();
+    expect(thresholds).toMatchObject({ items: [{ metric: 'cpu_percent', falsePositives: 1 }] });
+    const huge = await api('/api/anomalies/feedback', {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ reason: 'x'.repeat(70_000) }),
+    });
+    expect(huge.status).toBe(413);
+    expect((await api('/api/nowhere')).status).toBe(404);
   });
 });

@@ -1,0 +1,52 @@
+// (handler) API Gateway (REST, proxy integration) --> the feedback/thresholds/maintenance API router.
+// Dependencies are built once per cold start; the router validates every request and maps errors.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { DynamoAlertStore } from '../shared/adapters/dynamodb-alert-store';
+import { createDocumentClient } from '../shared/adapters/dynamodb-client';
+import { DynamoFeedbackStore } from '../shared/adapters/dynamodb-feedback-store';
+import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
+import { DynamoThresholdStore } from '../shared/adapters/dynamodb-threshold-store';
+import { ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
+import { expandSeries } from '../shared/monitor-config';
+import { log, logger, metrics, tracer } from '../shared/observability';
+import { createApiRouter } from './api-routes';
+
+const config = loadBakedMonitorConfig();
+const env = readEnv({ ...tableEnv.points, ...tableEnv.anomalies, ...tableEnv.control });
+const ddb = tracer.captureAWSv3Client(createDocumentClient());
+
+const router = createApiRouter({
+  config,
+  series: expandSeries(config),
+  store: new DynamoMetricStore({ client: ddb, tableName: env[ENV.pointsTable], log }),
+  feedback: new DynamoFeedbackStore({ client: ddb, tableName: env[ENV.anomaliesTable], log }),
+  thresholds: new DynamoThresholdStore({ client: ddb, tableName: env[ENV.controlTable] }),
+  alerts: new DynamoAlertStore({ client: ddb, tableName: env[ENV.controlTable], log }),
+  clock: { now: () => Date.now() },
+  log,
+});
+
+/** Route one request (the router validates the event and never throws). */
+export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyResult> {
+  const result = await router(event);
+  metrics.addMetric('ApiRequests', MetricUnit.Count, 1);
+  // 5xx are the API's own failures (a backing service or a bug); 4xx are callers' and already answered.
+  metrics.addMetric('ApiServerErrors', MetricUnit.Count, result.statusCode >= 500 ? 1 : 0);
+  logger.info('Request', {
+    method: (event as { httpMethod?: unknown } | null)?.httpMethod,
+    path: (event as { path?: unknown } | null)?.path,
+    status: result.statusCode,
+  });
+  return result;
+}
+
+/** Lambda entry point. */
+export const handler = middy(lambdaHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,0 +1,312 @@
+// (handler helper) a small typed router over API Gateway REST proxy events, and the one place that maps
+// errors to HTTP status codes. Every route declares zod schemas for its path parameters, query string and
+// JSON body; a request that fails them gets 400 `{ error, field, issues }` naming the first bad field.
+// The same router serves the Lambda (functions/api.ts), the local server (infra/local/api-adapter.ts)
+// and the feedback CLI.
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { z } from 'zod';
+import type { Actor } from '../shared/domain/feedback';
+import {
+  ConflictError,
+  DependencyError,
+  type MonitorError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from '../shared/errors';
+import { formatIssues } from '../shared/monitor-config';
+import type { Log } from '../shared/ports';
+
+/** Methods the API uses. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** A route's contract: where it lives and what it accepts. The CDK API is built from the same list. */
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  readonly method: HttpMethod;
+  /** Path template, e.g. `/api/thresholds/{metric}`. */
+  readonly path: string;
+  /** One line for the README and the API Gateway method description. */
+  readonly summary: string;
+  readonly params?: P;
+  readonly query?: Q;
+  /** JSON body schema; a missing body is parsed as `{}`. */
+  readonly body?: B;
+  /** Changes state: needs a caller identity, recorded as the actor. */
+  readonly mutates?: boolean;
+}
+
+/** What a route handler receives: validated params, query and body, and who is calling. */
+export interface RouteRequest<P, Q, B> {
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  /** Present on every mutating route (401 otherwise). */
+  readonly actor: Actor | undefined;
+}
+
+/** A handler's answer: a status and a JSON body (none for 204). */
+export interface RouteResponse {
+  readonly status: number;
+  readonly body?: unknown;
+}
+
+/** A route: its contract and its handler. */
+export interface Route {
+  readonly spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
+  handle(request: RouteRequest<unknown, unknown, unknown>): Promise<RouteResponse>;
+}
+
+type Empty = z.ZodObject<Record<string, never>>;
+
+/** Declare a route; the handler's request is typed by the schemas. */
+export function route<P extends z.ZodType = Empty, Q extends z.ZodType = Empty, B extends z.ZodType = Empty>(
+  spec: RouteSpec<P, Q, B>,
+  handle: (request: RouteRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<RouteResponse>,
+): Route {
+  return {
+    spec: spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>,
+    handle: handle as Route['handle'],
+  };
+}
+
+/** The parts of an API Gateway REST proxy event the router reads (validated on entry). */
+export const ProxyEventSchema = z.object({
+  httpMethod: z.string().min(1),
+  path: z.string().startsWith('/'),
+  /** The matched resource template (API Gateway) or the path (local adapter). */
+  resource: z.string().nullish(),
+  pathParameters: z.record(z.string(), z.string().optional()).nullish(),
+  headers: z.record(z.string(), z.string().optional()).nullish(),
+  queryStringParameters: z.record(z.string(), z.string().optional()).nullish(),
+  body: z.string().nullish(),
+  isBase64Encoded: z.boolean().nullish(),
+  requestContext: z
+    .object({
+      requestId: z.string().optional(),
+      identity: z
+        .object({ userArn: z.string().nullish(), user: z.string().nullish(), caller: z.string().nullish() })
+        .partial()
+        .nullish(),
+      authorizer: z.record(z.string(), z.unknown()).nullish(),
+    })
+    .partial()
+    .nullish(),
+});
+
+/** A proxy event as the router sees it. */
+export type ProxyEvent = z.output<typeof ProxyEventSchema>;
+
+/**
+ * The caller of a request, recorded as the actor of what it changes: a Cognito user (claims of a user
+ * pool authorizer, issue #7), else the IAM principal API Gateway authenticated (AWS_IAM), else a
+ * user name the local adapter or the CLI set.
+ */
+export function actorOf(event: ProxyEvent): Actor | undefined {
+  const claims = event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined;
+  const candidates = [
+    claims?.['cognito:username'],
+    claims?.email,
+    claims?.sub,
+    event.requestContext?.identity?.userArn,
+    event.requestContext?.identity?.user,
+    event.requestContext?.identity?.caller,
+  ];
+  const name = candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '');
+  return name === undefined ? undefined : { kind: 'person', name: name.trim().slice(0, 256) };
+}
+
+const HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+/** A JSON API Gateway result. */
+export function jsonResult(
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return {
+    statusCode: status,
+    headers: { ...HEADERS, ...headers },
+    body: body === undefined || status === 204 ? '' : JSON.stringify(body),
+  };
+}
+
+/** The error body every 4xx/5xx carries: what went wrong and the field at fault (null when none). */
+export interface ErrorBody {
+  readonly error: string;
+  readonly field: string | null;
+  readonly issues?: readonly string[];
+}
+
+/** `a.b: message` → `a.b`, for issues formatted by formatIssues. */
+function fieldOfIssue(issue: string | undefined): string | null {
+  const m = issue === undefined ? null : /^([A-Za-z0-9_.[\]-]+): /.exec(issue);
+  return m ? m[1]! : null;
+}
+
+/**
+ * The one mapping from errors to HTTP statuses: ValidationError 400, UnauthorizedError 401, NotFoundError
+ * 404, ConflictError 409, DependencyError 503, anything else 500 (details logged, not returned).
+ */
+export function errorResult(error: unknown, log: Log): APIGatewayProxyResult {
+  const body = (status: number, e: MonitorError, message = e.message): APIGatewayProxyResult =>
+    jsonResult(status, { error: message, field: e.field ?? null } satisfies ErrorBody);
+  if (error instanceof ValidationError) {
+    return jsonResult(400, {
+      error: error.message,
+      field: error.field ?? fieldOfIssue(error.issues[0]),
+      ...(error.issues.length > 0 ? { issues: error.issues } : {}),
+    } satisfies ErrorBody);
+  }
+  if (error instanceof UnauthorizedError) return body(401, error);
+  if (error instanceof NotFoundError) return body(404, error);
+  if (error instanceof ConflictError) return body(409, error);
+  if (error instanceof DependencyError) {
+    log.error('Request failed on a dependency', { error: error.message, cause: String(error.cause) });
+    return body(503, error, 'A backing service failed; try again');
+  }
+  log.error('Request failed', {
+    error: error instanceof Error ? error.message : String(error),
+    stack: error instanceof Error ? error.stack : undefined,
+  });
+  return jsonResult(500, { error: 'Internal error', field: null } satisfies ErrorBody);
+}
+
+/** The field a zod error is about: the first issue's path, or the first unknown key. */
+function fieldOf(error: z.ZodError): string | undefined {
+  const issue = error.issues[0];
+  if (!issue) return undefined;
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
+  return path.length > 0 ? path.join('.') : undefined;
+}
+
+function invalid(part: string, error: z.ZodError): ValidationError {
+  const field = fieldOf(error);
+  return new ValidationError(`Invalid ${part}`, formatIssues(error), field === undefined ? {} : { field });
+}
+
+function splitPath(path: string): string[] {
+  return path.split('/').filter((s) => s !== '');
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Match a path against a template; the captured `{name}` segments, or undefined. */
+function matchPath(template: readonly string[], path: readonly string[]): Record<string, string> | undefined {
+  if (template.length !== path.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i]!;
+    const p = path[i]!;
+    if (t.startsWith('{') && t.endsWith('}')) params[t.slice(1, -1)] = decode(p);
+    else if (t !== p) return undefined;
+  }
+  return params;
+}
+
+function header(event: ProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted) return v;
+  return undefined;
+}
+
+/** An API handler: an API Gateway proxy event in, a proxy result out. Never throws. */
+export type ApiHandler = (event: unknown) => Promise<APIGatewayProxyResult>;
+
+/**
+ * Build the router.
+ * 1. Validate the event's shape; find the route by path (404, `field: "path"`) and method (405 + Allow).
+ * 2. Validate path parameters, query string and JSON body (a route with a body answers 415 unless the
+ *    request says `application/json`, even when empty; 400 naming the field).
+ * 3. A mutating route without a caller identity answers 401.
+ * 4. Run the handler; map whatever it throws with {@link errorResult}.
+ */
+export function createRouter(routes: readonly Route[], log: Log): ApiHandler {
+  const compiled = routes.map((r) => ({ route: r, template: splitPath(r.spec.path) }));
+  return async (raw) => {
+    const parsedEvent = ProxyEventSchema.safeParse(raw);
+    if (!parsedEvent.success) return errorResult(invalid('API Gateway event', parsedEvent.error), log);
+    const event = parsedEvent.data;
+    const path = splitPath(event.path);
+    let candidates = compiled
+      .map((c) => ({ ...c, params: matchPath(c.template, path) }))
+      .filter((c) => c.params !== undefined);
+    // Behind a custom domain's base path `event.path` carries the prefix; the resource template does not.
+    if (candidates.length === 0 && event.resource) {
+      const params = Object.fromEntries(
+        Object.entries(event.pathParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+      );
+      candidates = compiled
+        .filter((c) => c.route.spec.path === event.resource)
+        .map((c) => ({ ...c, params }));
+    }
+    if (candidates.length === 0) {
+      return jsonResult(404, { error: `No route ${event.path}`, field: 'path' } satisfies ErrorBody);
+    }
+    const method = event.httpMethod.toUpperCase();
+    const match = candidates.find((c) => c.route.spec.method === method);
+    if (!match) {
+      const allow = [...new Set(candidates.map((c) => c.route.spec.method))].join(', ');
+      return jsonResult(
+        405,
+        { error: `${method} is not supported here`, field: 'method' } satisfies ErrorBody,
+        {
+          Allow: allow,
+        },
+      );
+    }
+    const { spec } = match.route;
+    try {
+      const params = (spec.params ?? z.object({})).safeParse(match.params);
+      if (!params.success) throw invalid('path', params.error);
+      const query = (spec.query ?? z.object({})).safeParse(event.queryStringParameters ?? {});
+      if (!query.success) throw invalid('query string', query.error);
+      let body: unknown = {};
+      if (spec.body) {
+        // Required even for an empty body: browsers cannot send application/json cross-site without a
+        // CORS preflight, so a page on another origin cannot POST to an unauthenticated local server.
+        if (!(header(event, 'content-type') ?? '').toLowerCase().startsWith('application/json')) {
+          return jsonResult(415, {
+            error: 'Content-Type must be application/json',
+            field: 'Content-Type',
+          } satisfies ErrorBody);
+        }
+        let text = event.body ?? '';
+        if (event.isBase64Encoded) text = Buffer.from(text, 'base64').toString('utf8');
+        if (text.trim() !== '') {
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            throw new ValidationError('Body must be JSON', ['body: not valid JSON'], { field: 'body' });
+          }
+          const parsed = spec.body.safeParse(json);
+          if (!parsed.success) throw invalid('body', parsed.error);
+          body = parsed.data;
+        } else {
+          const parsed = spec.body.safeParse({});
+          if (!parsed.success) throw invalid('body', parsed.error);
+          body = parsed.data;
+        }
+      }
+      const actor = actorOf(event);
+      if (spec.mutates && actor === undefined) {
+        throw new UnauthorizedError('No caller identity to record as the actor of this change');
+      }
+      const result = await match.route.handle({ params: params.data, query: query.data, body, actor });
+      return jsonResult(result.status, result.body);
+    } catch (error) {
+      return errorResult(error, log);
+    }
+  };
+}
