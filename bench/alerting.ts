@@ -2,6 +2,7 @@
 // production detect + alert use cases (in-memory stores, the real token-bucket arithmetic, a simulated
 // clock running the 5-minute schedule). Prints pages sent, what each rule held back, and the most
 // messages in any 15-minute window.  Run: npm run bench:alerting [-- --days 7 --seed 42]
+
 import { parseArgs } from 'node:util';
 import {
   MemoryAlertStore,
@@ -10,6 +11,7 @@ import {
   MemoryMetricStore,
   MemoryRateLimiter,
 } from '../shared/adapters/memory-stores';
+import { DetectorCache } from '../shared/domain/detectors/detector-cache';
 import { createRng } from '../shared/domain/random';
 import { bucketConfigOf } from '../shared/domain/token-bucket';
 import type { MetricPoint } from '../shared/domain/types';
@@ -152,6 +154,7 @@ async function main(): Promise<void> {
   const control = new MemoryControlStore();
   const totals: Record<string, number> = {};
   let p = 0;
+  const detectorCache = new DetectorCache();
   for (let now = T0 + 5 * MIN; now <= T0 + DAYS * 1440 * MIN; now += 5 * MIN) {
     clockNow = now;
     const batch: MetricPoint[] = [];
@@ -166,6 +169,7 @@ async function main(): Promise<void> {
       log: silent,
       series,
       detection: config.detection,
+      detectorCache,
     });
     const r = await publishAlerts(
       {

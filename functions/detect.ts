@@ -16,6 +16,7 @@ import { DynamoThresholdStore } from '../shared/adapters/dynamodb-threshold-stor
 import { SnsAlertPublisher } from '../shared/adapters/sns-alert-publisher';
 import { SqsDeadLetter } from '../shared/adapters/sqs-dead-letter';
 import { alertEnv, ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
+import { DetectorCache } from '../shared/domain/detectors/detector-cache';
 import { bucketConfigOf } from '../shared/domain/token-bucket';
 import { DependencyError } from '../shared/errors';
 import { expandSeries } from '../shared/monitor-config';
@@ -24,6 +25,10 @@ import { type DetectResult, detectAnomalies } from '../shared/use-cases/detect-a
 import { sensitivityReader } from '../shared/use-cases/feedback';
 import { type PublishResult, publishAlerts } from '../shared/use-cases/publish-alerts';
 import { parseScheduledInvocation } from './events';
+
+// Detector checkpoints survive between invocations of a warm container (reserved concurrency 1: one
+// container at a time); a cold start re-warms from the stored points.
+const detectorCache = new DetectorCache();
 
 const config = loadBakedMonitorConfig();
 const env = readEnv({ ...tableEnv.points, ...tableEnv.anomalies, ...tableEnv.control, ...alertEnv });
@@ -85,7 +90,7 @@ export async function lambdaHandler(event: unknown): Promise<DetectResponse> {
     return { status: 'rejected', issues: invocation.issues };
   }
   const { recorded, coverage, ...result } = await detectAnomalies(
-    { ...deps, sensitivityOf: sensitivityReader(thresholds) },
+    { ...deps, sensitivityOf: sensitivityReader(thresholds), detectorCache },
     invocation.now === undefined ? {} : { now: invocation.now },
   );
   metrics.addMetric('AnomaliesRecorded', MetricUnit.Count, recorded.length);

@@ -1,5 +1,6 @@
 // (composition root, local) the same collect and detect use cases as the Lambdas, wired to local
 // adapters: dynalite on loopback for the tables, this host's metrics or a CSV replay as the source.
+
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,7 @@ import { DynamoRateLimiter } from '../../shared/adapters/dynamodb-rate-limiter';
 import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
 import { HostMetricSource } from '../../shared/adapters/local-host-source';
 import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../../shared/adapters/table-schemas';
+import { DetectorCache } from '../../shared/domain/detectors/detector-cache';
 import { bucketConfigOf } from '../../shared/domain/token-bucket';
 import type { SeriesSpec } from '../../shared/domain/types';
 import { ValidationError } from '../../shared/errors';
@@ -200,6 +202,7 @@ export async function startLocalStack(
     ...(replay ? { bucket: `noc#${replay.series.id}` } : {}),
   };
   const thresholds = new DynamoThresholdStore({ client: doc, tableName: LOCAL_TABLES.control });
+  const detectorCache = new DetectorCache();
   const runDetect = async (): Promise<void> => {
     const r = await detectAnomalies({
       ...jobName('detect'),
@@ -212,6 +215,7 @@ export async function startLocalStack(
       detection,
       // Feedback adjustments, read once per metric per run (as the detect Lambda does).
       sensitivityOf: sensitivityReader(thresholds),
+      detectorCache,
     });
     detectLog.info(
       `${r.seriesEvaluated} series evaluated, ${r.recorded.length} new anomalies` +

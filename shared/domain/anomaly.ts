@@ -136,10 +136,18 @@ export function decide(
   };
 }
 
+/** Resume and checkpoint options of {@link scanSeries}. */
+export interface ScanOptions {
+  /** A detector state to continue from (it is consumed): points at or before its last ts are skipped. */
+  readonly resume?: SeriesDetector | undefined;
+  /** Return a copy of the state after the last point with ts ≤ this (what the next run resumes from). */
+  readonly checkpointAt?: number | undefined;
+}
+
 /**
  * Feed every finite point of a series (sorted by ts) through one streaming detector and visit the
  * verdicts of those with `from <= ts <= to`. Points before `from` only warm the detector up. The one
- * loop that detect, the local stack and the NAB benchmark share.
+ * loop that detect, the local stack and the NAB benchmark share. Returns the checkpoint when asked.
  */
 export function scanSeries(
   points: readonly { ts: number; value: number }[],
@@ -149,17 +157,23 @@ export function scanSeries(
   sensitivity: number,
   periodMs: number,
   visit: (point: { ts: number; value: number }, verdict: Verdict) => void,
-): void {
-  const detector = new SeriesDetector(config, periodMs, sensitivity);
-  let lastTs = Number.NEGATIVE_INFINITY;
+  options: ScanOptions = {},
+): SeriesDetector | undefined {
+  const detector = options.resume ?? new SeriesDetector(config, periodMs, sensitivity);
+  const at = options.checkpointAt;
+  let checkpoint: SeriesDetector | undefined;
+  let lastTs = detector.lastTs;
   for (const p of points) {
     // Non-finite values and duplicate/out-of-order timestamps are skipped, never scored.
     if (!Number.isFinite(p.value) || !Number.isFinite(p.ts) || p.ts <= lastTs) continue;
-    lastTs = p.ts;
     if (p.ts > to) break;
+    if (at !== undefined && checkpoint === undefined && p.ts > at) checkpoint = detector.clone();
+    lastTs = p.ts;
     const verdict = detector.push(p.ts, p.value);
     if (p.ts >= from) visit(p, verdict);
   }
+  if (at !== undefined && checkpoint === undefined) checkpoint = detector.clone();
+  return checkpoint;
 }
 
 /** Points of history detect reads before the first point it judges (the detector's finite memory). */
@@ -174,11 +188,34 @@ export function evaluateSeries(
   config: DetectionConfig,
   sensitivity = 1,
 ): Anomaly[] {
-  const out: Anomaly[] = [];
+  return evaluateSeriesResumable(spec, points, from, to, config, sensitivity).anomalies;
+}
+
+/** {@link evaluateSeries} that can resume from, and return, a detector checkpoint. */
+export function evaluateSeriesResumable(
+  spec: Pick<SeriesSpec, 'id' | 'metric' | 'label' | 'unit'> & { period?: number },
+  points: readonly { ts: number; value: number }[],
+  from: number,
+  to: number,
+  config: DetectionConfig,
+  sensitivity = 1,
+  options: ScanOptions = {},
+): { anomalies: Anomaly[]; checkpoint: SeriesDetector | undefined } {
+  const anomalies: Anomaly[] = [];
   const periodMs = (spec.period ?? 60) * 1000;
-  scanSeries(points, from, to, config, sensitivity, periodMs, (p, verdict) => {
-    const anomaly = decide(spec, p.ts, p.value, verdict, sensitivity);
-    if (anomaly && compareSeverity(anomaly.severity, config.recordMinSeverity) >= 0) out.push(anomaly);
-  });
-  return out;
+  const checkpoint = scanSeries(
+    points,
+    from,
+    to,
+    config,
+    sensitivity,
+    periodMs,
+    (p, verdict) => {
+      const anomaly = decide(spec, p.ts, p.value, verdict, sensitivity);
+      if (anomaly && compareSeverity(anomaly.severity, config.recordMinSeverity) >= 0)
+        anomalies.push(anomaly);
+    },
+    options,
+  );
+  return { anomalies, checkpoint };
 }

@@ -2,7 +2,9 @@
 // record the anomalies idempotently.
 
 import { mapLimit } from '../async';
-import { type Anomaly, evaluateSeries, memoryPoints } from '../domain/anomaly';
+import { type Anomaly, evaluateSeriesResumable, memoryPoints } from '../domain/anomaly';
+import type { DetectorCache } from '../domain/detectors/detector-cache';
+import type { SeriesDetector } from '../domain/detectors/series-detector';
 import type { SeriesSpec } from '../domain/types';
 import type { DetectionConfig } from '../monitor-config';
 import type { AnomalyStore, Clock, ControlStore, Log, MetricStore } from '../ports';
@@ -24,6 +26,12 @@ export interface DetectDeps {
    * @default every metric at 1
    */
   readonly sensitivityOf?: (metric: string) => Promise<number>;
+  /**
+   * Detector checkpoints kept between runs in this process (a warm Lambda, the local stack, a
+   * replay): a run then feeds only the new points. Without one (or after a cold start) each run
+   * re-warms the detectors from the memory it reads.
+   */
+  readonly detectorCache?: DetectorCache;
   /** Watermark name. @default DETECT_JOB */
   readonly job?: string;
   /** Series evaluated at once. @default 8 */
@@ -52,7 +60,10 @@ export interface DetectResult {
  * 1. Evaluate points with ts in [from, now]: from = last watermark − late overlap (first run: now −
  *    late overlap), never more than `maxCatchUpMinutes` back.
  * 2. Per series: read [from − memory, now] (memory = the detector's finite memory in points × the
- *    series period), stream every point through a fresh detector, keep the verdicts from `from` on.
+ *    series period), stream every point through a fresh detector, keep the verdicts from `from` on —
+ *    or, with a checkpoint from the previous run in `detectorCache`, read and feed only the points
+ *    after it. The checkpoint is taken at now − late overlap (the next run re-judges the overlap)
+ *    and kept only when the run succeeds, so a failed run is re-evaluated in full.
  * 3. Record anomalies with a conditional put keyed by (series, ts): re-runs create no duplicates.
  * 4. Advance the watermark to now only when every series was read and every anomaly recorded.
  */
@@ -73,13 +84,25 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   const failedSeries: string[] = [];
   const coverage = new Map<string, number>();
   let pointsRead = 0;
+  const checkpoints = new Map<string, SeriesDetector>();
   const perSeries = await mapLimit(deps.series, deps.concurrency ?? 8, async (spec) => {
     try {
-      const points = await deps.store.queryRange(spec.id, from - memory * spec.period * 1000, now, now);
+      const sensitivity = sensitivities.get(spec.metric) ?? 1;
+      const memoryFrom = from - memory * spec.period * 1000;
+      let resume = deps.detectorCache?.take(spec.id, sensitivity);
+      // A checkpoint past `from` (a previous run's records failed) or older than the memory: start over.
+      if (resume && !(resume.lastTs <= from && resume.lastTs >= memoryFrom)) resume = undefined;
+      const points = await deps.store.queryRange(spec.id, resume ? resume.lastTs + 1 : memoryFrom, now, now);
       pointsRead += points.length;
-      const last = points.at(-1);
-      if (last) coverage.set(spec.id, last.ts);
-      return evaluateSeries(spec, points, from, now, cfg, sensitivities.get(spec.metric) ?? 1);
+      const last =
+        points.at(-1)?.ts ?? (resume && Number.isFinite(resume.lastTs) ? resume.lastTs : undefined);
+      if (last !== undefined) coverage.set(spec.id, last);
+      const { anomalies, checkpoint } = evaluateSeriesResumable(spec, points, from, now, cfg, sensitivity, {
+        resume,
+        checkpointAt: deps.detectorCache ? now - overlapMs : undefined,
+      });
+      if (checkpoint) checkpoints.set(spec.id, checkpoint);
+      return anomalies;
     } catch (error) {
       failedSeries.push(spec.id);
       deps.log.error('Detection failed for a series', {
@@ -104,6 +127,10 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   }
   if (failedSeries.length === 0 && result.failed.length === 0) {
     await deps.control.advanceWatermark(job, now);
+    for (const spec of deps.series) {
+      const checkpoint = checkpoints.get(spec.id);
+      if (checkpoint) deps.detectorCache?.put(spec.id, sensitivities.get(spec.metric) ?? 1, checkpoint);
+    }
   }
   return {
     from,

@@ -3,6 +3,7 @@
 // and reports the pages each would have produced and what happens to the anomalies staff labelled.
 
 import type { AlertState } from '../domain/alerting';
+import { memoryPoints } from '../domain/anomaly';
 import { type AnomalyFeedback, sensitivityOf, type TuningPolicy } from '../domain/feedback';
 import { floorTo } from '../domain/time';
 import type { SeriesSpec } from '../domain/types';
@@ -102,7 +103,8 @@ export async function previewAdjustment(
   const days = deps.days ?? 30;
   const to = floorTo(now, everyMs);
   const from = to - days * DAY_MS;
-  const readFrom = from - deps.detection.windowMinutes * 60_000;
+  // What detect reads before the points it judges: the detector's finite memory.
+  const readFrom = from - memoryPoints(deps.detection) * Math.max(...specs.map((s) => s.period)) * 1000;
 
   const points = new Map<string, { ts: number; value: number }[]>();
   let pointCount = 0;

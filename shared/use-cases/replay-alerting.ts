@@ -4,7 +4,7 @@
 
 import { MemoryAlertStore, MemoryAnomalyStore, MemoryRateLimiter } from '../adapters/memory-stores';
 import type { AlertState, MaintenanceWindow } from '../domain/alerting';
-import { type Anomaly, evaluateSeries } from '../domain/anomaly';
+import { type Anomaly, evaluateSeries, memoryPoints } from '../domain/anomaly';
 import { bucketConfigOf } from '../domain/token-bucket';
 import type { SeriesSpec } from '../domain/types';
 import type { DetectionConfig, MonitorConfig } from '../monitor-config';
@@ -95,7 +95,9 @@ export async function replayAlerting(input: ReplayInput): Promise<ReplayResult> 
   const tsOf = new Map(
     input.series.map((s) => [s.id, (input.points.get(s.id) ?? []).map((p) => p.ts)] as const),
   );
-  const windowMs = detection.windowMinutes * 60_000;
+  const memoryMsOf = new Map(
+    input.series.map((s) => [s.id, memoryPoints(detection) * s.period * 1000] as const),
+  );
   const overlapMs = detection.lateOverlapMinutes * 60_000;
   let next = 0;
   for (let t = input.from + input.everyMs, first = true; t <= input.to; t += input.everyMs, first = false) {
@@ -104,12 +106,12 @@ export async function replayAlerting(input: ReplayInput): Promise<ReplayResult> 
     if (fresh.length === 0 && alerts.open.size === 0) continue;
     clock = t;
     await store.record(fresh);
-    // What detect reads at this run: [from − window, t] with from = previous run − late overlap.
-    const readFrom = (first ? input.from : t - input.everyMs - overlapMs) - windowMs;
+    // What detect reads at this run: [from − memory, t] with from = previous run − late overlap.
+    const from = first ? input.from : t - input.everyMs - overlapMs;
     const coverage = new Map<string, number>();
     for (const [id, ts] of tsOf) {
       const last = latestAtOrBefore(ts, t);
-      if (last !== undefined && last >= readFrom) coverage.set(id, last);
+      if (last !== undefined && last >= from - (memoryMsOf.get(id) ?? 0)) coverage.set(id, last);
     }
     await publishAlerts(deps, { fresh, now: t, coverage });
   }

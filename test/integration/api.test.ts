@@ -63,13 +63,14 @@ beforeAll(async () => {
     config,
   );
   api = await import('../../functions/api');
-  // Recent data (the API uses the real clock): an hour of points with one spike, the spike recorded.
+  // Recent data (the API uses the real clock): 196 minutes of points (the detector warms up on 100)
+  // with one spike, the spike recorded.
   T0 = Math.floor(Date.now() / (5 * MIN)) * 5 * MIN - 30 * MIN;
   await new DynamoMetricStore({ client: db.doc, tableName: db.tables.points }).putPoints(
-    Array.from({ length: 66 }, (_, i) => ({
+    Array.from({ length: 196 }, (_, i) => ({
       series: series.id,
-      ts: T0 - 60 * MIN + i * MIN,
-      value: i === 60 ? 97 : 20 + (i % 4),
+      ts: T0 - 190 * MIN + i * MIN,
+      value: i === 190 ? 97 : 20 + (i % 4),
     })),
   );
   const store = new DynamoAnomalyStore({ client: db.doc, tableName: db.tables.anomalies });
@@ -206,7 +207,7 @@ describe('API: thresholds', () => {
       metric: 'cpu_percent',
       days: 30,
       series: 1,
-      points: 66,
+      points: 196,
       current: { adjustment: 0, sensitivity: 1 },
       proposed: { adjustment: 0.3, sensitivity: 1.3 },
     });

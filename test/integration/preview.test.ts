@@ -2,6 +2,7 @@
 // over the same stored points (as bench/alerting.ts does) must page exactly as the preview says, at the
 // current and at the proposed adjustment; and the labelled false positives it reports as avoided are the
 // ones that page now and would not under the proposal.
+
 import { DynamoAnomalyStore } from '../../shared/adapters/dynamodb-anomaly-store';
 import { DynamoFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store';
 import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
@@ -14,6 +15,7 @@ import {
 } from '../../shared/adapters/memory-stores';
 import type { MaintenanceWindow } from '../../shared/domain/alerting';
 import type { Anomaly } from '../../shared/domain/anomaly';
+import { DetectorCache } from '../../shared/domain/detectors/detector-cache';
 import { type Actor, DEFAULT_TUNING_POLICY, sensitivityOf } from '../../shared/domain/feedback';
 import { createRng } from '../../shared/domain/random';
 import { bucketConfigOf } from '../../shared/domain/token-bucket';
@@ -55,8 +57,8 @@ const config = parseMonitorConfig({
       tags: { resource: 'web-1' },
     },
   ],
-  // A tight bucket, so the replay's rate limiting and digest matter too.
-  alerts: { rateLimit: { capacity: 3, refillTokens: 3, refillMinutes: 30 } },
+  // A tight bucket (bursts hit both hosts at once), so the replay's rate limiting and digest matter too.
+  alerts: { rateLimit: { capacity: 1, refillTokens: 1, refillMinutes: 30 } },
 });
 const allSeries = expandSeries(config);
 const cpu = allSeries.filter((s) => s.metric === 'cpu_percent');
@@ -76,20 +78,23 @@ const silent: Log = {
 };
 const alice: Actor = { kind: 'person', name: 'alice' };
 
-/** Noisy daily cycle plus bursts of several sizes, so a 30% threshold change moves real pages. */
+/**
+ * Noise plus a 6-minute burst every ~3 hours on every series at once. The detector pages on new
+ * records for a series, so the bursts grow by 20% each (each a record at the current −10%, none 30%
+ * above the previous one, so the +30% proposal drops them) and the last two triple (records under both).
+ */
 function generate(): MetricPoint[] {
   const rng = createRng(7);
   const points: MetricPoint[] = [];
+  const start = FROM - 3 * 3_600_000;
   for (const s of allSeries) {
-    for (let ts = FROM - 3 * 3_600_000; ts <= TO; ts += MIN) {
-      const minute = Math.floor(ts / MIN);
-      let value = 40 + 10 * Math.sin((2 * Math.PI * (minute % 1440)) / 1440) + rng.normal(0, 3);
-      // Every ~3 hours a 6-minute burst whose size cycles from barely-anomalous to obvious, some with a
-      // repeat 20 minutes later (within the dedup window of the first).
+    for (let ts = start; ts <= TO; ts += MIN) {
+      const minute = Math.floor((ts - start) / MIN);
+      let value = 40 + rng.normal(0, 3);
       const burst = Math.floor(minute / 173);
-      const size = [8, 11, 14, 20, 35][burst % 5]!;
+      const size =
+        burst < 1 || burst > 10 ? 0 : burst <= 8 ? 16.5 * 1.2 ** (burst - 1) : 59 * 3 ** (burst - 8);
       if (minute % 173 < 6) value += size;
-      if (burst % 2 === 0 && minute % 173 >= 26 && minute % 173 < 30) value += size;
       points.push({ series: s.id, ts, value });
     }
   }
@@ -121,6 +126,7 @@ async function directReplay(
   const pages: (AlertMessage & { at: number })[] = [];
   let resolved = 0;
   const recorded: Anomaly[] = [];
+  const detectorCache = new DetectorCache();
   for (let now = FROM + EVERY; now <= TO; now += EVERY) {
     const clock = { now: () => now };
     const d = await detectAnomalies({
@@ -132,6 +138,7 @@ async function directReplay(
       series: specs,
       detection: config.detection,
       sensitivityOf: async () => sensitivityOf(adjustment),
+      detectorCache,
     });
     recorded.push(...d.recorded);
     await publishAlerts(
@@ -252,7 +259,9 @@ describe('what-if preview', () => {
     expect(preview.labelled.filter((l) => l.current === 'paged')).toHaveLength(5);
     // The replay exercised de-duplication, rate limiting and resolution, not only detection.
     const states = new Set(current.anomalies.map((a) => current.stateOf(a)));
-    expect([...states]).toEqual(expect.arrayContaining(['sent', 'deduplicated', 'rate-limited']));
+    // (Same-series repeats inside the dedup window are rare now: the detector holds an incident's
+    // later points for its refractory period. De-duplication has its own tests in publish-alerts.)
+    expect([...states]).toEqual(expect.arrayContaining(['sent', 'rate-limited']));
     expect(preview.current.resolved).toBeGreaterThan(0);
     console.log(
       `preview of ${preview.points} points × 2 adjustments: ${preview.elapsedMs} ms; pages ` +

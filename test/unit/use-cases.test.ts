@@ -3,6 +3,8 @@ import {
   MemoryControlStore,
   MemoryMetricStore,
 } from '../../shared/adapters/memory-stores';
+import { DetectorCache } from '../../shared/domain/detectors/detector-cache';
+import { createRng } from '../../shared/domain/random';
 import type { MetricPoint, SeriesSpec } from '../../shared/domain/types';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
 import type { FetchResult, MetricSource, MetricStore, WriteResult } from '../../shared/ports';
@@ -206,6 +208,37 @@ describe('detectAnomalies', () => {
     expect(r.seriesFailed).toEqual([series[0]!.id]);
     expect(r.recorded.map((a) => a.metric)).toEqual(['queue_depth']);
     expect(await deps.control.getWatermark(DETECT_JOB)).toBe(T0 + 110 * MIN);
+  });
+
+  it('with a detector cache, scheduled runs read only new points and record exactly what fresh runs do', async () => {
+    // 10 hours of noise with spikes and a level shift; detect every 5 minutes, with and without a cache.
+    const rng = createRng(3);
+    const values = new Map(series.map((s) => [s.id, Array.from({ length: 600 }, () => rng.normal(50, 2))]));
+    const cpu = values.get(series[0]!.id)!;
+    cpu[250] = 90;
+    cpu[400] = 20;
+    for (let i = 480; i < 600; i++) cpu[i]! += 9;
+    const run = async (cache?: DetectorCache) => {
+      const deps = await seeded((s, i) => values.get(s.id)![i]!, 600);
+      await deps.control.advanceWatermark(DETECT_JOB, T0 + 150 * MIN);
+      const recorded: string[] = [];
+      let pointsRead = 0;
+      for (let now = T0 + 155 * MIN; now <= T0 + 600 * MIN; now += 5 * MIN) {
+        const r = await detectAnomalies({
+          ...deps,
+          clock: { now: () => now },
+          ...(cache ? { detectorCache: cache } : {}),
+        });
+        recorded.push(...r.recorded.map((a) => `${a.series}@${(a.ts - T0) / MIN}:${a.severity}`));
+        pointsRead += r.pointsRead;
+      }
+      return { recorded, pointsRead };
+    };
+    const fresh = await run();
+    const cached = await run(new DetectorCache());
+    expect(cached.recorded).toEqual(fresh.recorded);
+    expect(fresh.recorded.some((r) => r.endsWith('@250:critical'))).toBe(true);
+    expect(cached.pointsRead).toBeLessThan(fresh.pointsRead / 5);
   });
 
   it('never crashes or records anything on NaN-laden or constant series', async () => {

@@ -148,6 +148,7 @@ export class SeriesDetector {
   private index = 0;
   private lastFire = Number.NEGATIVE_INFINITY;
   private lastFireRank = 0;
+  private lastFed = Number.NEGATIVE_INFINITY;
 
   /**
    * @param settings - the detection configuration
@@ -181,6 +182,29 @@ export class SeriesDetector {
     this.steps = new SortedWindow(w);
     this.pointHistory = new SortedWindow(settings.historyPoints);
     this.shiftHistory = new SortedWindow(settings.historyPoints);
+  }
+
+  /** Timestamp of the last point fed (−∞ before any). */
+  get lastTs(): number {
+    return this.lastFed;
+  }
+
+  /** An independent copy of the whole state: a checkpoint the next detect run resumes from. */
+  clone(): SeriesDetector {
+    const copy = Object.create(SeriesDetector.prototype) as SeriesDetector;
+    Object.assign(copy, this, {
+      level: this.level.clone(),
+      levelResiduals: this.levelResiduals.clone(),
+      seasons: this.seasons.map((x) => ({ ...x, residuals: x.residuals.clone() })),
+      steps: this.steps.clone(),
+      pointHistory: this.pointHistory.clone(),
+      shiftHistory: this.shiftHistory.clone(),
+      recent: [...this.recent],
+      pastTs: this.pastTs.slice(this.pastStart),
+      pastValues: this.pastValues.slice(this.pastStart),
+      pastStart: 0,
+    });
+    return copy;
   }
 
   /** Judge a point against everything before it, then remember it. Non-finite values are rejected. */
@@ -270,12 +294,9 @@ export class SeriesDetector {
     }
     // Severity of what would fire (each detector on its own ladder).
     const spikeLed = Math.abs(stepZ) / 2 > Math.abs(z);
+    // A point anomaly is as severe as the worse of its two readings (distance and jump).
     const pointSeverity =
-      pointScore >= 0.5
-        ? spikeLed
-          ? ladder(Math.abs(stepZ), cfg.spike, s)
-          : ladder(Math.abs(z), cfg.zscore, s)
-        : null;
+      pointScore >= 0.5 ? worse(ladder(Math.abs(z), cfg.zscore, s), ladder(Math.abs(stepZ), cfg.spike, s)) : null;
     const shiftSeverity = shiftScore >= 0.5 ? ladder(Math.abs(shift), cfg.levelShift, s) : null;
     const candidate = worse(pointSeverity, shiftSeverity);
 
@@ -305,7 +326,7 @@ export class SeriesDetector {
             expectedHigh: baseline + pointThreshold * sigma,
             baseline,
             deviation: z,
-            severity: pointFired && !spikeLed ? pointSeverity : null,
+            severity: pointFired && !spikeLed ? ladder(Math.abs(z), cfg.zscore, s) : null,
           },
       Number.isNaN(stepSigma)
         ? abstain('spike', useSeasonal ? 'seasonal' : 'insufficient-data', this.previous)
@@ -317,7 +338,7 @@ export class SeriesDetector {
             expectedHigh: this.previous + 2 * pointThreshold * stepSigma,
             baseline: this.previous,
             deviation: stepZ,
-            severity: pointFired && spikeLed ? pointSeverity : null,
+            severity: pointFired && spikeLed ? ladder(Math.abs(stepZ), cfg.spike, s) : null,
           },
       Number.isNaN(shiftSigma)
         ? abstain(
@@ -352,6 +373,7 @@ export class SeriesDetector {
     this.level.push(value);
     this.remember(ts, value);
     this.previous = value;
+    this.lastFed = ts;
     this.index++;
     return {
       score,

@@ -13,6 +13,15 @@ export class SortedWindow {
     this.ring = new Float64Array(capacity);
   }
 
+  /** An independent copy (for detector checkpoints). */
+  clone(): SortedWindow {
+    const copy = new SortedWindow(this.capacity);
+    copy.ring.set(this.ring);
+    copy.sorted.push(...this.sorted);
+    copy.head = this.head;
+    return copy;
+  }
+
   /** Values held (≤ capacity). */
   get size(): number {
     return this.sorted.length;
