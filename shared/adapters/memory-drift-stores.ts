@@ -29,7 +29,10 @@ export class MemoryPredictionStore implements PredictionStore {
   private readonly blocks = new Map<string, PredictionColumns[]>();
   private readonly lastSeen = new Map<string, number>();
 
-  public async append(predictions: readonly IngestedPrediction[]): Promise<PredictionWriteResult> {
+  public async append(
+    predictions: readonly IngestedPrediction[],
+    _now?: number,
+  ): Promise<PredictionWriteResult> {
     const byModel = new Map<string, IngestedPrediction[]>();
     for (const p of predictions) byModel.set(p.model, [...(byModel.get(p.model) ?? []), p]);
     for (const [model, list] of byModel) this.appendColumns(model, columnsOf(list));
@@ -44,13 +47,13 @@ export class MemoryPredictionStore implements PredictionStore {
     this.lastSeen.set(model, newest);
   }
 
-  public async listModels(): Promise<{ model: string; lastSeen: number }[]> {
+  public async listModels(_now?: number): Promise<{ model: string; lastSeen: number }[]> {
     return [...this.lastSeen.entries()]
       .map(([model, lastSeen]) => ({ model, lastSeen }))
       .sort((a, b) => a.model.localeCompare(b.model));
   }
 
-  public async load(model: string, from: number, to: number): Promise<PredictionColumns> {
+  public async load(model: string, from: number, to: number, _now?: number): Promise<PredictionColumns> {
     const blocks = this.blocks.get(model);
     if (!blocks) return emptyColumns();
     return sliceByTime(concatColumns(blocks), from, to);

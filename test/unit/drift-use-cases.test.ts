@@ -13,7 +13,7 @@ import type { MetricPoint } from '../../shared/domain/types';
 import { DependencyError } from '../../shared/errors';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
 import type { PredictionStore } from '../../shared/ports';
-import { type CheckDriftDeps, checkDrift } from '../../shared/use-cases/check-drift';
+import { checkDrift } from '../../shared/use-cases/check-drift';
 import { ingestPredictions } from '../../shared/use-cases/ingest-predictions';
 import { trainDriftModel } from '../../shared/use-cases/train-drift-model';
 import { recordingLog } from '../helpers/logs';
@@ -80,19 +80,18 @@ function metrics(from: number, to: number, seed: number, shift = 0): MetricPoint
   return out;
 }
 
-function deps(over: Partial<CheckDriftDeps> = {}) {
+function deps(models = new MemoryModelStore()) {
   const log = recordingLog();
   return {
     predictions: new MemoryPredictionStore(),
     metrics: new MemoryMetricStore(),
-    models: new MemoryModelStore(),
+    models,
     state: new MemoryDriftStateStore(),
     mailer: new RecordingMailer(),
     clock: { now: () => NOW },
     log,
     drift: config.drift,
     dashboardUrl: 'https://ops.example.com/',
-    ...over,
   };
 }
 
@@ -375,7 +374,7 @@ describe('checkDrift', () => {
       await trainDriftModel({ ...d, features, settings: config.drift.infra }, { days: 2, now: NOW - DAY });
       const r = await checkDrift(d);
       expect(r.checks.find((c) => c.kind === 'infra')).toMatchObject({ status: 'ok', rows: 1440 });
-      const sparse = deps({ models: d.models });
+      const sparse = deps(d.models);
       await sparse.metrics.putPoints(metrics(NOW - 30 * MIN, NOW, 12));
       const s = await checkDrift(sparse);
       expect(s.checks.find((c) => c.kind === 'infra')).toMatchObject({
@@ -428,6 +427,6 @@ describe('ingestPredictions', () => {
       failedIds: [],
     });
     expect(parked.map((p) => p.id)).toEqual(['m2', 'm3']);
-    expect((await store.load('churn', 0, NOW, NOW)).score.length).toBe(1);
+    expect((await store.load('churn', 0, NOW)).score.length).toBe(1);
   });
 });
