@@ -5,6 +5,7 @@ import { ENV } from '../shared/config';
 import type { MonitorConfig } from '../shared/monitor-config';
 import { AlertTopic } from './constructs/alert-topic';
 import { cronMinuteField, JobSchedule } from './constructs/job-schedule';
+import { dailyCron, MlDrift } from './constructs/ml-drift';
 import { MonitorFunction } from './constructs/monitor-function';
 import { MonitorTables } from './constructs/tables';
 
@@ -27,11 +28,13 @@ export class MonitorStack extends Stack {
   public readonly detect: MonitorFunction;
   /** The NOC topic. */
   public readonly alerts: AlertTopic;
+  /** ML drift: prediction ingestion, models bucket, train-drift and check-drift. */
+  public readonly drift: MlDrift;
 
   public constructor(scope: Construct, id: string, props: MonitorStackProps) {
     const { config, ...stackProps } = props;
     super(scope, id, {
-      description: 'Drift Sentinel: CloudWatch/RDS anomaly monitor (collect, detect)',
+      description: 'Drift Sentinel: CloudWatch/RDS anomaly monitor (collect, detect) and ML drift',
       ...stackProps,
     });
     const { schedules } = config;
@@ -45,6 +48,7 @@ export class MonitorStack extends Stack {
       every: 'schedules.detectEveryMinutes',
       offset: 'schedules.detectOffsetMinutes',
     });
+    dailyCron(config.drift.checkAtUtc);
 
     this.tables = new MonitorTables(this, 'Tables');
     this.alerts = new AlertTopic(this, 'Alerts', config.alerts.email ? { email: config.alerts.email } : {});
@@ -110,6 +114,19 @@ export class MonitorStack extends Stack {
       everyMinutes: schedules.detectEveryMinutes,
       offsetMinutes: schedules.detectOffsetMinutes,
     });
+
+    this.drift = new MlDrift(this, 'MlDrift', {
+      config,
+      points,
+      control,
+      predictions: this.tables.predictions,
+    });
+    for (const alarm of this.drift.alarms) this.alerts.notifyOn(alarm);
+    new CfnOutput(this, 'PredictionBusName', { value: this.drift.bus.eventBusName });
+    new CfnOutput(this, 'ModelsBucketName', { value: this.drift.modelsBucket.bucketName });
+    new CfnOutput(this, 'PredictionsTableName', { value: this.tables.predictions.tableName });
+    new CfnOutput(this, 'TrainDriftCommand', { value: this.drift.trainCommand });
+    new CfnOutput(this, 'CheckDriftCommand', { value: this.drift.checkCommand });
 
     new CfnOutput(this, 'PointsTableName', { value: points.tableName });
     new CfnOutput(this, 'AnomaliesTableName', { value: anomalies.tableName });

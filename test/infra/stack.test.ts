@@ -114,12 +114,13 @@ describe('MonitorStack', () => {
   describe('tables', () => {
     const { stack, template } = build();
 
-    it('creates the three schema tables: on-demand, PITR, TTL expiresAt, AWS-managed SSE, retained', () => {
+    it('creates the schema tables: on-demand, PITR, TTL expiresAt, AWS-managed SSE, retained', () => {
       template.resourceCountIs('AWS::DynamoDB::Table', TABLES.length);
       const byId = {
         MetricPoints: stack.tables.points,
         Anomalies: stack.tables.anomalies,
         Control: stack.tables.control,
+        Predictions: stack.tables.predictions,
       };
       for (const schema of TABLES) {
         const table = byId[schema.logicalName as keyof typeof byId];
@@ -228,13 +229,22 @@ describe('MonitorStack', () => {
     });
 
     it('retries failed async invocations twice, then keeps them in an alarmed, encrypted DLQ', () => {
-      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
-      template.allResourcesProperties('AWS::Lambda::EventInvokeConfig', {
-        MaximumRetryAttempts: 2,
-        MaximumEventAgeInSeconds: 3600,
+      // collect, detect, ingest-predictions, train-drift, check-drift
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 5);
+      for (const job of [stack.collect, stack.detect, stack.drift.ingest, stack.drift.check]) {
+        template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+          FunctionName: { Ref: logicalId(stack, job.lambdaFunction) },
+          MaximumRetryAttempts: 2,
+          MaximumEventAgeInSeconds: 3600,
+        });
+      }
+      // Training is invoked by hand: a failed run is answered to the caller, never re-run three times.
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalId(stack, stack.drift.train.lambdaFunction) },
+        MaximumRetryAttempts: 0,
       });
-      // collect DLQ, detect DLQ, alert-publish DLQ
-      template.resourceCountIs('AWS::SQS::Queue', 3);
+      // 5 job DLQs, alert-publish DLQ, prediction buffer + its DLQ, rejected predictions
+      template.resourceCountIs('AWS::SQS::Queue', 9);
       template.allResourcesProperties('AWS::SQS::Queue', {
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
@@ -375,7 +385,8 @@ describe('MonitorStack', () => {
       template.resourceCountIs('AWS::SNS::Subscription', 0);
       const topicRef = { Ref: logicalId(stack, stack.alerts.topic) };
       const alarms = template.findResources('AWS::CloudWatch::Alarm');
-      expect(Object.keys(alarms)).toHaveLength(3);
+      // 3 before ML drift; then its 5 queues and failed drift checks.
+      expect(Object.keys(alarms)).toHaveLength(9);
       for (const alarm of Object.values(alarms)) {
         expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
         expect(alarm.Properties.OKActions).toEqual([topicRef]);
@@ -533,6 +544,13 @@ describe('MonitorStack', () => {
         'DriftSentinel/Collect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Collect/UnscopedPolicy1: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/MlDrift/AccessLogs: AwsSolutions-S1',
+        'DriftSentinel/MlDrift/Check/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/MlDrift/Check/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::<MlDriftModelsD6D87D4A.Arn>/models/*]',
+        'DriftSentinel/MlDrift/Ingest/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/MlDrift/Rejected/Queue: AwsSolutions-SQS3',
+        'DriftSentinel/MlDrift/Train/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/MlDrift/Train/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::<MlDriftModelsD6D87D4A.Arn>/models/*]',
       ]);
     });
 

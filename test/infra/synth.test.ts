@@ -21,7 +21,11 @@ const config = parseMonitorConfigJson(
 
 describe('cdk synth with bundling', () => {
   let outdir: string;
-  let stack: Stack & { collect: MonitorFunction; detect: MonitorFunction };
+  let stack: Stack & {
+    collect: MonitorFunction;
+    detect: MonitorFunction;
+    drift: { ingest: MonitorFunction; train: MonitorFunction; check: MonitorFunction };
+  };
   let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 
   beforeAll(() => {
@@ -42,30 +46,38 @@ describe('cdk synth with bundling', () => {
     return path.join(outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
   }
 
-  it.each(['collect', 'detect'] as const)('%s: bundles an ESM handler with the config baked in', (name) => {
-    // Assess
-    const bundle = bundleOf(stack[name]);
-    expect(existsSync(bundle)).toBe(true);
-    expect(existsSync(`${bundle}.map`)).toBe(true);
-    const code = readFileSync(bundle, 'utf8');
-    expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
-    expect(code).not.toContain('process.env.MONITOR_CONFIG_JSON');
-    expect(code).toContain('i-0123456789abcdef0');
-    console.log(
-      `${name} bundle: ${(statSync(bundle).size / 1024).toFixed(1)} KiB ` +
-        `(+ ${(statSync(`${bundle}.map`).size / 1024).toFixed(1)} KiB source map)`,
-    );
-  });
+  it.each(['collect', 'detect', 'ingest-predictions', 'train-drift', 'check-drift'])(
+    '%s: bundles an ESM handler with the config baked in',
+    (name) => {
+      // Assess
+      const bundle = bundleOf(jobOf(name));
+      expect(existsSync(bundle)).toBe(true);
+      expect(existsSync(`${bundle}.map`)).toBe(true);
+      const code = readFileSync(bundle, 'utf8');
+      expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+      expect(code).not.toContain('process.env.MONITOR_CONFIG_JSON');
+      expect(code).toContain('i-0123456789abcdef0');
+      console.log(
+        `${name} bundle: ${(statSync(bundle).size / 1024).toFixed(1)} KiB ` +
+          `(+ ${(statSync(`${bundle}.map`).size / 1024).toFixed(1)} KiB source map)`,
+      );
+    },
+  );
 
   it('gives each job its own asset', () => {
     expect(bundleOf(stack.collect)).not.toBe(bundleOf(stack.detect));
   });
 
-  it.each(['collect', 'detect'] as const)(
+  const jobOf = (name: string): MonitorFunction =>
+    name === 'collect' || name === 'detect'
+      ? stack[name]
+      : stack.drift[name.replace('-drift', '').replace('-predictions', '') as 'ingest' | 'train' | 'check'];
+
+  it.each(['collect', 'detect', 'ingest-predictions', 'train-drift', 'check-drift'])(
     '%s: the bundle loads and reads its baked config, not MONITOR_CONFIG_JSON',
     (name) => {
       // Act: import the bundle as Lambda would (ESM), with the table env vars but no config env var.
-      const url = pathToFileURL(bundleOf(stack[name])).href;
+      const url = pathToFileURL(bundleOf(jobOf(name))).href;
       const run = spawnSync(
         process.execPath,
         [
@@ -83,6 +95,9 @@ describe('cdk synth with bundling', () => {
             [ENV.controlTable]: 'control-table',
             [ENV.alertTopicArn]: 'arn:aws:sns:us-east-1:123456789012:noc',
             [ENV.alertDeadLetterUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/alert-dlq',
+            [ENV.predictionsTable]: 'predictions-table',
+            [ENV.modelsBucket]: 'models-bucket',
+            [ENV.rejectedPredictionsUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/rejected',
           },
         },
       );
