@@ -34,7 +34,11 @@ export class MemoryPredictionStore implements PredictionStore {
     _now?: number,
   ): Promise<PredictionWriteResult> {
     const byModel = new Map<string, IngestedPrediction[]>();
-    for (const p of predictions) byModel.set(p.model, [...(byModel.get(p.model) ?? []), p]);
+    for (const p of predictions) {
+      const list = byModel.get(p.model);
+      if (list) list.push(p);
+      else byModel.set(p.model, [p]);
+    }
     for (const [model, list] of byModel) this.appendColumns(model, columnsOf(list));
     return { written: predictions.length, failed: [] };
   }
