@@ -1,7 +1,7 @@
 // (infra) ML drift: the predictions bus and its ingest path, the models bucket, the train-drift and
 // check-drift jobs, the daily schedule, and the alarms. IAM is per action and per resource: object
 // actions on the bucket's `models/` prefix only, ses:SendEmail on the configured identity only.
-import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,9 +13,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DRIFT_PARTITIONS } from '../../shared/adapters/dynamodb-drift-store';
 import { ENV } from '../../shared/config';
+import { resolveFeatures } from '../../shared/domain/drift';
 import { PREDICTION_DETAIL_TYPE } from '../../shared/domain/predictions';
 import { ValidationError } from '../../shared/errors';
-import type { MonitorConfig } from '../../shared/monitor-config';
+import { expandSeries, type MonitorConfig } from '../../shared/monitor-config';
 import { AlarmedDeadLetterQueue } from './dead-letter-queue';
 import { MonitorFunction } from './monitor-function';
 
@@ -97,6 +98,16 @@ export class MlDrift extends Construct {
     const { drift } = config;
     const cron = dailyCron(drift.checkAtUtc);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    // Not an error: a stack may run prediction drift only. train-drift answers with the same issues.
+    try {
+      resolveFeatures(drift.infra.features, expandSeries(config));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      Annotations.of(this).addWarningV2(
+        'drift-sentinel:infra-features',
+        `drift.infra.features do not match the configured series, so train-drift will refuse: ${error.issues.join('; ')}`,
+      );
+    }
 
     // Models bucket, with server access logs in a bucket of their own.
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { addMonitorStack } from '../../infra/app';
@@ -292,6 +292,20 @@ describe('ML drift stack', () => {
     expect(outputs.CheckDriftCommand?.Value).toBeDefined();
     expect(outputs.PredictionBusName?.Value).toEqual({ Ref: id(stack, d.bus) });
     expect(outputs.ModelsBucketName?.Value).toEqual({ Ref: id(stack, d.modelsBucket) });
+  });
+
+  it('warns at synth when the infra features match no configured series', () => {
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+    const bad = build({ infra: { features: ['cpu_percent', 'gpu_percent'] } });
+    expect(
+      Annotations.fromStack(bad.stack)
+        .findWarning('*', Match.anyValue())
+        .map((w) => w.entry.data),
+    ).toEqual([
+      expect.stringMatching(
+        /^drift\.infra\.features do not match the configured series, so train-drift will refuse: features\.1: "gpu_percent" matches no collected series/,
+      ),
+    ]);
   });
 
   it('cdk-nag AwsSolutions: no unacknowledged findings with e-mail configured', () => {
