@@ -23,6 +23,9 @@ import { MonitorFunction } from './monitor-function';
 /** Key prefix of the model store (shared/adapters/s3-model-store.ts). */
 export const MODELS_PREFIX = 'models/';
 
+/** How long the ingest event source gathers a batch. */
+const BATCHING_WINDOW = Duration.seconds(20);
+
 /** The default `aws lambda invoke` payload of train-drift. */
 export const TRAIN_PAYLOAD = '{"days": 30}';
 
@@ -154,8 +157,8 @@ export class MlDrift extends Construct {
     this.buffer = new sqs.Queue(this, 'Buffer', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // Lambda's guidance for SQS sources: at least 6× the function timeout.
-      visibilityTimeout: Duration.minutes(6),
+      // Lambda's guidance for SQS sources: at least 6× the function timeout plus the batching window.
+      visibilityTimeout: Duration.seconds(6 * ingestTimeout.toSeconds() + BATCHING_WINDOW.toSeconds()),
       // The SQS maximum: buffered predictions survive a long ingest outage.
       retentionPeriod: Duration.days(14),
       deadLetterQueue: { queue: this.bufferDeadLetter.queue, maxReceiveCount: 5 },
@@ -184,7 +187,7 @@ export class MlDrift extends Construct {
     this.ingest.lambdaFunction.addEventSource(
       new lambdaEvents.SqsEventSource(this.buffer, {
         batchSize: 1000,
-        maxBatchingWindow: Duration.seconds(20),
+        maxBatchingWindow: BATCHING_WINDOW,
         reportBatchItemFailures: true,
         maxConcurrency: 5,
       }),

@@ -138,7 +138,7 @@ describe('ML drift stack', () => {
     const buffer = template.findResources('AWS::SQS::Queue')[id(stack, d.buffer)];
     expect(buffer?.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
-      VisibilityTimeout: 360,
+      VisibilityTimeout: 380,
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': [id(stack, d.bufferDeadLetter.queue), 'Arn'] },
         maxReceiveCount: 5,
