@@ -105,7 +105,18 @@ export async function checkDrift(
   const models = [...new Set([...cfg.models, ...seen.map((m) => m.model)])].sort();
 
   // 2. Per model.
-  const partial = await mapLimit(models, 2, (model) => measureModel(deps, model, now, windows));
+  const partial = await mapLimit(models, 2, (model) =>
+    // Anything unexpected about one model (say a corrupt stored value) fails that check, not the run.
+    measureModel(deps, model, now, windows).catch((error: unknown) => ({
+      check: failedCheck(
+        model,
+        { from: now - windows.recentMs, to: now },
+        { from: now - windows.recentMs - windows.baselineMs, to: now - windows.recentMs },
+        false,
+        `Check failed: ${(error as Error).message}`,
+      ),
+    })),
+  );
 
   // 3. Correction and decisions.
   const tested = partial.filter((p) => p.check.ks !== undefined);

@@ -305,6 +305,19 @@ describe('checkDrift', () => {
     expect(r.modelsTested).toBe(1);
   });
 
+  it('an unexpected error about one model (a non-finite stored score) fails that check only', async () => {
+    const d = await seeded();
+    d.predictions.appendColumns('corrupt', {
+      ts: Float64Array.from({ length: 300 }, (_, i) => NOW - 20 * DAY + (i * 20 * DAY) / 300),
+      score: Float64Array.from({ length: 300 }, (_, i) => (i === 5 ? Number.NaN : 0.5)),
+      key: Float64Array.from({ length: 300 }, (_, i) => i),
+    });
+    const r = await checkDrift({ ...d, skipInfra: true });
+    expect(r.failed).toEqual(['model:corrupt']);
+    expect(r.checks.find((c) => c.subject === 'model:corrupt')?.reason).toMatch(/^Check failed: /);
+    expect(r.drifting).toEqual(['model:shifted']);
+  });
+
   it('drops duplicate deliveries before testing, and reports how many', async () => {
     const d = deps();
     const base = predictions('dup', NOW - 37 * DAY, NOW - 7 * DAY, 500, 0.3, 5);
