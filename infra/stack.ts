@@ -8,6 +8,7 @@ import { ENV } from '../shared/config';
 import type { MonitorConfig } from '../shared/monitor-config';
 import { AlertTopic } from './constructs/alert-topic';
 import { cronMinuteField, JobSchedule } from './constructs/job-schedule';
+import { dailyCron, MlDrift } from './constructs/ml-drift';
 import { MonitorApi } from './constructs/monitor-api';
 import { MonitorFunction } from './constructs/monitor-function';
 import { MonitorTables } from './constructs/tables';
@@ -38,11 +39,13 @@ export class MonitorStack extends Stack {
   public readonly api: MonitorFunction;
   /** The REST API in front of it (AWS_IAM on every method). */
   public readonly httpApi: MonitorApi;
+  /** ML drift: prediction ingestion, models bucket, train-drift and check-drift. */
+  public readonly drift: MlDrift;
 
   public constructor(scope: Construct, id: string, props: MonitorStackProps) {
     const { config, ...stackProps } = props;
     super(scope, id, {
-      description: 'Drift Sentinel: CloudWatch/RDS anomaly monitor (collect, detect)',
+      description: 'Drift Sentinel: CloudWatch/RDS anomaly monitor (collect, detect) and ML drift',
       ...stackProps,
     });
     const { schedules } = config;
@@ -56,6 +59,7 @@ export class MonitorStack extends Stack {
       every: 'schedules.detectEveryMinutes',
       offset: 'schedules.detectOffsetMinutes',
     });
+    dailyCron(config.drift.checkAtUtc);
 
     this.tables = new MonitorTables(this, 'Tables');
     this.alerts = new AlertTopic(this, 'Alerts', config.alerts.email ? { email: config.alerts.email } : {});
@@ -183,6 +187,18 @@ export class MonitorStack extends Stack {
       hour: config.feedback.weekly.hour,
       minute: config.feedback.weekly.minute,
     });
+    this.drift = new MlDrift(this, 'MlDrift', {
+      config,
+      points,
+      control,
+      predictions: this.tables.predictions,
+    });
+    for (const alarm of this.drift.alarms) this.alerts.notifyOn(alarm);
+    new CfnOutput(this, 'PredictionBusName', { value: this.drift.bus.eventBusName });
+    new CfnOutput(this, 'ModelsBucketName', { value: this.drift.modelsBucket.bucketName });
+    new CfnOutput(this, 'PredictionsTableName', { value: this.tables.predictions.tableName });
+    new CfnOutput(this, 'TrainDriftCommand', { value: this.drift.trainCommand });
+    new CfnOutput(this, 'CheckDriftCommand', { value: this.drift.checkCommand });
 
     new CfnOutput(this, 'PointsTableName', { value: points.tableName });
     new CfnOutput(this, 'AnomaliesTableName', { value: anomalies.tableName });

@@ -14,6 +14,9 @@ export const ENV = {
   monitorConfig: 'MONITOR_CONFIG_JSON',
   alertTopicArn: 'ALERT_TOPIC_ARN',
   alertDeadLetterUrl: 'ALERT_DLQ_URL',
+  predictionsTable: 'PREDICTIONS_TABLE',
+  modelsBucket: 'MODELS_BUCKET',
+  rejectedPredictionsUrl: 'REJECTED_PREDICTIONS_URL',
 } as const;
 
 const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
@@ -46,6 +49,15 @@ export const tableEnv = {
   points: { [ENV.pointsTable]: tableName },
   anomalies: { [ENV.anomaliesTable]: tableName },
   control: { [ENV.controlTable]: tableName },
+  predictions: { [ENV.predictionsTable]: tableName },
+} as const;
+
+/** The ML drift env vars as zod shapes. */
+export const driftEnv = {
+  modelsBucket: {
+    [ENV.modelsBucket]: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+  },
+  rejectedPredictions: { [ENV.rejectedPredictionsUrl]: z.url() },
 } as const;
 
 /**

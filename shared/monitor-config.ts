@@ -181,12 +181,138 @@ const alerts = z.strictObject({
   dashboardUrl: z.url().optional(),
 });
 
-const drift = z.strictObject({
-  /** SES identity (verified sender) for ML drift mail. */
-  fromEmail: email.optional(),
-  /** ML team recipients. */
-  toEmails: z.array(email).default([]),
+/** Model names as they appear in prediction events (shared/domain/predictions.ts MODEL_NAME). */
+const modelName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be 1-64 lowercase letters, digits, . _ or -');
+const isoInstant = z.iso.datetime({ offset: true });
+
+/** Prediction drift (K-S of recent vs baseline scores) and model performance. */
+const predictionDrift = z
+  .strictObject({
+    /** Stored predictions expire (DynamoDB TTL) this many days after their UTC day. */
+    retentionDays: z.number().int().min(2).max(400).default(40),
+    /** The recent window: the last N days before the check. */
+    recentDays: z.number().int().min(1).max(90).default(7),
+    /** The baseline window: the N days right before the recent window (unless pinned). */
+    baselineDays: z.number().int().min(1).max(365).default(30),
+    /** Fixed baseline windows per model (ISO instants), e.g. the week after a release was validated. */
+    pinnedBaselines: z.record(modelName, z.strictObject({ from: isoInstant, to: isoInstant })).default({}),
+    /** Significance level, after correction for the number of models tested. */
+    alpha: z.number().gt(0).lt(1).default(0.01),
+    /** Effect-size floor: the K-S statistic D must exceed it, so huge samples do not page on trivial shifts. */
+    minEffect: z.number().min(0).lt(1).default(0.1),
+    /** Both windows need at least this many predictions, else the check is "insufficient data". */
+    minSamples: z.number().int().min(2).max(1_000_000).default(100),
+    /** Multiple-testing correction across the models of one run. */
+    correction: z.enum(['benjamini-hochberg', 'bonferroni']).default('benjamini-hochberg'),
+    /** Binary outcomes: a score at or above this counts as a positive prediction. */
+    decisionThreshold: z.number().finite().default(0.5),
+    /** Models checked even before their first prediction arrives (others are found from the data). */
+    models: z.array(modelName).default([]),
+  })
+  .superRefine((p, ctx) => {
+    if (p.recentDays + p.baselineDays > p.retentionDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retentionDays'],
+        message: `must cover recentDays + baselineDays (${p.recentDays + p.baselineDays})`,
+      });
+    }
+    for (const [model, w] of Object.entries(p.pinnedBaselines)) {
+      if (!(Date.parse(w.from) < Date.parse(w.to))) {
+        ctx.addIssue({ code: 'custom', path: ['pinnedBaselines', model], message: 'from must be before to' });
+      }
+    }
+  });
+
+/** The seed's infrastructure features: cpu, memory, disk I/O, DB query time. */
+export const DEFAULT_INFRA_FEATURES = [
+  'cpu_percent',
+  'memory_percent',
+  'disk_io_read_mb',
+  'disk_io_write_mb',
+  'db_query_time_ms',
+] as const;
+
+/** Infrastructure drift: an isolation forest over aligned metric series. */
+const infraDrift = z.strictObject({
+  /** Model name in the models bucket (`models/<name>/…`). */
+  modelName: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, _ or -')
+    .default('infra'),
+  /**
+   * Feature series, each a series id, a series label (`cpu_percent web-1`) or a metric name that
+   * names exactly one configured series.
+   */
+  features: z
+    .array(z.string().min(1).max(512))
+    .min(1)
+    .max(64)
+    .default([...DEFAULT_INFRA_FEATURES]),
+  /** Rows are aligned on this step: each series' points are averaged per step; steps missing a series are dropped. */
+  stepSeconds: z.number().int().min(1).max(3600).default(60),
+  /** Expected share of anomalous rows in training: sets the score threshold. */
+  contamination: z.number().min(0.001).max(0.5).default(0.01),
+  /** Training refuses with fewer complete rows than this. */
+  minRows: z.number().int().min(10).max(10_000_000).default(1000),
+  /** Days of history a training run uses unless the invocation says otherwise. */
+  trainDays: z.number().int().min(1).max(365).default(30),
+  /** PRNG seed of training unless the invocation says otherwise. */
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(42),
+  /** The check scores the last N hours of metrics. */
+  recentHours: z.number().int().min(1).max(168).default(24),
+  /** Fewer complete recent rows than this: "insufficient data", no verdict. */
+  minRecentRows: z.number().int().min(1).max(1_000_000).default(60),
+  /** Drift when the recent anomaly rate exceeds this multiple of the expected rate. */
+  rateFactor: z.number().gt(1).max(100).default(2),
 });
+
+const drift = z
+  .strictObject({
+    /** SES identity (verified sender) for ML drift mail. */
+    fromEmail: email.optional(),
+    /** ML team recipients. */
+    toEmails: z.array(email).default([]),
+    /**
+     * The verified SES identity the sender belongs to (the address itself, or its domain); IAM's
+     * ses:SendEmail is limited to this identity. @default the fromEmail address
+     */
+    sesIdentity: z
+      .string()
+      .regex(/^([^@\s]+@)?[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be an e-mail address or a domain')
+      .optional(),
+    /** Daily check time (UTC, HH:MM). */
+    checkAtUtc: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC)')
+      .default('06:00'),
+    predictions: predictionDrift.prefault({}),
+    infra: infraDrift.prefault({}),
+  })
+  .superRefine((d, ctx) => {
+    if (d.toEmails.length > 0 && d.fromEmail === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['fromEmail'], message: 'required when toEmails is set' });
+    }
+    if (d.sesIdentity !== undefined && d.fromEmail === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['sesIdentity'], message: 'needs fromEmail' });
+    }
+    const identity = d.sesIdentity?.toLowerCase();
+    const from = d.fromEmail?.toLowerCase();
+    if (identity !== undefined && from !== undefined && identity !== from && !from.endsWith(`@${identity}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sesIdentity'],
+        message: `must be ${d.fromEmail} or its domain (SES sends as the verified identity)`,
+      });
+    }
+  });
 
 /** Minutes between runs: must divide 60 so a cron step (`0/N`) repeats evenly every hour. */
 const everyMinutes = z
@@ -293,6 +419,8 @@ export type MonitorConfig = z.output<typeof MonitorConfigSchema>;
 export type MonitorConfigInput = z.input<typeof MonitorConfigSchema>;
 /** The detection section, as the detect use case consumes it. */
 export type DetectionConfig = MonitorConfig['detection'];
+/** The drift section, as train-drift and check-drift consume it. */
+export type DriftConfig = MonitorConfig['drift'];
 
 /** Turn zod issues into `field.path: message` strings. */
 export function formatIssues(error: z.ZodError): string[] {

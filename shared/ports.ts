@@ -2,7 +2,10 @@
 // for the local stack; the composition root (a handler module, infra/local, a benchmark) picks which.
 import type { AlertState, Digest, MaintenanceWindow, OpenAlert } from './domain/alerting';
 import type { Anomaly } from './domain/anomaly';
+import type { DriftStatus, SubjectState } from './domain/drift';
+import type { DriftRun } from './domain/drift-report';
 import type { AnomalyFeedback, ThresholdChange, ThresholdState, WeeklyEvaluation } from './domain/feedback';
+import type { IngestedPrediction, PredictionColumns } from './domain/prediction-set';
 import type { MetricPoint, SeriesSpec } from './domain/types';
 
 /** Source of time. Use cases never call Date.now(); tests and the replay stack control the clock. */
@@ -262,4 +265,67 @@ export interface ThresholdStore {
     readonly limit: number;
     readonly cursor?: string;
   }): Promise<ChangePage>;
+}
+
+/** Outcome of storing predictions: what could not be written after retries is returned, never dropped. */
+export interface PredictionWriteResult {
+  readonly written: number;
+  readonly failed: readonly IngestedPrediction[];
+}
+
+/** Predictions per model and UTC day, expiring after the retention (DynamoDB with TTL). */
+export interface PredictionStore {
+  /** Store predictions; idempotent for a re-delivered batch. */
+  append(predictions: readonly IngestedPrediction[], now: number): Promise<PredictionWriteResult>;
+  /** Models that sent predictions within the retention, with their newest prediction time. */
+  listModels(now: number): Promise<{ model: string; lastSeen: number }[]>;
+  /** Every stored prediction of `model` with from <= ts < to (duplicates included), unexpired at `now`. */
+  load(model: string, from: number, to: number, now: number): Promise<PredictionColumns>;
+}
+
+/** An e-mail with a text and an HTML body. */
+export interface MailMessage {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/** Where drift e-mail goes: SES v2 in AWS, aws-ses-v2-local on the laptop. */
+export interface Mailer {
+  /** @returns the message id the service assigned */
+  send(message: MailMessage): Promise<{ messageId: string }>;
+}
+
+/** Drift bookkeeping: the per-subject status and e-mail state, and the results of every run. */
+export interface DriftStateStore {
+  listStates(): Promise<SubjectState[]>;
+  /** Record the latest verdict of a subject (status, and when it changed). */
+  setStatus(subject: string, status: DriftStatus, now: number): Promise<void>;
+  /**
+   * Take today's e-mail of a subject, announcing `status`; false when it was already taken today
+   * (a conditional write: two runs can never both send).
+   */
+  claimMail(subject: string, status: DriftStatus, now: number): Promise<boolean>;
+  /** Give back a claim whose e-mail could not be sent, restoring the previous state. */
+  releaseMail(subject: string, previous: SubjectState | undefined, claimedAt: number): Promise<void>;
+  /** Store one run's results (one item per subject and a summary). */
+  recordRun(run: DriftRun): Promise<void>;
+  /** Runs at or after `since`, newest first. */
+  listRuns(since: number, now: number): Promise<DriftRun[]>;
+}
+
+/** A prediction event rejected at the edge, with why. */
+export interface RejectedEvent {
+  /** The delivery's id (SQS message id, or the local bus's event id). */
+  readonly id: string;
+  /** The event as received (JSON text). */
+  readonly body: string;
+  readonly reason: string;
+  readonly issues: readonly string[];
+}
+
+/** Where rejected prediction events go: an alarmed SQS queue in AWS, the console locally. */
+export interface RejectSink {
+  /** @returns the ids that could not be parked (the delivery is retried) */
+  reject(events: readonly RejectedEvent[]): Promise<string[]>;
 }

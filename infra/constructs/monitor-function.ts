@@ -3,13 +3,14 @@
 // `bindTable` sets a table's env var and grants exactly the named actions, together.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -288,6 +289,56 @@ export class MonitorFunction extends Construct {
       actions: ['sqs:SendMessage'],
       resourceArns: [queue.queueArn],
     });
+    return this;
+  }
+
+  /**
+   * Give the function a bucket: set `envVar` to its name and grant exactly `actions` on the objects under
+   * `prefix` (e.g. `s3:GetObject` on `<bucket>/models/*`), never the whole bucket.
+   * @param bucket - the bucket
+   * @param envVar - env var the handler reads the bucket name from
+   * @param actions - object-level S3 actions, no wildcards
+   * @param prefix - key prefix the grant is limited to, e.g. `models/`
+   * @param bucketActions - bucket-level actions (e.g. `s3:ListBucket`, which turns a missing key's 403 into
+   * a 404), granted on the bucket ARN
+   * @throws ValidationError when an action is malformed or the prefix is empty
+   */
+  public bindBucket(
+    bucket: s3.IBucket,
+    envVar: string,
+    actions: readonly string[],
+    prefix: string,
+    bucketActions: readonly string[] = [],
+  ): this {
+    const issues: string[] = [];
+    for (const action of [...actions, ...bucketActions]) {
+      if (!/^s3:[A-Z][A-Za-z]+$/.test(action)) issues.push(`actions: '${action}' is not one named S3 action`);
+    }
+    if (actions.length === 0) issues.push('actions: grant at least one action');
+    if (!/^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*\/$/.test(prefix)) {
+      issues.push(`prefix: '${prefix}' must be a key prefix ending in /`);
+    }
+    if (issues.length > 0)
+      throw new ValidationError(`${this.node.path}: invalid bindBucket(${envVar})`, issues);
+    this.lambdaFunction.addEnvironment(envVar, bucket.bucketName);
+    iam.Grant.addToPrincipal({
+      grantee: this.lambdaFunction,
+      actions: [...actions],
+      resourceArns: [bucket.arnForObjects(`${prefix}*`)],
+    });
+    // Object ARNs end in a wildcard by nature; acknowledge exactly this prefix of this bucket, nothing wider.
+    const bucketId = Stack.of(this).getLogicalId(bucket.node.defaultChild as CfnElement);
+    Validations.of(this.role.node.findChild('DefaultPolicy')).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
+      reason: `Object-level S3 actions (${actions.join(', ')}) are limited to the ${prefix} prefix of this one bucket.`,
+    });
+    if (bucketActions.length > 0) {
+      iam.Grant.addToPrincipal({
+        grantee: this.lambdaFunction,
+        actions: [...bucketActions],
+        resourceArns: [bucket.bucketArn],
+      });
+    }
     return this;
   }
 

@@ -8,6 +8,7 @@ import {
   type KeySchema,
   type KeyType,
   POINTS_TABLE,
+  PREDICTIONS_TABLE,
   type TableSchema,
 } from '../../shared/adapters/table-schemas';
 
@@ -21,7 +22,7 @@ export interface MonitorTablesProps {
 }
 
 /**
- * The three tables of DESIGN.md §3: on-demand, point-in-time recovery on, TTL on `expiresAt`,
+ * The tables of DESIGN.md §3: on-demand, point-in-time recovery on, TTL on `expiresAt`,
  * AWS-managed KMS encryption, the GSIs of `shared/adapters/table-schemas.ts`.
  */
 export class MonitorTables extends Construct {
@@ -31,6 +32,8 @@ export class MonitorTables extends Construct {
   public readonly anomalies: dynamodb.Table;
   /** Control state: watermarks, token buckets, feedback, threshold history. */
   public readonly control: dynamodb.Table;
+  /** ML predictions per model and day (chunks), and the list of models seen. */
+  public readonly predictions: dynamodb.Table;
 
   public constructor(scope: Construct, id: string, props: MonitorTablesProps = {}) {
     super(scope, id);
@@ -38,6 +41,7 @@ export class MonitorTables extends Construct {
     this.points = this.createTable(POINTS_TABLE, removalPolicy);
     this.anomalies = this.createTable(ANOMALIES_TABLE, removalPolicy);
     this.control = this.createTable(CONTROL_TABLE, removalPolicy);
+    this.predictions = this.createTable(PREDICTIONS_TABLE, removalPolicy);
   }
 
   private createTable(schema: TableSchema, removalPolicy: RemovalPolicy): dynamodb.Table {

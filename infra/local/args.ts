@@ -33,6 +33,15 @@ const OptionsSchema = z.strictObject({
   'db-port': z.coerce.number().int().min(0).max(65_535).default(0),
   port: z.coerce.number().int().min(0).max(65_535).default(3000),
   help: z.boolean().default(false),
+  // ML drift (infra/local/drift-local.ts)
+  'simulate-predictions': z.boolean().default(false),
+  'simulate-rate': z.coerce.number().int().min(1).max(1000).default(20),
+  'shift-after': duration.default(120_000),
+  'drift-every': duration.optional(),
+  'drift-recent': duration.optional(),
+  'drift-baseline': duration.optional(),
+  'mail-port': z.coerce.number().int().min(0).max(65_535).default(0),
+  'bus-port': z.coerce.number().int().min(0).max(65_535).default(0),
 });
 
 /** Options of the local stack. */
@@ -53,7 +62,18 @@ this host's own metrics (or a CSV replay) as the metric source, anomalies printe
   --config <file>       monitoring config for detection settings (default monitor.config.json if present)
   --port <n>            dashboard port on 127.0.0.1 (default 3000; 0 = any free port)
   --db-port <n>         dynalite port on 127.0.0.1 (default: any free port)
-  --help                this text`;
+  --help                this text
+
+ML drift (models in s3rver under --data-dir, mail in aws-ses-v2-local, a local predictions bus):
+  --simulate-predictions  feed a simulated model whose scores shift after --shift-after; a drift
+                          e-mail appears in the mail page (check every 20s, windows 1m vs 3m)
+  --simulate-rate <n>     simulated predictions per second (default 20)
+  --shift-after <d>       when the simulated distribution shifts (default 2m)
+  --drift-every <d>       check-drift schedule (default 1h; 20s with --simulate-predictions)
+  --drift-recent <d>      recent window (default: the config's days; 1m with --simulate-predictions)
+  --drift-baseline <d>    baseline window (default: the config's days; 3m with --simulate-predictions)
+  --mail-port <n>         aws-ses-v2-local port on 127.0.0.1 (default: any free port)
+  --bus-port <n>          local predictions bus (PutEvents) port on 127.0.0.1 (default: any free port)`;
 
 /** Parse argv (without node and script). @throws ValidationError naming the bad option */
 export function parseLocalArgs(argv: readonly string[]): LocalOptions {
@@ -73,6 +93,14 @@ export function parseLocalArgs(argv: readonly string[]): LocalOptions {
         'db-port': { type: 'string' },
         port: { type: 'string' },
         help: { type: 'boolean' },
+        'simulate-predictions': { type: 'boolean' },
+        'simulate-rate': { type: 'string' },
+        'shift-after': { type: 'string' },
+        'drift-every': { type: 'string' },
+        'drift-recent': { type: 'string' },
+        'drift-baseline': { type: 'string' },
+        'mail-port': { type: 'string' },
+        'bus-port': { type: 'string' },
       },
     }).values;
   } catch (cause) {

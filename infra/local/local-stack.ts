@@ -30,6 +30,7 @@ import { detectAnomalies } from '../../shared/use-cases/detect-anomalies';
 import { sensitivityReader } from '../../shared/use-cases/feedback';
 import { publishAlerts } from '../../shared/use-cases/publish-alerts';
 import type { LocalOptions } from './args';
+import { driftOptionsOf, startLocalDrift } from './drift-local';
 import { startDynalite } from './dynalite-server';
 import { startHttpServer } from './http-server';
 import { every } from './schedule';
@@ -278,6 +279,23 @@ export async function startLocalStack(
     apiUser: `local:${safeUserName()}`,
   });
   print(`Dashboard: ${http.url}`);
+  // ML drift runs on the real clock (a replay's clock is in the past; predictions arrive now).
+  const realClock = { now: () => Date.now() };
+  const drift = await startLocalDrift({
+    ...driftOptionsOf(options),
+    dataDir,
+    config,
+    raw,
+    doc,
+    dynamodbEndpoint: db.endpoint,
+    metrics: store,
+    series,
+    clock: realClock,
+    dashboardUrl: http.url,
+    log: (tag) => consoleLog(print, realClock, tag),
+  });
+  print(`Mail (aws-ses-v2-local): ${drift.mailUrl} (drift e-mail appears here)`);
+  print(`Predictions bus (EventBridge PutEvents): ${drift.busEndpoint}`);
 
   return {
     endpoint: db.endpoint,
@@ -285,6 +303,7 @@ export async function startLocalStack(
     url: http.url,
     stop: async () => {
       await http.close();
+      await drift.stop();
       await Promise.all(jobs.map((j) => j.stop()));
       stopSource();
       raw.destroy();

@@ -56,5 +56,19 @@ export const CONTROL_TABLE: TableSchema = {
   ttlAttribute: TTL_ATTRIBUTE,
 };
 
+/**
+ * ML predictions, stored as chunks: `pk` = `m#<model>#<UTC day>` holds items of up to 2,000 predictions
+ * each (`sk` = `c#<first ts>#<content hash>`, scores, times and ids as binary float64 columns), so a
+ * million predictions are ~500 items and ~24 MB to read, not a million items. `pk` = `models` lists
+ * the models seen (`sk` = model name, `lastSeen`), so check-drift finds them without a scan.
+ */
+export const PREDICTIONS_TABLE: TableSchema = {
+  logicalName: 'Predictions',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  indexes: {},
+  ttlAttribute: TTL_ATTRIBUTE,
+};
+
 /** Every table the stack owns. */
-export const TABLES = [POINTS_TABLE, ANOMALIES_TABLE, CONTROL_TABLE] as const;
+export const TABLES = [POINTS_TABLE, ANOMALIES_TABLE, CONTROL_TABLE, PREDICTIONS_TABLE] as const;

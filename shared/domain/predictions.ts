@@ -1,6 +1,7 @@
 // (domain) the ModelPrediction event contract: what ML services send to the monitor's EventBridge bus
 // (`detail-type: "ModelPrediction"`). Validated at the edge; a bad event is rejected with its reason.
 import { z } from 'zod';
+import { type IngestedPrediction, predictionKey } from './prediction-set';
 
 /** EventBridge `detail-type` of prediction events. */
 export const PREDICTION_DETAIL_TYPE = 'ModelPrediction';
@@ -24,3 +25,75 @@ export const PredictionDetailSchema = z.strictObject({
 
 /** A validated prediction. */
 export type PredictionDetail = z.output<typeof PredictionDetailSchema>;
+
+/** The EventBridge envelope of a ModelPrediction event, as a rule target (SQS, Lambda) receives it. */
+export const PredictionEventSchema = z.object({
+  id: z.string().min(1).max(128),
+  'detail-type': z.literal(PREDICTION_DETAIL_TYPE),
+  source: z.string().min(1).max(256),
+  time: z.iso.datetime({ offset: true }),
+  detail: PredictionDetailSchema,
+});
+
+/** A prediction accepted at the edge. */
+export interface AcceptedPrediction {
+  readonly ok: true;
+  readonly prediction: IngestedPrediction;
+}
+
+/** A prediction rejected at the edge, with the reason a producer can act on. */
+export interface RejectedPrediction {
+  readonly ok: false;
+  /** One line: what is wrong. */
+  readonly reason: string;
+  /** Each bad field, `path: message`. */
+  readonly issues: readonly string[];
+}
+
+const MAX_AHEAD_MS = 5 * 60_000;
+
+/**
+ * Validate one ModelPrediction event (the whole EventBridge envelope). The prediction's time is
+ * `detail.timestamp`, else the event's `time`; it must not be more than 5 minutes in the future nor
+ * older than the retention (it would expire at once).
+ *
+ * @param raw - the parsed event
+ * @param now - epoch ms
+ * @param retentionDays - how long predictions are kept
+ */
+export function parsePredictionEvent(
+  raw: unknown,
+  now: number,
+  retentionDays: number,
+): AcceptedPrediction | RejectedPrediction {
+  const parsed = PredictionEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => {
+      const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+      return `${path}: ${issue.message}`;
+    });
+    return { ok: false, reason: `Invalid ModelPrediction event: ${issues.join('; ')}`, issues };
+  }
+  const event = parsed.data;
+  const ts = Date.parse(event.detail.timestamp ?? event.time);
+  const field = event.detail.timestamp !== undefined ? 'detail.timestamp' : 'time';
+  if (ts > now + MAX_AHEAD_MS) {
+    const issue = `${field}: ${new Date(ts).toISOString()} is in the future (more than 5 minutes ahead)`;
+    return { ok: false, reason: `Invalid ModelPrediction event: ${issue}`, issues: [issue] };
+  }
+  if (ts < now - retentionDays * 86_400_000) {
+    const issue = `${field}: ${new Date(ts).toISOString()} is older than the ${retentionDays}-day retention`;
+    return { ok: false, reason: `Invalid ModelPrediction event: ${issue}`, issues: [issue] };
+  }
+  const { model, score, outcome, predictionId } = event.detail;
+  return {
+    ok: true,
+    prediction: {
+      model,
+      ts,
+      score,
+      ...(outcome !== undefined ? { outcome } : {}),
+      key: predictionKey(model, predictionId, event.id),
+    },
+  };
+}

@@ -115,12 +115,13 @@ describe('MonitorStack', () => {
   describe('tables', () => {
     const { stack, template } = build();
 
-    it('creates the three schema tables: on-demand, PITR, TTL expiresAt, AWS-managed SSE, retained', () => {
+    it('creates the schema tables: on-demand, PITR, TTL expiresAt, AWS-managed SSE, retained', () => {
       template.resourceCountIs('AWS::DynamoDB::Table', TABLES.length);
       const byId = {
         MetricPoints: stack.tables.points,
         Anomalies: stack.tables.anomalies,
         Control: stack.tables.control,
+        Predictions: stack.tables.predictions,
       };
       for (const schema of TABLES) {
         const table = byId[schema.logicalName as keyof typeof byId];
@@ -243,13 +244,30 @@ describe('MonitorStack', () => {
     });
 
     it('retries failed async invocations twice, then keeps them in an alarmed, encrypted DLQ', () => {
-      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 4);
-      template.allResourcesProperties('AWS::Lambda::EventInvokeConfig', {
-        MaximumRetryAttempts: 2,
-        MaximumEventAgeInSeconds: 3600,
+      // collect, detect, tune, api (invoked synchronously: its settings never apply), ingest-predictions,
+      // train-drift, check-drift
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 7);
+      for (const job of [
+        stack.collect,
+        stack.detect,
+        stack.tune,
+        stack.api,
+        stack.drift.ingest,
+        stack.drift.check,
+      ]) {
+        template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+          FunctionName: { Ref: logicalId(stack, job.lambdaFunction) },
+          MaximumRetryAttempts: 2,
+          MaximumEventAgeInSeconds: 3600,
+        });
+      }
+      // Training is invoked by hand: a failed run is answered to the caller, never re-run three times.
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalId(stack, stack.drift.train.lambdaFunction) },
+        MaximumRetryAttempts: 0,
       });
-      // collect, detect, tune and api DLQs (the API is invoked synchronously: its DLQ stays empty), alert-publish DLQ
-      template.resourceCountIs('AWS::SQS::Queue', 5);
+      // 7 job DLQs (the API's stays empty), alert-publish DLQ, prediction buffer + its DLQ, rejected predictions
+      template.resourceCountIs('AWS::SQS::Queue', 11);
       template.allResourcesProperties('AWS::SQS::Queue', {
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
@@ -414,7 +432,8 @@ describe('MonitorStack', () => {
       template.resourceCountIs('AWS::SNS::Subscription', 0);
       const topicRef = { Ref: logicalId(stack, stack.alerts.topic) };
       const alarms = template.findResources('AWS::CloudWatch::Alarm');
-      expect(Object.keys(alarms)).toHaveLength(5);
+      // 3 before #5/#6; tune and api DLQs; ML drift's 5 queues and failed drift checks.
+      expect(Object.keys(alarms)).toHaveLength(11);
       for (const alarm of Object.values(alarms)) {
         expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
         expect(alarm.Properties.OKActions).toEqual([topicRef]);
@@ -723,6 +742,13 @@ describe('MonitorStack', () => {
         'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG3',
         'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG6',
         'DriftSentinel/HttpApi/RestApi: AwsSolutions-COG4',
+        'DriftSentinel/MlDrift/AccessLogs: AwsSolutions-S1',
+        'DriftSentinel/MlDrift/Check/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/MlDrift/Check/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::<MlDriftModelsD6D87D4A.Arn>/models/*]',
+        'DriftSentinel/MlDrift/Ingest/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/MlDrift/Rejected/Queue: AwsSolutions-SQS3',
+        'DriftSentinel/MlDrift/Train/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/MlDrift/Train/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::<MlDriftModelsD6D87D4A.Arn>/models/*]',
         'DriftSentinel/Tune/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
       ]);
     });

@@ -296,7 +296,9 @@ export class SeriesDetector {
     const spikeLed = Math.abs(stepZ) / 2 > Math.abs(z);
     // A point anomaly is as severe as the worse of its two readings (distance and jump).
     const pointSeverity =
-      pointScore >= 0.5 ? worse(ladder(Math.abs(z), cfg.zscore, s), ladder(Math.abs(stepZ), cfg.spike, s)) : null;
+      pointScore >= 0.5
+        ? worse(ladder(Math.abs(z), cfg.zscore, s), ladder(Math.abs(stepZ), cfg.spike, s))
+        : null;
     const shiftSeverity = shiftScore >= 0.5 ? ladder(Math.abs(shift), cfg.levelShift, s) : null;
     const candidate = worse(pointSeverity, shiftSeverity);
 
