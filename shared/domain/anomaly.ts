@@ -179,10 +179,15 @@ export function scanSeries(
 /** Points of history detect reads before the first point it judges (the detector's finite memory). */
 export { memoryPoints } from './detectors/series-detector';
 
+/** What evaluation needs of a series: names for the anomaly, the period for the seasonal look-ups. */
+export type DetectedSeries = Pick<SeriesSpec, 'id' | 'metric' | 'label' | 'unit'> & { period?: number };
+/** A point as the detector reads it. */
+export type SeriesPoint = { readonly ts: number; readonly value: number };
+
 /** Score every point of a series with `from <= ts <= to` (see {@link scanSeries}) into anomalies. */
 export function evaluateSeries(
-  spec: Pick<SeriesSpec, 'id' | 'metric' | 'label' | 'unit'> & { period?: number },
-  points: readonly { ts: number; value: number }[],
+  spec: DetectedSeries,
+  points: readonly SeriesPoint[],
   from: number,
   to: number,
   config: DetectionConfig,
@@ -193,8 +198,8 @@ export function evaluateSeries(
 
 /** {@link evaluateSeries} that can resume from, and return, a detector checkpoint. */
 export function evaluateSeriesResumable(
-  spec: Pick<SeriesSpec, 'id' | 'metric' | 'label' | 'unit'> & { period?: number },
-  points: readonly { ts: number; value: number }[],
+  spec: DetectedSeries,
+  points: readonly SeriesPoint[],
   from: number,
   to: number,
   config: DetectionConfig,
