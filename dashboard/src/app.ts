@@ -266,6 +266,7 @@ export class App implements Shell {
     const container = h('div', { class: `view view-${route.view}` });
     replace(this.main, container);
     this.main.dataset.view = route.view;
+    this.main.dataset.state = 'loading';
     this.view = VIEWS[route.view].create(container, ctx);
     document.title = `${this.view.title} · Drift Sentinel`;
     if (focus) this.focusHeading();

@@ -64,7 +64,14 @@ const LEVEL: Record<(typeof SEVERITIES)[number], string> = {
   high: 'CRITICAL',
   critical: 'CRITICAL',
 };
-const ALERT_STATES = ['sent', 'grouped', 'deduplicated', 'rate-limited', 'suppressed', 'below-severity'] as const;
+const ALERT_STATES = [
+  'sent',
+  'grouped',
+  'deduplicated',
+  'rate-limited',
+  'suppressed',
+  'below-severity',
+] as const;
 
 interface DemoSeries {
   id: string;
@@ -199,7 +206,7 @@ export class DemoWorld {
         score: 0.5 + rng.next() / 2,
         severity: sev,
         level: LEVEL[sev],
-        methods: rng.next() < 0.3 ? [method, 'zscore'] : [method],
+        methods: rng.next() < 0.3 && method !== 'zscore' ? [method, 'zscore'] : [method],
         explanation: `${s.label}: ${value.toFixed(1)} outside ${(normal - s.amp * 0.6).toFixed(1)}–${(normal + s.amp * 0.6).toFixed(1)} (${method}, ${sev})`,
         alertState: state,
       };
@@ -247,7 +254,8 @@ export class DemoWorld {
       const a = this.anomalies.find((x) => x.series === id && x.ts === ts);
       raw.push({ ts, value: a ? a.value : this.valueAt(s, ts) });
     }
-    if (raw.length <= maxPoints) return { id, label: s.label, unit: s.unit, from, to, downsampled: false, points: raw };
+    if (raw.length <= maxPoints)
+      return { id, label: s.label, unit: s.unit, from, to, downsampled: false, points: raw };
     const size = Math.ceil(raw.length / maxPoints);
     const points = [];
     for (let i = 0; i < raw.length; i += size) {
@@ -400,7 +408,13 @@ export class DemoWorld {
     return { anomaly: a, previous, state: this.view(t), changes };
   }
 
-  change(t: Threshold, to: number, rule: string, actor: { kind: string; name: string }, extra: Partial<Change> = {}) {
+  change(
+    t: Threshold,
+    to: number,
+    rule: string,
+    actor: { kind: string; name: string },
+    extra: Partial<Change> = {},
+  ) {
     t.version++;
     const c: Change = {
       id: `${this.now + this.changes.length}-${t.metric}-${t.version}`,
@@ -433,14 +447,21 @@ const TYPES: Record<string, string> = {
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
 
+/** A fixture user pool: username → password and groups. */
+export type FixtureUsers = Record<string, { readonly password: string; readonly groups: readonly string[] }>;
+
 export interface FixtureOptions {
   /** Built dashboard directory. */
   readonly distDir: string;
-  /** config.json's auth. @default { mode: 'none' } */
-  readonly auth?: Record<string, unknown>;
+  /**
+   * With users: config.json says `password` mode, `/local/cognito` answers InitiateAuth like cognito-local
+   * (USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH) and the API wants a bearer ID token with the `staff` group
+   * (401 without or expired, 403 without the group). Without: `{ mode: 'none' }` and an open API.
+   */
+  readonly users?: FixtureUsers;
+  /** ID token lifetime (ExpiresIn). @default 3600 */
+  readonly tokenSeconds?: number;
   readonly refreshSeconds?: number;
-  /** Every /api call answers 403 (a signed-in user outside the staff group). */
-  readonly forbidden?: boolean;
   readonly world?: DemoWorld;
 }
 
@@ -451,7 +472,28 @@ export interface FixtureServer {
   readonly requests: string[];
   /** Bodies of the mutating requests, in order. */
   readonly bodies: unknown[];
+  /** InitiateAuth calls (password mode). */
+  readonly authCalls: { target: string; flow: string }[];
   close(): Promise<void>;
+}
+
+const FIXTURE_CLIENT = 'fixture-client';
+
+const b64url = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+/** An unsigned JWT-shaped token: the SPA only reads claims; the fixture API trusts its own tokens. */
+function fakeJwt(claims: Record<string, unknown>): string {
+  return `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.fixture`;
+}
+
+function claimsOf(header: string | undefined): { exp: number; 'cognito:groups': string[] } | null {
+  const m = /^Bearer ([\w-]+)\.([\w-]+)\.fixture$/.exec(header ?? '');
+  if (!m) return null;
+  try {
+    return JSON.parse(Buffer.from(m[2]!, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -471,6 +513,7 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
   const world = opts.world ?? new DemoWorld();
   const requests: string[] = [];
   const bodies: unknown[] = [];
+  const authCalls: { target: string; flow: string }[] = [];
   const root = normalize(opts.distDir);
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
@@ -478,14 +521,24 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
     const path = url.pathname;
     const q = url.searchParams;
     requests.push(`${method} ${path}${url.search}`);
-    if (opts.forbidden) return json(res, 403, { error: 'Forbidden: the staff group is required', field: null });
+    if (opts.users) {
+      const claims = claimsOf(req.headers.authorization);
+      if (!claims || claims.exp * 1000 <= Date.now()) return json(res, 401, { message: 'Unauthorized' });
+      if (!claims['cognito:groups'].includes('staff')) {
+        return json(res, 403, { error: 'Forbidden: the staff group is required', field: null });
+      }
+    }
     const num = (k: string, d: number): number => (q.has(k) ? Number(q.get(k)) : d);
     const to = num('to', world.now);
     const from = num('from', to - 24 * HOUR);
-    let m: RegExpExecArray | null;
+    const pointsOf = /^\/api\/series\/([^/]+)\/points$/.exec(path);
+    const alertFeedback = /^\/api\/alerts\/([^/]+)\/feedback$/.exec(path);
+    const thresholdOf = /^\/api\/thresholds\/([a-z0-9_]+)$/.exec(path);
+    const revertOf = /^\/api\/threshold-changes\/([^/]+)\/revert$/.exec(path);
+    const windowOf = /^\/api\/maintenance-windows\/([^/]+)$/.exec(path);
     if (method === 'GET' && path === '/api/health') return json(res, 200, world.health());
-    if (method === 'GET' && (m = /^\/api\/series\/([^/]+)\/points$/.exec(path))) {
-      const r = world.points(decodeURIComponent(m[1]!), from, to, num('maxPoints', 500));
+    if (method === 'GET' && pointsOf) {
+      const r = world.points(decodeURIComponent(pointsOf[1]!), from, to, num('maxPoints', 500));
       return r ? json(res, 200, r) : json(res, 404, { error: 'No such series', field: 'id' });
     }
     if (method === 'GET' && path === '/api/anomalies') {
@@ -523,22 +576,27 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
       );
       return r ? json(res, 200, r) : json(res, 404, { error: `No anomaly ${series} at ${ts}`, field: 'ts' });
     }
-    if ((m = /^\/api\/alerts\/([^/]+)\/feedback$/.exec(path)) && (method === 'PUT' || method === 'DELETE')) {
-      const id = decodeURIComponent(m[1]!);
+    if (alertFeedback && (method === 'PUT' || method === 'DELETE')) {
+      const id = decodeURIComponent(alertFeedback[1]!);
       const body = method === 'PUT' ? ((await readBody(req)) as Record<string, unknown>) : {};
       bodies.push({ alertId: id, ...body });
       const list = world.anomalies.filter((a) => a.alertId === id);
       const states = list.map(
-        (a) => world.mark(a.series, a.ts, body.label as string | undefined, undefined, 'fixture-staff')!.state,
+        (a) =>
+          world.mark(a.series, a.ts, body.label as string | undefined, undefined, 'fixture-staff')!.state,
       );
       return json(res, 200, { alertId: id, anomalies: list, states, changes: [] });
     }
     if (method === 'GET' && path === '/api/thresholds') {
       return json(res, 200, { policy: {}, items: [...world.thresholds.values()].map((t) => world.view(t)) });
     }
-    if (method === 'GET' && (m = /^\/api\/thresholds\/([a-z0-9_]+)$/.exec(path))) {
-      const t = world.thresholds.get(m[1]!);
-      if (!t) return json(res, 404, { error: `No configured series has metric ${m[1]}`, field: 'metric' });
+    if (method === 'GET' && thresholdOf) {
+      const t = world.thresholds.get(thresholdOf[1]!);
+      if (!t)
+        return json(res, 404, {
+          error: `No configured series has metric ${thresholdOf[1]}`,
+          field: 'metric',
+        });
       return json(res, 200, {
         ...world.view(t),
         recentChanges: world.changes.filter((c) => c.metric === t.metric).slice(0, 5),
@@ -555,21 +613,29 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
         ...(start + limit < list.length ? { nextCursor: page.at(-1)!.id } : {}),
       });
     }
-    if (method === 'POST' && (m = /^\/api\/threshold-changes\/([^/]+)\/revert$/.exec(path))) {
+    if (method === 'POST' && revertOf) {
       const body = (await readBody(req)) as Record<string, unknown>;
       bodies.push(body);
-      const target = world.changes.find((c) => c.id === decodeURIComponent(m![1]!));
+      const target = world.changes.find((c) => c.id === decodeURIComponent(revertOf[1]!));
       if (!target) return json(res, 404, { error: 'No threshold change', field: 'id' });
       const t = world.thresholds.get(target.metric)!;
-      if (t.adjustment === target.from) return json(res, 409, { error: 'Already at that value', field: null });
+      if (t.adjustment === target.from)
+        return json(res, 409, { error: 'Already at that value', field: null });
       const reason = body.reason as string | undefined;
-      const c = world.change(t, target.from, 'revert', { kind: 'person', name: 'fixture-staff' }, {
-        revertOf: target.id,
-        ...(reason ? { reason } : {}),
-      });
+      const c = world.change(
+        t,
+        target.from,
+        'revert',
+        { kind: 'person', name: 'fixture-staff' },
+        {
+          revertOf: target.id,
+          ...(reason ? { reason } : {}),
+        },
+      );
       return json(res, 201, c);
     }
-    if (method === 'GET' && path === '/api/maintenance-windows') return json(res, 200, { items: world.windows });
+    if (method === 'GET' && path === '/api/maintenance-windows')
+      return json(res, 200, { items: world.windows });
     if (method === 'POST' && path === '/api/maintenance-windows') {
       const body = (await readBody(req)) as Record<string, unknown>;
       bodies.push(body);
@@ -579,8 +645,8 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
       world.windows = [...world.windows.filter((w) => w.id !== body.id), body];
       return json(res, 201, body);
     }
-    if (method === 'DELETE' && (m = /^\/api\/maintenance-windows\/([^/]+)$/.exec(path))) {
-      const id = decodeURIComponent(m[1]!);
+    if (method === 'DELETE' && windowOf) {
+      const id = decodeURIComponent(windowOf[1]!);
       const before = world.windows.length;
       world.windows = world.windows.filter((w) => w.id !== id);
       bodies.push({ deleted: id });
@@ -589,6 +655,52 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
         : json(res, 204, undefined);
     }
     return json(res, 404, { error: `No route ${method} ${path}`, field: 'path' });
+  };
+
+  const tokenSeconds = opts.tokenSeconds ?? 3600;
+  const cognito = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const body = (await readBody(req)) as {
+      AuthFlow?: string;
+      ClientId?: string;
+      AuthParameters?: Record<string, string>;
+    };
+    authCalls.push({ target: String(req.headers['x-amz-target']), flow: String(body.AuthFlow) });
+    const fail = (type: string, message: string) => json(res, 400, { __type: type, message });
+    if (req.headers['x-amz-target'] !== 'AWSCognitoIdentityProviderService.InitiateAuth') {
+      return fail('InvalidAction', 'Unsupported target');
+    }
+    if (body.ClientId !== FIXTURE_CLIENT) return fail('ResourceNotFoundException', 'Unknown client');
+    let username: string | undefined;
+    if (body.AuthFlow === 'USER_PASSWORD_AUTH') {
+      const u = body.AuthParameters?.USERNAME ?? '';
+      if (opts.users?.[u]?.password !== body.AuthParameters?.PASSWORD) {
+        return fail('NotAuthorizedException', 'Incorrect username or password.');
+      }
+      username = u;
+    } else if (body.AuthFlow === 'REFRESH_TOKEN_AUTH') {
+      const r = body.AuthParameters?.REFRESH_TOKEN ?? '';
+      username = r.startsWith('refresh:') ? r.slice(8) : undefined;
+      if (!username || !opts.users?.[username])
+        return fail('NotAuthorizedException', 'Invalid Refresh Token');
+    } else {
+      return fail('InvalidParameterException', 'Unsupported AuthFlow');
+    }
+    const idToken = fakeJwt({
+      sub: `sub-${username}`,
+      'cognito:username': username,
+      'cognito:groups': [...opts.users![username]!.groups],
+      token_use: 'id',
+      exp: Math.floor(Date.now() / 1000) + tokenSeconds,
+    });
+    return json(res, 200, {
+      AuthenticationResult: {
+        IdToken: idToken,
+        AccessToken: idToken,
+        ExpiresIn: tokenSeconds,
+        TokenType: 'Bearer',
+        ...(body.AuthFlow === 'USER_PASSWORD_AUTH' ? { RefreshToken: `refresh:${username}` } : {}),
+      },
+    });
   };
 
   const server: Server = createServer((req, res) => {
@@ -601,11 +713,19 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
       res.setHeader(k, v);
     const run = async (): Promise<void> => {
       if (url.pathname.startsWith('/api/')) return api(req, res, url);
+      if (url.pathname === '/local/cognito' && opts.users) return cognito(req, res);
       if (url.pathname === '/config.json') {
         return json(res, 200, {
           apiBaseUrl: '',
           refreshSeconds: opts.refreshSeconds ?? 60,
-          auth: opts.auth ?? { mode: 'none' },
+          auth: opts.users
+            ? {
+                mode: 'password',
+                endpoint: '/local/cognito',
+                clientId: FIXTURE_CLIENT,
+                userPoolId: 'local_fixture',
+              }
+            : { mode: 'none' },
         });
       }
       const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
@@ -628,10 +748,40 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
     world,
     requests,
     bodies,
+    authCalls,
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();
         server.close(() => ok());
       }),
   };
+}
+
+// ---- driving the dashboard ----
+
+export const VIEWS = ['health', 'anomalies', 'models', 'drift', 'alerts', 'settings'] as const;
+export type DashboardView = (typeof VIEWS)[number];
+
+/** Wait until the main area shows `view` rendered from data (or fail with the page's error text). */
+export async function waitForView(page: Page, view: DashboardView, timeout = 15_000): Promise<void> {
+  const ready = `main[data-view="${view}"][data-state="ready"]`;
+  const failed = 'main[data-state="error"], main[data-state="forbidden"]';
+  await page.waitForSelector(`${ready}, ${failed}`, { timeout });
+  if (!(await page.$(ready))) {
+    throw new Error(`View ${view} did not render: ${(await page.textContent('main'))?.slice(0, 500)}`);
+  }
+}
+
+/** Go to a view the way a user does: its link in the navigation. */
+export async function openView(page: Page, view: DashboardView): Promise<void> {
+  await page.click(`nav a[data-view="${view}"]`);
+  await waitForView(page, view);
+}
+
+/** Fill and submit the password sign-in form (local mode). */
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.waitForSelector('form.signin #username');
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('form.signin button[type="submit"]');
 }

@@ -304,6 +304,7 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
       {
         'data-key': keyOf(a),
         'data-series': a.series,
+        'data-metric': a.metric,
         class: a.feedback ? `marked-${a.feedback.label}` : undefined,
       },
       h('td', null, timeEl(a.ts, time(a.ts, now), fullTime(a.ts))),
@@ -353,8 +354,9 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
   const closeForm = (focusBack?: HTMLElement): void => {
     openForm?.remove();
     openForm = null;
-    for (const b of listBox.querySelectorAll('button[aria-expanded="true"]'))
+    listBox.querySelectorAll('button[aria-expanded="true"]').forEach((b) => {
       b.setAttribute('aria-expanded', 'false');
+    });
     focusBack?.focus();
   };
 
