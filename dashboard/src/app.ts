@@ -267,6 +267,8 @@ export class App implements Shell {
     replace(this.main, container);
     this.main.dataset.view = route.view;
     this.main.dataset.state = 'loading';
+    // Performance marks for the bench and for anyone profiling in DevTools (ds:view-start/ready:<view>).
+    performance.mark(`ds:view-start:${route.view}`);
     this.view = VIEWS[route.view].create(container, ctx);
     document.title = `${this.view.title} · Drift Sentinel`;
     if (focus) this.focusHeading();
@@ -292,6 +294,7 @@ export class App implements Shell {
       await view.load(fresh);
       if (seq !== this.loadSeq || view !== this.view) return;
       this.lastLoaded = this.now();
+      if (this.main.dataset.state !== 'ready') performance.mark(`ds:view-ready:${view.id}`);
       this.main.dataset.state = 'ready';
       this.announce(`${view.title} updated at ${fullTime(this.now()).slice(11)}`);
     } catch (e) {

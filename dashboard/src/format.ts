@@ -1,12 +1,16 @@
 // (SPA) how numbers, times and states read on screen. Pure: no DOM, the time zone is an argument.
 
+// Formatters are built once: toLocaleString with options builds a new one on every call.
+const DECIMAL = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 });
+const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 /** A number to at most 4 significant digits, without exponent noise; '–' when missing. */
 export function num(x: number | null | undefined, digits = 4): string {
   if (typeof x !== 'number' || !Number.isFinite(x)) return '–';
   if (x === 0) return '0';
   const abs = Math.abs(x);
   if (abs >= 1e6 || abs < 1e-3) return x.toExponential(2);
-  return Number(x.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 6 });
+  return DECIMAL.format(Number(x.toPrecision(digits)));
 }
 
 /** A value with its unit ("42.5 %", "3.1 ms"); the unit is data and stays text. */
@@ -32,7 +36,7 @@ export function pValue(p: number | null | undefined): string {
 /** An integer count with thousands separators. */
 export function count(n: number | null | undefined): string {
   if (typeof n !== 'number' || !Number.isFinite(n)) return '–';
-  return Math.round(n).toLocaleString('en-US');
+  return INTEGER.format(Math.round(n));
 }
 
 /** A signed threshold adjustment: +0.1 → "+10%". */
@@ -52,17 +56,30 @@ interface Parts {
   s: number;
 }
 
+/** Building a DateTimeFormat costs far more than using one: a table of 200 rows would build 1000. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string | undefined): Intl.DateTimeFormat {
+  const key = timeZone ?? '';
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 function partsOf(ts: number, timeZone: string | undefined): Parts {
-  const f = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
+  const f = formatterFor(timeZone);
   const get = (type: string, all: Intl.DateTimeFormatPart[]): number =>
     Number(all.find((p) => p.type === type)?.value ?? 0);
   const all = f.formatToParts(new Date(ts));

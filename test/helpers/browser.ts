@@ -3,11 +3,13 @@
 // (/work/contract/DASHBOARD-CONTRACT.md). The fixture keeps state for the mutating routes (marks, reverts,
 // maintenance windows) so a test sees the false-positive count change, and sends the same strict CSP as
 // the local stack so an inline style or script in the SPA fails the test.
-import { existsSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { createRng } from '../../shared/domain/random';
 
@@ -784,4 +786,102 @@ export async function signIn(page: Page, username: string, password: string): Pr
   await page.fill('#username', username);
   await page.fill('#password', password);
   await page.click('form.signin button[type="submit"]');
+}
+
+// ---- the real local stack (`npm start`) ----
+
+export interface StackUser {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly staff: StackUser;
+  readonly nonStaff: StackUser;
+  /** Everything the stack printed so far. */
+  output(): string;
+  /** Ctrl-C the stack (its whole process group) and remove its data directory. */
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(__dirname, '../..');
+
+/**
+ * Start the local stack as a user would (`npm start -- --port 0 --seed-demo --users-file … --data-dir …`)
+ * in its own process group, wait for its `Dashboard: http://127.0.0.1:<port>/` line, read the seeded
+ * users. @throws with the stack's output when it exits or does not come up in time
+ */
+export async function startLocalStack(
+  extraArgs: readonly string[] = [],
+  timeoutMs = 120_000,
+): Promise<LocalStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'ds-stack-'));
+  const usersFile = join(dir, 'users.json');
+  const child: ChildProcess = spawn(
+    'npm',
+    [
+      'start',
+      '--',
+      '--port',
+      '0',
+      '--seed-demo',
+      '--users-file',
+      usersFile,
+      '--data-dir',
+      join(dir, 'data'),
+      ...extraArgs,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<void>((ok) => child.on('close', () => ok()));
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      if (child.pid) process.kill(-child.pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  const stop = async (): Promise<void> => {
+    signal('SIGINT');
+    const timer = setTimeout(() => signal('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const readUsers = (): { staff: StackUser; nonStaff: StackUser } | undefined => {
+    try {
+      const u = JSON.parse(readFileSync(usersFile, 'utf8')) as { staff?: StackUser; nonStaff?: StackUser };
+      return u.staff && u.nonStaff ? { staff: u.staff, nonStaff: u.nonStaff } : undefined;
+    } catch {
+      return undefined; // not written yet, or half written
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  let url: string | undefined;
+  let users: { staff: StackUser; nonStaff: StackUser } | undefined;
+  while (Date.now() < deadline) {
+    url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+    users = url ? readUsers() : undefined;
+    if (url && users) break;
+    if (child.exitCode !== null || child.signalCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!url || !users) {
+    await stop();
+    throw new Error(`The local stack did not start (no Dashboard URL or users file); output:\n${out}`);
+  }
+  return { url, staff: users.staff, nonStaff: users.nonStaff, output: () => out, stop };
 }

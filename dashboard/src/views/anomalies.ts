@@ -6,7 +6,14 @@ import { anomalyChart, type ChartHandle } from '../chart';
 import { chartColumns } from '../chart-data';
 import { h, replace, table } from '../dom';
 import { adjustment, count, fullTime, num, time, withUnit } from '../format';
-import type { AnomalyItem, FeedbackLabel, HealthSeries, Severity, ThresholdState } from '../types';
+import type {
+  AnomalyItem,
+  FeedbackLabel,
+  HealthSeries,
+  PointsResponse,
+  Severity,
+  ThresholdState,
+} from '../types';
 import { SEVERITIES } from '../types';
 import {
   alertStateBadge,
@@ -33,6 +40,16 @@ const LABEL_TEXT: Record<FeedbackLabel, string> = {
   'false-positive': 'false positive',
   confirmed: 'confirmed',
 };
+
+/** The series whose last anomaly is the newest one after `from` (empty when none). */
+export function newestAnomalySeries(series: readonly HealthSeries[], from: number): string {
+  let best: HealthSeries | undefined;
+  for (const s of series) {
+    const ts = s.lastAnomaly?.ts ?? Number.NEGATIVE_INFINITY;
+    if (ts >= from && ts > (best?.lastAnomaly?.ts ?? Number.NEGATIVE_INFINITY)) best = s;
+  }
+  return best?.id ?? '';
+}
 
 const keyOf = (a: Pick<AnomalyItem, 'series' | 'ts'>): string => `${a.series}\u0000${a.ts}`;
 
@@ -190,7 +207,17 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
   };
 
   // ---- chart ----
-  const drawChart = async (fresh: boolean): Promise<void> => {
+  const fetchPoints = (id: string): Promise<PointsResponse> =>
+    ctx.api.points(id, { from: to - RANGES[state.range]!.ms, to, maxPoints: 800 }, ctx.signal);
+
+  /**
+   * The chart shows the chosen series, else the series of the newest anomaly. `prefetched` is the
+   * points request started before the anomalies arrived (see load).
+   */
+  const drawChart = async (
+    fresh: boolean,
+    prefetched?: { readonly series: string; readonly points: Promise<PointsResponse> },
+  ): Promise<void> => {
     const target = state.series || items[0]?.series || '';
     if (!target) {
       chart?.destroy();
@@ -205,7 +232,7 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
     const range = RANGES[state.range]!.ms;
     const from = to - range;
     try {
-      const pts = await ctx.api.points(target, { from, to, maxPoints: 800 }, ctx.signal);
+      const pts = await (prefetched?.series === target ? prefetched.points : fetchPoints(target));
       const mine = items.filter((a) => a.series === target);
       const cols = chartColumns(pts.points, mine, from, to);
       chart?.destroy();
@@ -535,19 +562,25 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
     title: 'Anomaly timeline',
     async load(fresh) {
       to = ctx.now();
-      const [health, thresholds] = await Promise.all([
-        ctx.shared.health(false),
-        ctx.api.thresholds(ctx.signal),
-        fetchPage(true),
-      ]);
+      const health = await ctx.shared.health(false);
       seriesList = health.series;
+      // Without filters the newest anomaly's series is known from the health data (usually cached), so
+      // its points load alongside the anomalies instead of after them.
+      const guess =
+        state.series ||
+        (state.severity || state.method
+          ? ''
+          : newestAnomalySeries(health.series, to - RANGES[state.range]!.ms));
+      const prefetched = guess ? { series: guess, points: fetchPoints(guess) } : undefined;
+      prefetched?.points.catch(() => undefined); // consumed (and reported) by drawChart, or not needed
+      const [thresholds] = await Promise.all([ctx.api.thresholds(ctx.signal), fetchPage(true)]);
       counts.clear();
       for (const t of thresholds.items) counts.set(t.metric, t);
       fillSeriesSelect();
       fillMethodSelect();
       renderCounts();
       renderList();
-      await drawChart(fresh);
+      await drawChart(fresh, prefetched);
     },
     editing() {
       return (
