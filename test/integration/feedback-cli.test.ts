@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiRouter } from '../../functions/api-routes';
+import { cognitoClaims } from '../../functions/auth';
 import { startHttpServer } from '../../infra/local/http-server';
 import { runCli } from '../../scripts/feedback';
 import { DynamoAlertStore } from '../../shared/adapters/dynamodb-alert-store';
@@ -13,6 +14,7 @@ import { DynamoMetricStore } from '../../shared/adapters/dynamodb-metric-store';
 import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
 import { MemoryAnomalyStore } from '../../shared/adapters/memory-stores';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
+import { readStores } from '../helpers/api-deps';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 import { handlerEnv } from '../helpers/lambda';
 
@@ -172,10 +174,12 @@ describe('feedback CLI against the local stack', () => {
         feedback: new DynamoFeedbackStore({ client: db.doc, tableName: db.tables.anomalies }),
         thresholds,
         alerts,
+        ...readStores(db),
         clock,
         log,
+        authenticate: cognitoClaims(),
       }),
-      apiUser: 'local:carol',
+      auth: { mode: 'none', user: 'local:carol' },
     });
     try {
       const r = await cli(

@@ -2,6 +2,7 @@
 // through the API Gateway event adapter (the same router as the deployed API).
 
 import { createApiRouter } from '../../functions/api-routes';
+import { cognitoClaims } from '../../functions/auth';
 import { startHttpServer } from '../../infra/local/http-server';
 import { DynamoAnomalyStore } from '../../shared/adapters/dynamodb-anomaly-store';
 import { DynamoFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store';
@@ -9,6 +10,7 @@ import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-s
 import { MemoryAlertStore, MemoryAnomalyStore, MemoryMetricStore } from '../../shared/adapters/memory-stores';
 import type { SeriesSpec } from '../../shared/domain/types';
 import { parseMonitorConfig } from '../../shared/monitor-config';
+import { readStores } from '../helpers/api-deps';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 
 const T0 = Date.UTC(2026, 10, 24, 12);
@@ -78,10 +80,12 @@ beforeAll(async () => {
       feedback: new DynamoFeedbackStore({ client: db.doc, tableName: db.tables.anomalies }),
       thresholds: new DynamoThresholdStore({ client: db.doc, tableName: db.tables.control }),
       alerts,
+      ...readStores(db),
       clock,
       log,
+      authenticate: cognitoClaims(),
     }),
-    apiUser: 'local:tester',
+    auth: { mode: 'none', user: 'local:tester' },
   });
 });
 afterAll(async () => {
