@@ -294,7 +294,10 @@ export class App implements Shell {
       await view.load(fresh);
       if (seq !== this.loadSeq || view !== this.view) return;
       this.lastLoaded = this.now();
-      if (this.main.dataset.state !== 'ready') performance.mark(`ds:view-ready:${view.id}`);
+      if (this.main.dataset.state !== 'ready') {
+        performance.mark(`ds:view-ready:${view.id}`);
+        this.prefetchShared();
+      }
       this.main.dataset.state = 'ready';
       this.announce(`${view.title} updated at ${fullTime(this.now()).slice(11)}`);
     } catch (e) {
@@ -315,6 +318,22 @@ export class App implements Shell {
         this.schedule();
       }
     }
+  }
+
+  private prefetched = false;
+
+  /**
+   * Once the first view is on screen, fetch what several other views share (health, models) in the
+   * background, so opening them does not wait on the API. Failures are left to the view that needs it.
+   */
+  private prefetchShared(): void {
+    if (this.prefetched) return;
+    this.prefetched = true;
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.shared.health().catch(() => undefined);
+      this.shared.models().catch(() => undefined);
+    }, 0);
   }
 
   private schedule(): void {

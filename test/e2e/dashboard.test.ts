@@ -91,13 +91,19 @@ describe('staff dashboard (fixture API)', () => {
 
     await openView(page, 'anomalies');
     await page.waitForSelector('.chart canvas');
-    expect(await page.$$eval('tr[data-key]', (r) => r.length)).toBe(200);
+    expect(await text(page, '#list-title ~ .summary')).toMatch(
+      /^200 anomalies across \d+ series, newest first; the newest 50 are listed\.$/,
+    );
+    expect(await page.$$eval('tr[data-key]', (r) => r.length)).toBe(50);
     expect(await page.$$eval('.counts tr[data-metric]', (r) => r.length)).toBe(5);
     expect(await text(page, '.anomaly-list')).toContain('expected');
     expect(
       await page.$$eval('tr[data-key] .badge.sev', (b) => new Set(b.map((x) => x.textContent)).size),
     ).toBeGreaterThan(1);
     await page.screenshot({ path: join(SHOTS, 'fixture-anomalies.png') });
+    await page.click('#show-more');
+    expect(await page.$$eval('tr[data-key]', (r) => r.length)).toBe(100);
+    expect(await page.evaluate(() => document.activeElement?.closest('tr')?.rowIndex)).toBe(51);
 
     await openView(page, 'models');
     expect(await page.$$eval('tr[data-model]', (r) => r.length)).toBe(3);

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { dashboardCsp } from '../../infra/dashboard-site';
 import { createRng } from '../../shared/domain/random';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -445,9 +446,8 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-/** The local stack's headers (infra/local/http-server.ts): the SPA must work under them. */
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
+/** The dashboard's CSP in AWS and locally (infra/dashboard-site.ts): the SPA must work under it. */
+export const CSP = dashboardCsp();
 
 /** A fixture user pool: username → password and groups. */
 export type FixtureUsers = Record<string, { readonly password: string; readonly groups: readonly string[] }>;

@@ -36,6 +36,8 @@ const RANGES: Record<string, { label: string; ms: number }> = {
 };
 const DEFAULT_RANGE = '24h';
 const PAGE = 200;
+/** Rows listed at first and per "Show more". */
+const ROWS_STEP = 50;
 const LABEL_TEXT: Record<FeedbackLabel, string> = {
   'false-positive': 'false positive',
   confirmed: 'confirmed',
@@ -51,7 +53,8 @@ export function newestAnomalySeries(series: readonly HealthSeries[], from: numbe
   return best?.id ?? '';
 }
 
-const keyOf = (a: Pick<AnomalyItem, 'series' | 'ts'>): string => `${a.series}\u0000${a.ts}`;
+/** Unique per anomaly (the time is digits, so the first `:` ends it) and usable in a CSS selector. */
+const keyOf = (a: Pick<AnomalyItem, 'series' | 'ts'>): string => `${a.ts}:${a.series}`;
 
 export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
   const p = ctx.params;
@@ -72,6 +75,7 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
   let chart: ChartHandle | null = null;
   let chartFor = '';
   let to = ctx.now();
+  let shown = ROWS_STEP;
 
   // ---- controls ----
   const seriesSelect = h('select', { id: 'f-series' });
@@ -144,6 +148,7 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
       range: state.range === DEFAULT_RANGE ? undefined : state.range,
     });
     chartFor = '';
+    shown = ROWS_STEP;
     void view.load(true).catch((e: unknown) => showListError(e));
   };
   for (const s of [seriesSelect, severitySelect, methodSelect, rangeSelect])
@@ -485,58 +490,91 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
     }
   };
 
-  const renderList = (): void => {
-    rows.clear();
-    openForm = null;
-    const shownSeries = new Set(items.map((a) => a.series)).size;
+  const HEADERS = [
+    'When',
+    'Series',
+    'Severity',
+    'Method and why',
+    'Actual vs expected',
+    'Deviation',
+    'Alert',
+    'Feedback',
+  ];
+
+  const renderHead = (): void => {
+    const seriesCount = new Set(items.map((a) => a.series)).size;
     replace(
       listHead,
-      `${count(items.length)} anomalies${nextCursor ? ' (more available)' : ''} across ${count(shownSeries)} series, newest first.`,
+      `${count(items.length)} anomalies${nextCursor ? ' (more on the server)' : ''} across ${count(seriesCount)} series, newest first`,
+      items.length > shown ? `; the newest ${count(shown)} are listed.` : '.',
     );
-    if (items.length === 0) {
-      replace(listBox, empty('No anomaly matches these filters in this time range.'));
-    } else {
-      replace(
-        listBox,
-        table(
-          'Anomalies, newest first',
-          [
-            'When',
-            'Series',
-            'Severity',
-            'Method and why',
-            'Actual vs expected',
-            'Deviation',
-            'Alert',
-            'Feedback',
-          ],
-          items.map(rowOf),
-        ),
-      );
-    }
+  };
+
+  /** The buttons under the table: list more of what is loaded, then load the next page. */
+  const renderMore = (): void => {
+    const hidden = items.length - shown;
     replace(
       more,
-      nextCursor
+      hidden > 0
+        ? h(
+            'button',
+            { type: 'button', class: 'btn', id: 'show-more', onclick: () => showMore() },
+            `Show ${count(Math.min(ROWS_STEP, hidden))} more (${count(hidden)} not listed)`,
+          )
+        : null,
+      hidden <= 0 && nextCursor
         ? h(
             'button',
             {
               type: 'button',
               class: 'btn',
               onclick: async (e: Event) => {
-                const b = e.currentTarget as HTMLButtonElement;
-                b.disabled = true;
+                (e.currentTarget as HTMLButtonElement).disabled = true;
                 try {
+                  const before = items.length;
                   await fetchPage(false);
-                  renderList();
+                  showMore(before);
                 } catch (err) {
                   showListError(err);
                 }
               },
             },
-            'Load more',
+            'Load more from the server',
           )
         : null,
     );
+  };
+
+  /** Append the next rows (keeps focus and open forms); focus moves to the first new row. */
+  const showMore = (from = shown): void => {
+    const body = listBox.querySelector('tbody');
+    if (!body) {
+      renderList();
+      return;
+    }
+    const next = items.slice(from, from + ROWS_STEP);
+    shown = from + next.length;
+    const added = next.map(rowOf);
+    for (const tr of added) body.appendChild(tr);
+    renderHead();
+    renderMore();
+    added[0]?.querySelector<HTMLButtonElement>('td.feedback button')?.focus();
+    ctx.announce(`Listing ${count(shown)} of ${count(items.length)} anomalies`);
+  };
+
+  // A table is listed 50 rows at a time: 200 rows cost the browser ~100 ms of layout on a busy machine,
+  // and nobody reads past the first screens before filtering.
+  const renderList = (): void => {
+    rows.clear();
+    openForm = null;
+    shown = Math.min(Math.max(shown, ROWS_STEP), Math.max(items.length, ROWS_STEP));
+    renderHead();
+    if (items.length === 0) {
+      replace(listBox, empty('No anomaly matches these filters in this time range.'));
+    } else {
+      replace(listBox, table('Anomalies, newest first', HEADERS, items.slice(0, shown).map(rowOf)));
+    }
+    renderMore();
   };
 
   const fetchPage = async (reset: boolean): Promise<void> => {
