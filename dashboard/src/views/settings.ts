@@ -172,10 +172,11 @@ export function createSettingsView(root: HTMLElement, ctx: ViewContext): View {
           try {
             const made = await ctx.api.revert(c.id, reason.value.trim() || undefined);
             editing = false;
+            // Reload first, so the message and the tables say the same thing when it appears.
+            await view.load(true);
             const message = `Reverted ${c.metric}: ${adjustment(made.from)} → ${adjustment(made.to)}.`;
             result.textContent = message;
             ctx.announce(message);
-            await view.load(true);
             historyBox.querySelector<HTMLElement>('tbody tr button')?.focus();
           } catch (error) {
             rethrowAuth(error);
@@ -330,10 +331,10 @@ export function createSettingsView(root: HTMLElement, ctx: ViewContext): View {
           try {
             await ctx.api.deleteWindow(w.id);
             editing = false;
+            await loadWindows();
             const message = `Deleted maintenance window ${w.id}.`;
             windowResult.textContent = message;
             ctx.announce(message);
-            await loadWindows();
             addForm.focusFirst();
           } catch (e) {
             rethrowAuth(e);
@@ -527,12 +528,12 @@ export function createSettingsView(root: HTMLElement, ctx: ViewContext): View {
           submit.disabled = true;
           try {
             await ctx.api.putWindow(parsed.window);
-            const message = `Saved maintenance window ${parsed.window.id}.`;
-            windowResult.textContent = message;
-            ctx.announce(message);
             inputs.id.value = '';
             inputs.reason.value = '';
             await loadWindows();
+            const message = `Saved maintenance window ${parsed.window.id}.`;
+            windowResult.textContent = message;
+            ctx.announce(message);
           } catch (error) {
             rethrowAuth(error);
             const field = error instanceof ApiError ? error.field : null;
