@@ -155,6 +155,56 @@ describe('staff dashboard on the local stack (npm start --seed-demo)', () => {
     await close();
   });
 
+  it('adds and deletes a maintenance window and reverts a threshold change through the real API', async () => {
+    // Prepare: a manual threshold change made through the API with the page's own staff token
+    const { page, problems, close } = await signedIn('staff');
+    await waitForView(page, 'health', 30_000);
+    const token = await page.evaluate(
+      () =>
+        (JSON.parse(sessionStorage.getItem('drift-sentinel.tokens') ?? '{}') as { idToken?: string }).idToken,
+    );
+    const put = await fetch(`${stack.url}api/thresholds/memory_percent`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ adjustment: 0.2, reason: 'e2e: raise before revert' }),
+    });
+    expect(put.status).toBe(200);
+    await openView(page, 'settings');
+
+    // Act: a weekly window on one series
+    const seriesId = await page.$eval(
+      '#mw-series option:nth-child(2)',
+      (o) => (o as HTMLOptionElement).value,
+    );
+    await page.fill('#mw-id', 'e2e-window');
+    await page.selectOption('#mw-series', seriesId);
+    await page.check('#mw-weekly');
+    await page.selectOption('#mw-day', '6');
+    await page.fill('#mw-time', '23:00');
+    await page.fill('#mw-duration', '120');
+    await page.click('.window-form button[type="submit"]');
+    await page.waitForSelector('tr[data-window="e2e-window"]');
+
+    // Assess
+    expect(await text(page, 'tr[data-window="e2e-window"]')).toContain('Every Saturday at 23:00 UTC for 2 h');
+
+    // Act: delete it, then revert the raise from the history
+    await page.click('tr[data-window="e2e-window"] button:has-text("Delete")');
+    await page.click('tr[data-window="e2e-window"] button:has-text("Yes, delete")');
+    await page.waitForSelector('tr[data-window="e2e-window"]', { state: 'detached' });
+    const change = page.locator('tr[data-change]', { hasText: 'e2e: raise before revert' });
+    await change.locator('button:has-text("Revert")').click();
+    await change.locator('input').fill('e2e: back');
+    await change.locator('button[type="submit"]').click();
+    await page.waitForSelector('.feedback-result:has-text("Reverted memory_percent: +20% → 0%")');
+
+    // Assess
+    expect(await text(page, 'tr[data-metric="memory_percent"] td.num >> nth=0')).toBe('0%');
+    expect(await text(page, 'tr[data-change] >> nth=0')).toContain('e2e: back');
+    expect(problems.errors).toEqual([]);
+    await close();
+  });
+
   it('refuses the non-staff user with the staff-group message and a sign-out button', async () => {
     // Prepare / Act
     const { page, problems, close } = await signedIn('nonStaff');
