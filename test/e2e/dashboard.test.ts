@@ -330,6 +330,98 @@ describe('staff dashboard (fixture API)', () => {
     await context.close();
   });
 
+  it('signs in through the hosted UI with code + PKCE, renews with the refresh token, signs out there', async () => {
+    // Prepare: a fake OIDC provider in place of Cognito's hosted UI; 61 s tokens renew within a second
+    const hosted = await startFixtureServer({
+      distDir: dist,
+      users: USERS,
+      mode: 'hosted-ui',
+      tokenSeconds: 61,
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const problems = watchPage(page);
+    try {
+      // Act: the dashboard's button → the provider's login page → back with a code
+      await page.goto(`${hosted.url}#/models`);
+      await page.click('#signin-hosted');
+      await page.waitForSelector('#hosted-username');
+      await page.fill('#hosted-username', 'staff');
+      await page.fill('#hosted-password', USERS.staff.password);
+      await page.click('#hosted-submit');
+      await waitForView(page, 'models');
+
+      // Assess: PKCE (S256, verifier checked by the provider), no client secret, the code gone from the
+      // address, the route kept, and the API called with the ID token
+      const authorize = hosted.oidc.authorize[0]!;
+      expect(authorize).toMatchObject({
+        response_type: 'code',
+        client_id: 'fixture-client',
+        code_challenge_method: 'S256',
+      });
+      expect(authorize.code_challenge).toMatch(/^[\w-]{43}$/);
+      expect(authorize.scope).toContain('openid');
+      expect(hosted.oidc.tokens[0]).toEqual({ grant: 'authorization_code', pkce: true, clientSecret: false });
+      expect(page.url()).toBe(`${hosted.url}#/models`);
+      expect(await text(page, '.user-name')).toBe('staff');
+
+      // Act / Assess: oidc-client-ts renews before expiry with the refresh token
+      const deadline = Date.now() + 10_000;
+      while (!hosted.oidc.tokens.some((t) => t.grant === 'refresh_token') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(hosted.oidc.tokens.find((t) => t.grant === 'refresh_token')).toEqual({
+        grant: 'refresh_token',
+        clientSecret: false,
+      });
+      await page.click('#refresh-now');
+      await waitForView(page, 'models');
+
+      // Act: sign out goes through the provider's /logout and back to the sign-in screen
+      await page.click('#sign-out');
+      await page.waitForSelector('#signin-hosted');
+
+      // Assess
+      expect(hosted.oidc.logouts).toEqual([{ client_id: 'fixture-client', logout_uri: hosted.url }]);
+      expect(
+        await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('oidc.user'))),
+      ).toEqual([]);
+      expect(problems.errors).toEqual([]);
+      expect(problems.dialogs).toEqual([]);
+    } finally {
+      await context.close();
+      await hosted.close();
+    }
+  });
+
+  it('shows an error with a retry when the API fails, and recovers', async () => {
+    // Prepare
+    const { context, page } = await staffPage();
+    server.failing.add('/api/alerts');
+    try {
+      // Act
+      await page.click('nav a[data-view="alerts"]');
+      await page.waitForSelector('main[data-view="alerts"][data-state="error"]');
+
+      // Assess
+      expect(await text(page, '.load-error')).toContain(
+        'Alert correlation could not be loaded: A backing service failed; try again',
+      );
+
+      // Act: the service is back; "Try again"
+      server.failing.delete('/api/alerts');
+      await page.click('.load-error button');
+      await waitForView(page, 'alerts');
+
+      // Assess
+      expect(await page.$('.load-error')).toBeNull();
+      expect(await text(page, '[data-kpi="anomalies"]')).toBe('200');
+    } finally {
+      server.failing.delete('/api/alerts');
+      await context.close();
+    }
+  });
+
   it('shows the no-auth banner and refreshes on the configured period', async () => {
     // Prepare
     const open = await startFixtureServer({ distDir: dist, refreshSeconds: 1 });

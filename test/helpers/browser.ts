@@ -4,6 +4,7 @@
 // maintenance windows) so a test sees the false-positive count change, and sends the same strict CSP as
 // the local stack so an inline style or script in the SPA fails the test.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -461,6 +462,12 @@ export interface FixtureOptions {
    * (401 without or expired, 403 without the group). Without: `{ mode: 'none' }` and an open API.
    */
   readonly users?: FixtureUsers;
+  /**
+   * `hosted-ui`: config.json points oidc-client-ts at a fake OIDC provider under /oidc (discovery, a
+   * login page, a token endpoint that checks PKCE and answers refresh-token grants, /logout), standing in
+   * for Cognito's hosted UI. @default 'password'
+   */
+  readonly mode?: 'password' | 'hosted-ui';
   /** ID token lifetime (ExpiresIn). @default 3600 */
   readonly tokenSeconds?: number;
   readonly refreshSeconds?: number;
@@ -476,6 +483,14 @@ export interface FixtureServer {
   readonly bodies: unknown[];
   /** InitiateAuth calls (password mode). */
   readonly authCalls: { target: string; flow: string }[];
+  /** Hosted-UI mode: what the fake provider saw (authorize parameters, token grants, logouts). */
+  readonly oidc: {
+    authorize: Record<string, string>[];
+    tokens: { grant: string; pkce?: boolean; clientSecret: boolean }[];
+    logouts: Record<string, string>[];
+  };
+  /** Paths (exact, e.g. `/api/alerts`) that answer 503 until removed. */
+  readonly failing: Set<string>;
   close(): Promise<void>;
 }
 
@@ -516,6 +531,8 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
   const requests: string[] = [];
   const bodies: unknown[] = [];
   const authCalls: { target: string; flow: string }[] = [];
+  const failing = new Set<string>();
+  const oidcLog: FixtureServer['oidc'] = { authorize: [], tokens: [], logouts: [] };
   const root = normalize(opts.distDir);
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
@@ -523,6 +540,8 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
     const path = url.pathname;
     const q = url.searchParams;
     requests.push(`${method} ${path}${url.search}`);
+    if (failing.has(path))
+      return json(res, 503, { error: 'A backing service failed; try again', field: null });
     if (opts.users) {
       const claims = claimsOf(req.headers.authorization);
       if (!claims || claims.exp * 1000 <= Date.now()) return json(res, 401, { message: 'Unauthorized' });
@@ -705,6 +724,138 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
     });
   };
 
+  // ---- a fake OIDC provider: Cognito's hosted UI as oidc-client-ts sees it ----
+  const codes = new Map<
+    string,
+    { username: string; challenge: string; redirectUri: string; nonce?: string }
+  >();
+  const idTokenFor = (site: string, username: string, nonce?: string): string =>
+    fakeJwt({
+      iss: `${site}oidc`,
+      aud: FIXTURE_CLIENT,
+      sub: `sub-${username}`,
+      'cognito:username': username,
+      'cognito:groups': [...opts.users![username]!.groups],
+      token_use: 'id',
+      iat: Math.floor(Date.now() / 1000),
+      exp: Math.floor(Date.now() / 1000) + tokenSeconds,
+      ...(nonce ? { nonce } : {}),
+    });
+  const page = (res: ServerResponse, html: string): void => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(html);
+  };
+  const esc = (t: string): string => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const oidc = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const site = `http://${req.headers.host}/`;
+    const q = url.searchParams;
+    switch (url.pathname) {
+      case '/oidc/.well-known/openid-configuration':
+        return json(res, 200, {
+          issuer: `${site}oidc`,
+          authorization_endpoint: `${site}oidc/authorize`,
+          token_endpoint: `${site}oidc/token`,
+          jwks_uri: `${site}oidc/jwks`,
+          response_types_supported: ['code'],
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: ['none'],
+          code_challenge_methods_supported: ['S256'],
+        });
+      case '/oidc/jwks':
+        return json(res, 200, { keys: [] });
+      case '/oidc/authorize': {
+        oidcLog.authorize.push(Object.fromEntries(q));
+        // The hosted UI's login page: a plain form (no script), posting back to the provider.
+        const hidden = [
+          'client_id',
+          'redirect_uri',
+          'state',
+          'code_challenge',
+          'code_challenge_method',
+          'nonce',
+        ]
+          .filter((k) => q.has(k))
+          .map((k) => `<input type="hidden" name="${k}" value="${esc(q.get(k)!)}">`)
+          .join('');
+        return page(
+          res,
+          `<!doctype html><title>Fixture hosted UI</title><link rel="icon" href="data:,"><form method="post" action="/oidc/login">${hidden}` +
+            '<label>Username <input name="username" id="hosted-username"></label>' +
+            '<label>Password <input name="password" type="password" id="hosted-password"></label>' +
+            '<button type="submit" id="hosted-submit">Sign in</button></form>',
+        );
+      }
+      case '/oidc/login': {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        const f = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+        const username = f.get('username') ?? '';
+        if (opts.users?.[username]?.password !== f.get('password') || f.get('client_id') !== FIXTURE_CLIENT) {
+          return page(
+            res,
+            '<!doctype html><title>Fixture hosted UI</title><link rel="icon" href="data:,"><p id="hosted-error">Incorrect username or password.</p>',
+          );
+        }
+        const code = `code-${Math.random().toString(36).slice(2)}`;
+        codes.set(code, {
+          username,
+          challenge: f.get('code_challenge') ?? '',
+          redirectUri: f.get('redirect_uri') ?? '',
+          ...(f.get('nonce') ? { nonce: f.get('nonce')! } : {}),
+        });
+        const back = new URL(f.get('redirect_uri') ?? site);
+        back.searchParams.set('code', code);
+        back.searchParams.set('state', f.get('state') ?? '');
+        res.writeHead(302, { Location: back.toString() });
+        res.end();
+        return;
+      }
+      case '/oidc/token': {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        const f = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+        const clientSecret = f.has('client_secret') || /^Basic /.test(req.headers.authorization ?? '');
+        const grant = f.get('grant_type') ?? '';
+        let username: string | undefined;
+        let nonce: string | undefined;
+        if (grant === 'authorization_code') {
+          const c = codes.get(f.get('code') ?? '');
+          codes.delete(f.get('code') ?? '');
+          const verifier = f.get('code_verifier') ?? '';
+          const pkce = !!c && createHash('sha256').update(verifier).digest('base64url') === c.challenge;
+          oidcLog.tokens.push({ grant, pkce, clientSecret });
+          if (!c || !pkce || c.redirectUri !== f.get('redirect_uri'))
+            return json(res, 400, { error: 'invalid_grant' });
+          username = c.username;
+          nonce = c.nonce;
+        } else if (grant === 'refresh_token') {
+          oidcLog.tokens.push({ grant, clientSecret });
+          const r = f.get('refresh_token') ?? '';
+          username = r.startsWith('refresh:') ? r.slice(8) : undefined;
+          if (!username || !opts.users?.[username]) return json(res, 400, { error: 'invalid_grant' });
+        } else {
+          return json(res, 400, { error: 'unsupported_grant_type' });
+        }
+        const idToken = idTokenFor(site, username, nonce);
+        return json(res, 200, {
+          id_token: idToken,
+          access_token: idToken,
+          token_type: 'Bearer',
+          expires_in: tokenSeconds,
+          ...(grant === 'authorization_code' ? { refresh_token: `refresh:${username}` } : {}),
+        });
+      }
+      case '/oidc/logout': {
+        oidcLog.logouts.push(Object.fromEntries(q));
+        res.writeHead(302, { Location: q.get('logout_uri') ?? site });
+        res.end();
+        return;
+      }
+      default:
+        return json(res, 404, { error: 'Not found', field: 'path' });
+    }
+  };
+
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     for (const [k, v] of Object.entries({
@@ -715,20 +866,30 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
       res.setHeader(k, v);
     const run = async (): Promise<void> => {
       if (url.pathname.startsWith('/api/')) return api(req, res, url);
-      if (url.pathname === '/local/cognito' && opts.users) return cognito(req, res);
+      if (url.pathname === '/local/cognito' && opts.users && opts.mode !== 'hosted-ui')
+        return cognito(req, res);
+      if (url.pathname.startsWith('/oidc/') && opts.users && opts.mode === 'hosted-ui')
+        return oidc(req, res, url);
       if (url.pathname === '/config.json') {
-        return json(res, 200, {
-          apiBaseUrl: '',
-          refreshSeconds: opts.refreshSeconds ?? 60,
-          auth: opts.users
+        const site = `http://${req.headers.host}/`;
+        const auth = !opts.users
+          ? { mode: 'none' }
+          : opts.mode === 'hosted-ui'
             ? {
+                mode: 'hosted-ui',
+                authority: `${site}oidc`,
+                clientId: FIXTURE_CLIENT,
+                domain: `${site}oidc`,
+                redirectUri: site,
+                logoutUri: site,
+              }
+            : {
                 mode: 'password',
                 endpoint: '/local/cognito',
                 clientId: FIXTURE_CLIENT,
                 userPoolId: 'local_fixture',
-              }
-            : { mode: 'none' },
-        });
+              };
+        return json(res, 200, { apiBaseUrl: '', refreshSeconds: opts.refreshSeconds ?? 60, auth });
       }
       const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
       const file = normalize(join(root, rel));
@@ -751,6 +912,8 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
     requests,
     bodies,
     authCalls,
+    oidc: oidcLog,
+    failing,
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();

@@ -49,6 +49,7 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
   const funnelBox = h('div', null, loading('alert outcomes'));
   const listBox = h('div', null, loading('alerts'));
   const result = h('p', { class: 'feedback-result', role: 'status', 'aria-live': 'polite' });
+  let labels = new Map<string, string>();
   replace(
     root,
     heading(
@@ -184,7 +185,11 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
                 null,
                 badge(a.level, a.level === 'CRITICAL' ? 'bad' : a.level === 'WARNING' ? 'warn' : 'info'),
               ),
-              h('td', { class: 'series-list' }, ...a.series.map((s) => h('span', { class: 'chip' }, s))),
+              h(
+                'td',
+                { class: 'series-list' },
+                ...a.series.map((id) => h('span', { class: 'chip', title: id }, labels.get(id) ?? id)),
+              ),
               h('td', { class: 'num' }, count(a.anomalies)),
               h('td', null, alertStateBadge(a.state)),
               h(
@@ -211,7 +216,11 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
     async load() {
       const to = ctx.now();
       const range = RANGES[rangeSelect.value] ?? RANGES['24h']!;
-      const data = await ctx.api.alerts({ from: to - range.ms, to }, ctx.signal);
+      const [data, health] = await Promise.all([
+        ctx.api.alerts({ from: to - range.ms, to }, ctx.signal),
+        ctx.shared.health(false).catch(() => null), // labels only: ids stand in without them
+      ]);
+      labels = new Map((health?.series ?? []).map((x) => [x.id, x.label]));
       renderFunnel(data.summary);
       renderAlerts(data.alerts);
     },
