@@ -212,7 +212,7 @@ describe('dashboard hosting (S3 + CloudFront)', () => {
     const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find(
       (p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: site }),
     );
-    const reads = (policy?.Properties.PolicyDocument.Statement as Record<string, unknown>[]).filter(
+    const reads = ((policy?.Properties.PolicyDocument.Statement ?? []) as Record<string, unknown>[]).filter(
       (st) => st.Effect === 'Allow',
     );
     expect(reads).toEqual([
