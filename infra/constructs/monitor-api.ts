@@ -3,7 +3,7 @@
 // (the function then requires the `staff` group) and one Lambda proxy integration, CORS for the dashboard
 // origin only, JSON access logs, a request validator, and error responses in the API's own
 // `{ error, field }` shape, readable by the dashboard.
-import { Duration, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Size, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -99,6 +99,8 @@ export class MonitorApi extends Construct {
         'maintenance windows',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       cloudWatchRole: false,
+      // The health view's sparklines are ~130 KB of JSON for 50 series: gzip what the browser accepts.
+      minCompressionSize: Size.kibibytes(1),
       // Preflights (OPTIONS, no authorizer: browsers send them without credentials) for the dashboard only.
       defaultCorsPreflightOptions: {
         allowOrigins: [props.allowedOrigin],

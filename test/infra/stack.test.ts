@@ -646,6 +646,10 @@ describe('MonitorStack', () => {
       }
     });
 
+    it('gzips answers of 1 KiB and more for clients that accept it', () => {
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', { MinimumCompressionSize: 1024 });
+    });
+
     it('trusts ID tokens of the staff user pool only, from the Authorization header', () => {
       template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
       template.hasResourceProperties('AWS::ApiGateway::Authorizer', {

@@ -461,6 +461,10 @@ describe('GET /api/health', () => {
       lastAnomaly: { ts: A.pending.ts, level: 'WARNING' },
     });
     expect(series[2]).not.toHaveProperty('unit');
+    const raw = await fetch(new URL('/api/health', server.url), {
+      headers: { Authorization: `Bearer ${tokens.staff.IdToken}`, 'Accept-Encoding': 'gzip' },
+    });
+    expect(raw.headers.get('content-encoding')).toBe('gzip');
     const spark = series[0]?.sparkline as { ts: number; value: number }[];
     expect(spark.length).toBeGreaterThan(50);
     expect(spark.length).toBeLessThanOrEqual(60);

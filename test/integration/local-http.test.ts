@@ -195,6 +195,11 @@ describe('local HTTP server: the site and its runtime config', () => {
     expect((await api('/missing.js')).status).toBe(404);
     expect((await api('/build.ts')).status).toBe(404);
     expect((await api('/src/main.ts')).status).toBe(404);
+    // Compressed for clients that accept it, as CloudFront and API Gateway do; tiny answers are not.
+    expect((await api('/placeholder.js')).headers.get('content-encoding')).toBe('gzip');
+    expect((await api('/api/thresholds')).headers.get('content-encoding')).toBeNull();
+    const plain = await api('/placeholder.js', { headers: { 'Accept-Encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
     const head = await api('/', { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
