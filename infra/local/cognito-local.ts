@@ -199,7 +199,10 @@ async function ensurePool(call: Call, dir: string): Promise<{ userPoolId: string
     const saved = StateSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     if (saved.success) {
       try {
-        await call('DescribeUserPoolClient', saved.data);
+        await call('DescribeUserPoolClient', {
+          UserPoolId: saved.data.userPoolId,
+          ClientId: saved.data.clientId,
+        });
         return saved.data;
       } catch (error) {
         if (!(error instanceof CognitoCallError)) throw error;

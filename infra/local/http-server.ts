@@ -17,7 +17,7 @@ import type { SeriesSpec } from '../../shared/domain/types';
 import { UnauthorizedError } from '../../shared/errors';
 import type { AlertStateStore, AnomalyStore, Clock, Log, MetricStore } from '../../shared/ports';
 import { DASHBOARD_DIR, dashboardCsp } from '../dashboard-site';
-import { serveApi, writeResult } from './api-adapter';
+import { acceptsGzip, sendBody, serveApi, writeResult } from './api-adapter';
 import { proxyCognito } from './cognito-local';
 
 const TYPES: Record<string, string> = {
@@ -244,13 +244,19 @@ export async function startHttpServer(
     // Sources next to the placeholder page are not part of the site.
     const servable = !/\.(ts|map)$/.test(file) && !file.startsWith(`${root}${sep}src${sep}`);
     const send = (body: Buffer, name: string): void => {
-      res.writeHead(200, {
+      const headers = {
         'Content-Type': TYPES[extname(name)] ?? 'application/octet-stream',
         // Revalidate every time: the build's file names carry no content hash.
         'Cache-Control': 'no-cache',
         ...SECURITY_HEADERS,
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      };
+      if (req.method === 'HEAD') {
+        res.writeHead(200, headers);
+        res.end();
+        return;
+      }
+      // CloudFront compresses for clients that accept it; so does the local server.
+      sendBody(res, 200, headers, body, acceptsGzip(req));
     };
     const notFound = (): void => {
       res.writeHead(404, { 'Content-Type': 'text/plain', ...SECURITY_HEADERS });

@@ -263,7 +263,8 @@ export class DynamoAnomalyStore implements AnomalyStore, AnomalyTimelineStore {
       }
       parsed.sort(newerFirst);
       for (const a of parsed) {
-        if (query.after && newerFirst(query.after, a) <= 0) continue;
+        // Skip up to and including the cursor: it and everything newer were on earlier pages.
+        if (query.after && newerFirst(query.after, a) >= 0) continue;
         if (query.accept && !query.accept(a)) continue;
         if (items.length === limit) return { items, more: true };
         items.push(a);
