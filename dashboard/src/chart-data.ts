@@ -1,6 +1,6 @@
 // (SPA) the anomaly chart's data, pure: one x axis for the series' points and its anomalies, so anomaly
 // markers sit at their own time even when the line is downsampled into buckets.
-import type { AnomalyItem, Point, Severity } from './types';
+import type { AnomalyItem, HealthSeries, Point, Severity } from './types';
 
 /** Marker groups drawn over the line, in legend order. */
 export const MARKER_GROUPS = ['critical', 'high', 'medium', 'low', 'false-positive'] as const;
@@ -58,4 +58,14 @@ export function chartColumns(
     }
   }
   return { x, value, min, max, markers, shown: inRange.length };
+}
+
+/** The series whose last anomaly is the newest one after `from` (empty when none). */
+export function newestAnomalySeries(series: readonly HealthSeries[], from: number): string {
+  let best: HealthSeries | undefined;
+  for (const s of series) {
+    const ts = s.lastAnomaly?.ts ?? Number.NEGATIVE_INFINITY;
+    if (ts >= from && ts > (best?.lastAnomaly?.ts ?? Number.NEGATIVE_INFINITY)) best = s;
+  }
+  return best?.id ?? '';
 }

@@ -147,3 +147,16 @@ export function words(key: string): string {
     .replace(/-/g, ' ')
     .toLowerCase();
 }
+
+/** "expected 10 – 50", or the one bound a method has ("expected ≤ 50"). */
+export function expectedRange(a: {
+  readonly expectedLow: number | null;
+  readonly expectedHigh: number | null;
+}): string {
+  const lo = a.expectedLow;
+  const hi = a.expectedHigh;
+  if (lo !== null && hi !== null) return `expected ${num(lo)} – ${num(hi)}`;
+  if (lo !== null) return `expected ≥ ${num(lo)}`;
+  if (hi !== null) return `expected ≤ ${num(hi)}`;
+  return 'no expected range';
+}

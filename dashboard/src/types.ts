@@ -61,10 +61,11 @@ export interface AnomalyItem {
   readonly unit?: string;
   readonly ts: number;
   readonly value: number;
-  readonly expectedLow: number;
-  readonly expectedHigh: number;
-  readonly baseline: number;
-  readonly deviation: number;
+  /** Null when the strongest method has no such bound. */
+  readonly expectedLow: number | null;
+  readonly expectedHigh: number | null;
+  readonly baseline: number | null;
+  readonly deviation: number | null;
   readonly score: number;
   readonly severity: Severity;
   readonly level: AlertLevel;
@@ -99,7 +100,10 @@ export interface AlertItem {
   readonly ts: number;
   readonly level: AlertLevel;
   readonly series: readonly string[];
+  /** The series' labels, same order as `series`. */
+  readonly labels?: readonly string[];
   readonly anomalies: number;
+  /** `open` until its RESOLVED notice, then `resolved`. */
   readonly state: string;
 }
 
@@ -111,10 +115,14 @@ export interface AlertsResponse {
 }
 
 export interface ModelDrift {
+  /** `ok` | `drift` | `insufficient` | `failed`. */
   readonly status: string;
-  readonly statistic: number;
-  readonly pValue: number;
-  readonly adjustedPValue: number;
+  /** Why, in a sentence. */
+  readonly reason?: string;
+  /** Null when the K-S test could not run (`insufficient`, `failed`). */
+  readonly statistic: number | null;
+  readonly pValue: number | null;
+  readonly adjustedPValue: number | null;
   readonly nBaseline: number;
   readonly nRecent: number;
   readonly baselineWindow: readonly [number, number];
@@ -133,9 +141,11 @@ export interface ModelInfo {
 
 export interface InfraDrift {
   readonly status: string;
-  readonly anomalyRate: number;
-  readonly expectedRate: number;
-  readonly ratio: number;
+  readonly reason?: string;
+  /** Null when the infra check did not score (e.g. no trained model). */
+  readonly anomalyRate: number | null;
+  readonly expectedRate: number | null;
+  readonly ratio: number | null;
   readonly checkedAt: number;
 }
 

@@ -85,6 +85,9 @@ const ALERT_STATE_TONES: Record<string, string> = {
   suppressed: 'info',
   pending: 'info',
   failed: 'bad',
+  // Alerts (not anomalies): open until their RESOLVED notice.
+  open: 'bad',
+  resolved: 'ok',
 };
 
 export function alertStateBadge(state: string): HTMLElement {

@@ -15,12 +15,13 @@ import {
 } from '../../dashboard/src/api';
 import { AuthError, jwtClaims, type KeyValueStore, PasswordAuth, sessionOf } from '../../dashboard/src/auth';
 import { logoutUrl } from '../../dashboard/src/auth-hosted';
-import { chartColumns, markerGroupOf } from '../../dashboard/src/chart-data';
+import { chartColumns, markerGroupOf, newestAnomalySeries } from '../../dashboard/src/chart-data';
 import { ConfigError, parseConfig } from '../../dashboard/src/config';
 import {
   adjustment,
   ago,
   count,
+  expectedRange,
   minutes,
   num,
   pct,
@@ -32,7 +33,7 @@ import {
 } from '../../dashboard/src/format';
 import { hrefFor, parseHash } from '../../dashboard/src/router';
 import { sparkPoints } from '../../dashboard/src/sparkline';
-import type { AnomalyItem } from '../../dashboard/src/types';
+import type { AnomalyItem, HealthSeries } from '../../dashboard/src/types';
 import { parseTags, type WindowFormValues, windowFromForm } from '../../dashboard/src/window-form';
 
 const ROOT = resolve(__dirname, '../..');
@@ -207,6 +208,10 @@ describe('format', () => {
     expect(adjustment(0)).toBe('0%');
     expect(words('rateLimited')).toBe('rate limited');
     expect(words('below-severity')).toBe('below severity');
+    expect(expectedRange({ expectedLow: 1.5, expectedHigh: 20 })).toBe('expected 1.5 – 20');
+    expect(expectedRange({ expectedLow: null, expectedHigh: 20 })).toBe('expected ≤ 20');
+    expect(expectedRange({ expectedLow: 3, expectedHigh: null })).toBe('expected ≥ 3');
+    expect(expectedRange({ expectedLow: null, expectedHigh: null })).toBe('no expected range');
   });
 
   it('shows today as a clock time and other days with their date, in the given zone', () => {
@@ -479,6 +484,19 @@ describe('chartColumns', () => {
     expect(cols.markers.critical).toEqual([null, null, null]);
     expect(cols.shown).toBe(2);
     expect(markerGroupOf({ severity: 'low', feedback: { label: 'confirmed', by: 'a', at: 1 } })).toBe('low');
+  });
+});
+
+describe('newestAnomalySeries', () => {
+  it('picks the series of the newest anomaly inside the range', () => {
+    const s = (id: string, ts: number | null) =>
+      ({
+        id,
+        lastAnomaly: ts === null ? null : { ts, severity: 'low', level: 'INFO', explanation: '' },
+      }) as unknown as HealthSeries;
+    expect(newestAnomalySeries([s('a', 5), s('b', 9), s('c', null), s('d', 7)], 0)).toBe('b');
+    expect(newestAnomalySeries([s('a', 5), s('b', 9)], 10)).toBe('');
+    expect(newestAnomalySeries([], 0)).toBe('');
   });
 });
 

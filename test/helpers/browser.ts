@@ -95,7 +95,7 @@ interface DemoAnomaly {
   unit: string;
   ts: number;
   value: number;
-  expectedLow: number;
+  expectedLow: number | null;
   expectedHigh: number;
   baseline: number;
   deviation: number;
@@ -203,7 +203,8 @@ export class DemoWorld {
         unit: s.unit,
         ts,
         value,
-        expectedLow: normal - s.amp * 0.6,
+        // A spike method bounds one side only; the API sends null for the other.
+        expectedLow: method === 'spike' && jump > 0 ? null : normal - s.amp * 0.6,
         expectedHigh: normal + s.amp * 0.6,
         baseline: normal,
         deviation: Math.abs(jump) / (s.amp * 0.3),
@@ -331,8 +332,11 @@ export class DemoWorld {
         ts: Math.min(...list.map((a) => a.ts)),
         level: list[0]!.level,
         series: [...new Set(list.map((a) => a.series))],
+        labels: [...new Set(list.map((a) => a.series))].map(
+          (id) => this.series.find((x) => x.id === id)!.label,
+        ),
         anomalies: list.length,
-        state: 'sent',
+        state: list[0]!.ts > this.now - 30 * MIN ? 'open' : 'resolved',
       })),
     };
   }
@@ -341,6 +345,7 @@ export class DemoWorld {
     const t = this.now;
     const drift = (status: string, statistic: number, pValue: number) => ({
       status,
+      reason: status === 'drift' ? `K-S ${statistic} > critical value` : 'distributions agree',
       statistic,
       pValue,
       adjustedPValue: Math.min(1, pValue * 3),
@@ -374,7 +379,13 @@ export class DemoWorld {
           predictions7d: 900,
           accuracy24h: null,
           accuracy7d: null,
-          drift: null,
+          drift: {
+            ...drift('insufficient', 0, 0),
+            reason: 'only 120 recent predictions (need 500)',
+            statistic: null,
+            pValue: null,
+            adjustedPValue: null,
+          },
         },
       ],
       infra: { status: 'ok', anomalyRate: 0.0029, expectedRate: 0.005, ratio: 0.58, checkedAt: t - 10 * MIN },

@@ -188,7 +188,9 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
               h(
                 'td',
                 { class: 'series-list' },
-                ...a.series.map((id) => h('span', { class: 'chip', title: id }, labels.get(id) ?? id)),
+                ...a.series.map((id, i) =>
+                  h('span', { class: 'chip', title: id }, a.labels?.[i] ?? labels.get(id) ?? id),
+                ),
               ),
               h('td', { class: 'num' }, count(a.anomalies)),
               h('td', null, alertStateBadge(a.state)),

@@ -3,9 +3,9 @@
 // place, with an optional reason. A mark shows the metric's false-positive count before → after.
 import { ApiError } from '../api';
 import { anomalyChart, type ChartHandle } from '../chart';
-import { chartColumns } from '../chart-data';
+import { chartColumns, newestAnomalySeries } from '../chart-data';
 import { h, replace, table } from '../dom';
-import { adjustment, count, fullTime, num, time, withUnit } from '../format';
+import { adjustment, count, expectedRange, fullTime, num, time, withUnit } from '../format';
 import type {
   AnomalyItem,
   FeedbackLabel,
@@ -42,16 +42,6 @@ const LABEL_TEXT: Record<FeedbackLabel, string> = {
   'false-positive': 'false positive',
   confirmed: 'confirmed',
 };
-
-/** The series whose last anomaly is the newest one after `from` (empty when none). */
-export function newestAnomalySeries(series: readonly HealthSeries[], from: number): string {
-  let best: HealthSeries | undefined;
-  for (const s of series) {
-    const ts = s.lastAnomaly?.ts ?? Number.NEGATIVE_INFINITY;
-    if (ts >= from && ts > (best?.lastAnomaly?.ts ?? Number.NEGATIVE_INFINITY)) best = s;
-  }
-  return best?.id ?? '';
-}
 
 /** Unique per anomaly (the time is digits, so the first `:` ends it) and usable in a CSS selector. */
 const keyOf = (a: Pick<AnomalyItem, 'series' | 'ts'>): string => `${a.ts}:${a.series}`;
@@ -373,7 +363,7 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
         'td',
         { class: 'num' },
         h('strong', null, withUnit(a.value, a.unit)),
-        h('span', { class: 'sub' }, `expected ${num(a.expectedLow)} – ${num(a.expectedHigh)}`),
+        h('span', { class: 'sub' }, expectedRange(a)),
       ),
       h('td', { class: 'num' }, num(a.deviation, 3), h('span', { class: 'sub' }, `score ${num(a.score, 2)}`)),
       h('td', null, alertStateBadge(a.alertState)),

@@ -47,6 +47,7 @@ export function createDriftView(root: HTMLElement, ctx: ViewContext): View {
         h('span', null, m.model),
         d ? driftBadge(d.status) : driftBadge('not checked'),
       ),
+      d?.reason ? h('p', { class: 'card-reason' }, d.reason) : null,
       d
         ? h(
             'dl',
@@ -83,12 +84,13 @@ export function createDriftView(root: HTMLElement, ctx: ViewContext): View {
             'div',
             { class: `card ${/^drift/.test(infra.status) ? 'card-bad' : ''}`, 'data-subject': 'infra' },
             h('h3', { class: 'card-title' }, h('span', null, 'Anomaly rate'), driftBadge(infra.status)),
+            infra.reason ? h('p', { class: 'card-reason' }, infra.reason) : null,
             h(
               'dl',
               { class: 'stats' },
               stat('Anomaly rate', pct(infra.anomalyRate, 2)),
               stat('Expected rate', pct(infra.expectedRate, 2)),
-              stat('Ratio', `${num(infra.ratio, 3)}×`),
+              stat('Ratio', infra.ratio === null ? '–' : `${num(infra.ratio, 3)}×`),
               h(
                 'div',
                 { class: 'stat' },
