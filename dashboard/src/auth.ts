@@ -160,7 +160,26 @@ export class PasswordAuth implements Auth {
     return this.renewing;
   }
 
+  /** Forget the tokens and revoke the refresh token (best effort: signing out never fails). */
   public async signOut(): Promise<void> {
+    const refreshToken = this.tokens?.refreshToken;
+    this.forget();
+    if (!refreshToken) return;
+    try {
+      await this.fetchFn(this.cfg.endpoint, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.1',
+          'X-Amz-Target': 'AWSCognitoIdentityProviderService.RevokeToken',
+        },
+        body: JSON.stringify({ Token: refreshToken, ClientId: this.cfg.clientId }),
+      });
+    } catch {
+      // The tokens are gone from this tab either way; an unrevoked refresh token expires on its own.
+    }
+  }
+
+  private forget(): void {
     this.tokens = null;
     this.store.removeItem(STORAGE_KEY);
   }
@@ -168,7 +187,7 @@ export class PasswordAuth implements Auth {
   private async renew(): Promise<boolean> {
     const refreshToken = this.tokens?.refreshToken;
     if (!refreshToken) {
-      await this.signOut();
+      this.forget();
       return false;
     }
     try {
@@ -180,7 +199,7 @@ export class PasswordAuth implements Auth {
       this.keep(result, refreshToken);
       return true;
     } catch {
-      await this.signOut();
+      this.forget();
       return false;
     }
   }

@@ -434,6 +434,31 @@ describe('PasswordAuth (cognito-local InitiateAuth)', () => {
     expect(store.data.size).toBe(0);
   });
 
+  it('revokes the refresh token on sign-out and forgets the tokens even when that call fails', async () => {
+    // Prepare
+    const store = memoryStore();
+    const f = fakeFetch((_c, n) =>
+      n === 1
+        ? jsonResponse(200, {
+            AuthenticationResult: { IdToken: idToken('e', 3_600_000), RefreshToken: 'r-e', ExpiresIn: 3600 },
+          })
+        : jsonResponse(500, {}),
+    );
+    const auth = new PasswordAuth(cfg, store, f.fn, () => 0);
+    await auth.signIn('e', 'pw');
+
+    // Act
+    await auth.signOut();
+
+    // Assess
+    expect((f.calls[1]!.init!.headers as Record<string, string>)['X-Amz-Target']).toBe(
+      'AWSCognitoIdentityProviderService.RevokeToken',
+    );
+    expect(JSON.parse(f.calls[1]!.init!.body as string)).toEqual({ Token: 'r-e', ClientId: 'client-1' });
+    expect(store.data.size).toBe(0);
+    expect(await auth.token()).toBeNull();
+  });
+
   it('refuses a challenge it cannot answer instead of pretending to be signed in', async () => {
     const auth = new PasswordAuth(
       cfg,

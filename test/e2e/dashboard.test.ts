@@ -211,6 +211,20 @@ describe('staff dashboard (fixture API)', () => {
 
   it('moves focus to the heading on navigation and keeps controls reachable by keyboard', async () => {
     const { context, page } = await staffPage();
+    // A tile is a link to its series' timeline.
+    const tile = page.locator('.tile[data-series="Demo/cpu_percent/host=web-02"] a');
+    await tile.focus();
+    await page.keyboard.press('Enter');
+    await waitForView(page, 'anomalies');
+    await page.waitForSelector('.chart canvas');
+    expect(await text(page, '#chart-title')).toBe('Chart: web-02 CPU');
+    expect(await page.$eval('#f-series', (s) => (s as HTMLSelectElement).value)).toBe(
+      'Demo/cpu_percent/host=web-02',
+    );
+    expect(
+      await page.$$eval('tr[data-key]', (r) => new Set(r.map((x) => x.getAttribute('data-series'))).size),
+    ).toBe(1);
+
     await page.focus('nav a[data-view="models"]');
     await page.keyboard.press('Enter');
     await waitForView(page, 'models');
@@ -239,6 +253,10 @@ describe('staff dashboard (fixture API)', () => {
     await page.screenshot({ path: join(SHOTS, 'fixture-refused.png') });
     await page.click('.refused button:has-text("Sign out")');
     await page.waitForSelector('form.signin #username');
+    expect(server.authCalls.at(-1)).toEqual({
+      target: 'AWSCognitoIdentityProviderService.RevokeToken',
+      flow: 'undefined',
+    });
     expect(problems.dialogs).toEqual([]);
     await context.close();
   });

@@ -698,6 +698,9 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
     };
     authCalls.push({ target: String(req.headers['x-amz-target']), flow: String(body.AuthFlow) });
     const fail = (type: string, message: string) => json(res, 400, { __type: type, message });
+    if (req.headers['x-amz-target'] === 'AWSCognitoIdentityProviderService.RevokeToken') {
+      return json(res, 200, {});
+    }
     if (req.headers['x-amz-target'] !== 'AWSCognitoIdentityProviderService.InitiateAuth') {
       return fail('InvalidAction', 'Unsupported target');
     }
