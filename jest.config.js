@@ -1,7 +1,7 @@
 /**
  * One jest config for every layer (test/unit, test/integration, test/infra, test/e2e).
- * @swc/jest compiles TypeScript to CommonJS; middy ships ESM only, so it is mapped to its
- * entry file and transformed too (DESIGN.md §8).
+ * @swc/jest compiles TypeScript to CommonJS; middy and jose (local token verification) ship ESM only,
+ * so they are transformed too, middy mapped to its entry file (DESIGN.md §8).
  * @type {import('jest').Config}
  */
 module.exports = {
@@ -11,7 +11,7 @@ module.exports = {
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|jose)/)'],
   moduleNameMapper: {
     '^@middy/core$': '<rootDir>/node_modules/@middy/core/index.js',
   },

@@ -1,8 +1,10 @@
-// (handler) the HTTP API's routes: false-positive feedback, thresholds with their history, revert and
-// what-if preview, the weekly tune on demand, and maintenance windows. Each route validates its input
-// with zod and calls one use case. `createApiRouter` binds them to adapters; the Lambda
-// (functions/api.ts), the local server and the feedback CLI all use it. The CDK API is built from
-// `API_ROUTES` (infra/constructs/monitor-api.ts), so the deployed resources and the router cannot drift.
+// (handler) the HTTP API's routes: the staff dashboard's reads (health, series data, anomaly timeline,
+// alerts, ML models), false-positive feedback, thresholds with their history, revert and what-if preview,
+// the weekly tune on demand, and maintenance windows. Each route validates its input with zod and calls
+// one use case; every request is authenticated first (functions/auth.ts). `createApiRouter` binds them to
+// adapters; the Lambda (functions/api.ts), the local server and the feedback CLI all use it. The CDK API
+// is built from `API_ROUTES` (infra/constructs/monitor-api.ts), so the deployed resources and the router
+// cannot drift.
 import { z } from 'zod';
 import { MaintenanceWindowSchema } from '../shared/adapters/dynamodb-alert-store';
 import type { MaintenanceWindow } from '../shared/domain/alerting';
@@ -14,18 +16,29 @@ import {
   type ThresholdState,
   tuningPolicyOf,
 } from '../shared/domain/feedback';
-import type { SeriesSpec } from '../shared/domain/types';
+import { SEVERITIES, type SeriesSpec } from '../shared/domain/types';
 import { NotFoundError, ValidationError } from '../shared/errors';
 import type { MonitorConfig } from '../shared/monitor-config';
 import type {
   AlertStateStore,
+  AnomalyTimelineStore,
   Clock,
+  DriftStateStore,
   FeedbackStore,
   Log,
   MetricStore,
+  PredictionStore,
   ThresholdStore,
 } from '../shared/ports';
 import { autoTune } from '../shared/use-cases/auto-tune';
+import {
+  alertsOverview,
+  anomalyTimeline,
+  healthView,
+  modelsOverview,
+  resolveRange,
+  seriesData,
+} from '../shared/use-cases/dashboard';
 import {
   type FeedbackDeps,
   revertChange,
@@ -34,6 +47,7 @@ import {
   setAnomalyFeedback,
 } from '../shared/use-cases/feedback';
 import { previewAdjustment } from '../shared/use-cases/preview-adjustment';
+import type { Authenticator } from './auth';
 import { type ApiHandler, createRouter, type Route, route } from './http';
 
 // ---- shared field schemas (messages name what is expected) ----
@@ -81,10 +95,81 @@ const limit = z
   .optional()
   .transform((n) => n ?? 20);
 
+/** A time in a query string: epoch milliseconds (digits) or ISO-8601 with an offset. */
+const queryTime = z
+  .union(
+    [
+      z
+        .string()
+        .regex(/^\d{1,15}$/)
+        .transform(Number),
+      z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+    ],
+    { error: 'must be epoch milliseconds or an ISO-8601 time such as 2026-11-20T11:57:00Z' },
+  )
+  .optional();
+
+/** An integer query parameter within [min, max], with a default. */
+const intParam = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, `must be an integer from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .optional()
+    .transform((n) => n ?? fallback);
+
+const range = { from: queryTime, to: queryTime };
+
+/** Chart points: at most this many by default, and never more than the cap. */
+export const MAX_POINTS = { default: 500, cap: 5000 } as const;
+/** Timeline page size: default and cap. */
+export const TIMELINE_LIMIT = { default: 100, cap: 500 } as const;
+
 // ---- the routes' contracts (method, path, schemas): shared with the CDK API ----
 
 /** Every route of the API; `createApiRouter` attaches the handlers. */
 export const API_ROUTES = {
+  health: {
+    method: 'GET',
+    path: '/api/health',
+    summary: 'Latest value, state (last 5 min), last anomaly and a 60-minute sparkline of every series',
+  },
+  seriesPoints: {
+    method: 'GET',
+    path: '/api/series/{id}/points',
+    summary: `One series' points, min/max/mean buckets beyond maxPoints (query: from?, to?, maxPoints? ${MAX_POINTS.default}, max ${MAX_POINTS.cap})`,
+    params: z.object({ id: seriesId }),
+    query: z.object({ ...range, maxPoints: intParam(1, MAX_POINTS.cap, MAX_POINTS.default) }),
+  },
+  listAnomalies: {
+    method: 'GET',
+    path: '/api/anomalies',
+    summary: `Anomaly timeline, newest first (query: from?, to?, severity? minimum, series?, method?, limit? ${TIMELINE_LIMIT.default} max ${TIMELINE_LIMIT.cap}, cursor?)`,
+    query: z.object({
+      ...range,
+      severity: z.enum(SEVERITIES, { error: 'must be low, medium, high or critical' }).optional(),
+      series: seriesId.optional(),
+      method: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a detector method such as zscore, spike or level_shift')
+        .optional(),
+      limit: intParam(1, TIMELINE_LIMIT.cap, TIMELINE_LIMIT.default),
+      cursor: z.string().min(1).max(2000).optional(),
+    }),
+  },
+  alerts: {
+    method: 'GET',
+    path: '/api/alerts',
+    summary:
+      'Alerts with their state, and how anomalies fared in alerting with the conversion rate (query: from?, to?)',
+    query: z.object(range),
+  },
+  models: {
+    method: 'GET',
+    path: '/api/models',
+    summary: 'ML models: prediction volume and accuracy (24 h, 7 d), latest K-S drift; the infra drift check',
+  },
   markAnomaly: {
     method: 'PUT',
     path: '/api/anomalies/feedback',
@@ -189,7 +274,7 @@ export const API_ROUTES = {
   },
 } as const;
 
-/** What the API reads and writes. */
+/** What the API reads and writes, and how it authenticates. */
 export interface ApiDeps {
   readonly config: MonitorConfig;
   readonly series: readonly SeriesSpec[];
@@ -197,9 +282,18 @@ export interface ApiDeps {
   readonly feedback: FeedbackStore;
   readonly thresholds: ThresholdStore;
   readonly alerts: AlertStateStore;
+  readonly timeline: AnomalyTimelineStore;
+  readonly predictions: PredictionStore;
+  readonly drift: DriftStateStore;
   readonly clock: Clock;
   readonly log: Log;
+  /** Runs before every route (functions/auth.ts): the staff-group check. */
+  readonly authenticate: Authenticator;
+  /** Headers on every response (CORS in AWS). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
+
+const DAY_MS = 86_400_000;
 
 /** A run time may not be ahead of the clock: it would evaluate a week that has not happened. */
 const MAX_AHEAD_MS = 5 * 60_000;
@@ -226,8 +320,44 @@ export function createApiRouter(deps: ApiDeps): ApiHandler {
     weeklyRun: `${deps.config.feedback.weekly.day} ${String(deps.config.feedback.weekly.hour).padStart(2, '0')}:${String(deps.config.feedback.weekly.minute).padStart(2, '0')} UTC`,
   };
   const R = API_ROUTES;
+  // Reads span at most the retention (older data has expired) plus a day of slack for time zones.
+  const limits = { defaultMs: DAY_MS, maxMs: (deps.config.retentionDays + 1) * DAY_MS };
 
   const routes: Route[] = [
+    route(R.health, async () => ({
+      status: 200,
+      body: await healthView(deps, deps.clock.now()),
+    })),
+    route(R.seriesPoints, async ({ params, query }) => {
+      const now = deps.clock.now();
+      const { from, to } = resolveRange(query, now, limits);
+      return {
+        status: 200,
+        body: await seriesData(deps, { id: params.id, from, to, maxPoints: query.maxPoints }, now),
+      };
+    }),
+    route(R.listAnomalies, async ({ query }) => {
+      const now = deps.clock.now();
+      return {
+        status: 200,
+        body: await anomalyTimeline(deps, { ...query, ...resolveRange(query, now, limits) }, now),
+      };
+    }),
+    route(R.alerts, async ({ query }) => {
+      const now = deps.clock.now();
+      return {
+        status: 200,
+        body: await alertsOverview(
+          { ...deps, minLevelToPage: deps.config.alerts.minLevelToPage },
+          resolveRange(query, now, limits),
+          now,
+        ),
+      };
+    }),
+    route(R.models, async () => ({
+      status: 200,
+      body: await modelsOverview({ ...deps, config: deps.config.drift }, deps.clock.now()),
+    })),
     route(R.markAnomaly, async ({ body, actor }) => {
       checkSeries(deps.series, body.series);
       const r = await setAnomalyFeedback(
@@ -356,7 +486,10 @@ export function createApiRouter(deps: ApiDeps): ApiHandler {
       return { status: 204 };
     }),
   ];
-  return createRouter(routes, deps.log);
+  return createRouter(routes, deps.log, {
+    authenticate: deps.authenticate,
+    ...(deps.headers ? { headers: deps.headers } : {}),
+  });
 }
 
 /** A mark must name a configured series: an unknown one is a typo, not a missing anomaly. */

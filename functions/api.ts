@@ -1,5 +1,6 @@
-// (handler) API Gateway (REST, proxy integration) --> the feedback/thresholds/maintenance API router.
-// Dependencies are built once per cold start; the router validates every request and maps errors.
+// (handler) API Gateway (REST, proxy integration, Cognito user pool authorizer) --> the API router: the
+// staff dashboard's reads, feedback, thresholds, maintenance windows. Dependencies are built once per cold
+// start; the router checks the caller's staff group, validates every request and maps errors.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -7,17 +8,27 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoAlertStore } from '../shared/adapters/dynamodb-alert-store';
+import { DynamoAnomalyStore } from '../shared/adapters/dynamodb-anomaly-store';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client';
+import { DynamoDriftStore } from '../shared/adapters/dynamodb-drift-store';
 import { DynamoFeedbackStore } from '../shared/adapters/dynamodb-feedback-store';
 import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
+import { DynamoPredictionStore } from '../shared/adapters/dynamodb-prediction-store';
 import { DynamoThresholdStore } from '../shared/adapters/dynamodb-threshold-store';
-import { ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
+import { dashboardEnv, ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
 import { expandSeries } from '../shared/monitor-config';
 import { log, logger, metrics, tracer } from '../shared/observability';
 import { createApiRouter } from './api-routes';
+import { cognitoClaims } from './auth';
 
 const config = loadBakedMonitorConfig();
-const env = readEnv({ ...tableEnv.points, ...tableEnv.anomalies, ...tableEnv.control });
+const env = readEnv({
+  ...tableEnv.points,
+  ...tableEnv.anomalies,
+  ...tableEnv.control,
+  ...tableEnv.predictions,
+  ...dashboardEnv,
+});
 const ddb = tracer.captureAWSv3Client(createDocumentClient());
 
 const router = createApiRouter({
@@ -27,8 +38,15 @@ const router = createApiRouter({
   feedback: new DynamoFeedbackStore({ client: ddb, tableName: env[ENV.anomaliesTable], log }),
   thresholds: new DynamoThresholdStore({ client: ddb, tableName: env[ENV.controlTable] }),
   alerts: new DynamoAlertStore({ client: ddb, tableName: env[ENV.controlTable], log }),
+  timeline: new DynamoAnomalyStore({ client: ddb, tableName: env[ENV.anomaliesTable], log }),
+  predictions: new DynamoPredictionStore({ client: ddb, tableName: env[ENV.predictionsTable], log }),
+  drift: new DynamoDriftStore({ client: ddb, tableName: env[ENV.controlTable], log }),
   clock: { now: () => Date.now() },
   log,
+  // API Gateway's Cognito authorizer verified the token; the router checks its client and the staff group.
+  authenticate: cognitoClaims({ clientId: env[ENV.dashboardClientId] }),
+  // The dashboard is served from CloudFront, the API from execute-api: only that origin may read answers.
+  headers: { 'Access-Control-Allow-Origin': env[ENV.dashboardOrigin], Vary: 'Origin' },
 });
 
 /** Route one request (the router validates the event and never throws). */

@@ -1,14 +1,16 @@
 // (handler helper) a small typed router over API Gateway REST proxy events, and the one place that maps
-// errors to HTTP status codes. Every route declares zod schemas for its path parameters, query string and
-// JSON body; a request that fails them gets 400 `{ error, field, issues }` naming the first bad field.
-// The same router serves the Lambda (functions/api.ts), the local server (infra/local/api-adapter.ts)
-// and the feedback CLI.
+// errors to HTTP status codes. Every request is authenticated first (functions/auth.ts: a Cognito ID token
+// in the `staff` group, 401/403 otherwise); every route declares zod schemas for its path parameters, query
+// string and JSON body, and a request that fails them gets 400 `{ error, field, issues }` naming the first
+// bad field. The same router serves the Lambda (functions/api.ts), the local server
+// (infra/local/api-adapter.ts) and the feedback CLI.
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import type { Actor } from '../shared/domain/feedback';
 import {
   ConflictError,
   DependencyError,
+  ForbiddenError,
   type MonitorError,
   NotFoundError,
   UnauthorizedError,
@@ -16,6 +18,7 @@ import {
 } from '../shared/errors';
 import { formatIssues } from '../shared/monitor-config';
 import type { Log } from '../shared/ports';
+import type { Authenticator, Caller } from './auth';
 
 /** Methods the API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -31,7 +34,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   readonly query?: Q;
   /** JSON body schema; a missing body is parsed as `{}`. */
   readonly body?: B;
-  /** Changes state: needs a caller identity, recorded as the actor. */
+  /** Changes state: the caller is recorded as the actor. */
   readonly mutates?: boolean;
 }
 
@@ -40,8 +43,10 @@ export interface RouteRequest<P, Q, B> {
   readonly params: P;
   readonly query: Q;
   readonly body: B;
-  /** Present on every mutating route (401 otherwise). */
-  readonly actor: Actor | undefined;
+  /** The authenticated caller. */
+  readonly caller: Caller;
+  /** The caller as the actor recorded on what the request changes. */
+  readonly actor: Actor;
 }
 
 /** A handler's answer: a status and a JSON body (none for 204). */
@@ -96,25 +101,6 @@ export const ProxyEventSchema = z.object({
 /** A proxy event as the router sees it. */
 export type ProxyEvent = z.output<typeof ProxyEventSchema>;
 
-/**
- * The caller of a request, recorded as the actor of what it changes: a Cognito user (claims of a user
- * pool authorizer, issue #7), else the IAM principal API Gateway authenticated (AWS_IAM), else a
- * user name the local adapter or the CLI set.
- */
-export function actorOf(event: ProxyEvent): Actor | undefined {
-  const claims = event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined;
-  const candidates = [
-    claims?.['cognito:username'],
-    claims?.email,
-    claims?.sub,
-    event.requestContext?.identity?.userArn,
-    event.requestContext?.identity?.user,
-    event.requestContext?.identity?.caller,
-  ];
-  const name = candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '');
-  return name === undefined ? undefined : { kind: 'person', name: name.trim().slice(0, 256) };
-}
-
 const HEADERS = {
   'Content-Type': 'application/json; charset=utf-8',
   'Cache-Control': 'no-store',
@@ -148,8 +134,9 @@ function fieldOfIssue(issue: string | undefined): string | null {
 }
 
 /**
- * The one mapping from errors to HTTP statuses: ValidationError 400, UnauthorizedError 401, NotFoundError
- * 404, ConflictError 409, DependencyError 503, anything else 500 (details logged, not returned).
+ * The one mapping from errors to HTTP statuses: ValidationError 400, UnauthorizedError 401 (with a Bearer
+ * challenge), ForbiddenError 403, NotFoundError 404, ConflictError 409, DependencyError 503, anything else
+ * 500 (details logged, not returned).
  */
 export function errorResult(error: unknown, log: Log): APIGatewayProxyResult {
   const body = (status: number, e: MonitorError, message = e.message): APIGatewayProxyResult =>
@@ -161,7 +148,12 @@ export function errorResult(error: unknown, log: Log): APIGatewayProxyResult {
       ...(error.issues.length > 0 ? { issues: error.issues } : {}),
     } satisfies ErrorBody);
   }
-  if (error instanceof UnauthorizedError) return body(401, error);
+  if (error instanceof UnauthorizedError) {
+    return jsonResult(401, { error: error.message, field: error.field ?? null } satisfies ErrorBody, {
+      'WWW-Authenticate': 'Bearer',
+    });
+  }
+  if (error instanceof ForbiddenError) return body(403, error);
   if (error instanceof NotFoundError) return body(404, error);
   if (error instanceof ConflictError) return body(409, error);
   if (error instanceof DependencyError) {
@@ -223,20 +215,43 @@ function header(event: ProxyEvent, name: string): string | undefined {
 /** An API handler: an API Gateway proxy event in, a proxy result out. Never throws. */
 export type ApiHandler = (event: unknown) => Promise<APIGatewayProxyResult>;
 
+/** How a router authenticates and what it adds to every response. */
+export interface RouterOptions {
+  /** Runs before any route is matched: an unauthenticated caller learns nothing about the routes. */
+  readonly authenticate: Authenticator;
+  /** Headers on every response, e.g. CORS's `Access-Control-Allow-Origin`. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /**
  * Build the router.
- * 1. Validate the event's shape; find the route by path (404, `field: "path"`) and method (405 + Allow).
- * 2. Validate path parameters, query string and JSON body (a route with a body answers 415 unless the
+ * 1. Validate the event's shape; authenticate the caller (401 / 403, `field: "authorization"`).
+ * 2. Find the route by path (404, `field: "path"`) and method (405 + Allow).
+ * 3. Validate path parameters, query string and JSON body (a route with a body answers 415 unless the
  *    request says `application/json`, even when empty; 400 naming the field).
- * 3. A mutating route without a caller identity answers 401.
- * 4. Run the handler; map whatever it throws with {@link errorResult}.
+ * 4. Run the handler with the caller; map whatever it throws with {@link errorResult}.
  */
-export function createRouter(routes: readonly Route[], log: Log): ApiHandler {
+export function createRouter(routes: readonly Route[], log: Log, options: RouterOptions): ApiHandler {
+  const extra = options.headers ?? {};
+  const answer = dispatcher(routes, log, options.authenticate);
+  return async (raw) => {
+    const result = await answer(raw);
+    return { ...result, headers: { ...result.headers, ...extra } };
+  };
+}
+
+function dispatcher(routes: readonly Route[], log: Log, authenticate: Authenticator): ApiHandler {
   const compiled = routes.map((r) => ({ route: r, template: splitPath(r.spec.path) }));
   return async (raw) => {
     const parsedEvent = ProxyEventSchema.safeParse(raw);
     if (!parsedEvent.success) return errorResult(invalid('API Gateway event', parsedEvent.error), log);
     const event = parsedEvent.data;
+    let caller: Caller;
+    try {
+      caller = await authenticate(event);
+    } catch (error) {
+      return errorResult(error, log);
+    }
     const path = splitPath(event.path);
     let candidates = compiled
       .map((c) => ({ ...c, params: matchPath(c.template, path) }))
@@ -299,11 +314,14 @@ export function createRouter(routes: readonly Route[], log: Log): ApiHandler {
           body = parsed.data;
         }
       }
-      const actor = actorOf(event);
-      if (spec.mutates && actor === undefined) {
-        throw new UnauthorizedError('No caller identity to record as the actor of this change');
-      }
-      const result = await match.route.handle({ params: params.data, query: query.data, body, actor });
+      const actor: Actor = { kind: 'person', name: caller.name };
+      const result = await match.route.handle({
+        params: params.data,
+        query: query.data,
+        body,
+        caller,
+        actor,
+      });
       return jsonResult(result.status, result.body);
     } catch (error) {
       return errorResult(error, log);

@@ -1,23 +1,32 @@
 // (infra) the monitor's stack: wires the constructs together and nothing else.
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../functions/api-routes';
+import { DRIFT_PARTITIONS } from '../shared/adapters/dynamodb-drift-store';
 import { SERIES_INDEX } from '../shared/adapters/dynamodb-feedback-store';
 import { TUNING_HISTORY_PK, TUNING_STATE_PREFIX } from '../shared/adapters/dynamodb-threshold-store';
 import { ENV } from '../shared/config';
 import type { MonitorConfig } from '../shared/monitor-config';
 import { AlertTopic } from './constructs/alert-topic';
+import { DashboardHosting } from './constructs/dashboard-hosting';
 import { cronMinuteField, JobSchedule } from './constructs/job-schedule';
 import { dailyCron, MlDrift } from './constructs/ml-drift';
 import { MonitorApi } from './constructs/monitor-api';
 import { MonitorFunction } from './constructs/monitor-function';
+import { StaffAuth } from './constructs/staff-auth';
 import { MonitorTables } from './constructs/tables';
 import { WeeklySchedule } from './constructs/weekly-schedule';
+import { currentDashboardDir } from './dashboard-site';
 
 /** Properties of {@link MonitorStack}. */
 export interface MonitorStackProps extends StackProps {
   /** The validated monitoring config (infra/load-config.ts). */
   readonly config: MonitorConfig;
+  /**
+   * The dashboard site to deploy (infra/app.ts builds it first).
+   * @default `dashboard/dist` when built, else the placeholder page in `dashboard/`
+   */
+  readonly siteDir?: string;
 }
 
 /**
@@ -37,13 +46,17 @@ export class MonitorStack extends Stack {
   public readonly tune: MonitorFunction;
   /** Serves the HTTP API (feedback, thresholds, preview, maintenance windows). */
   public readonly api: MonitorFunction;
-  /** The REST API in front of it (AWS_IAM on every method). */
+  /** The REST API in front of it (Cognito authorizer on every method; the function requires `staff`). */
   public readonly httpApi: MonitorApi;
+  /** The dashboard's user pool, `staff` group, hosted UI and app client. */
+  public readonly staffAuth: StaffAuth;
+  /** The dashboard site: private bucket, CloudFront, its config.json. */
+  public readonly dashboard: DashboardHosting;
   /** ML drift: prediction ingestion, models bucket, train-drift and check-drift. */
   public readonly drift: MlDrift;
 
   public constructor(scope: Construct, id: string, props: MonitorStackProps) {
-    const { config, ...stackProps } = props;
+    const { config, siteDir, ...stackProps } = props;
     super(scope, id, {
       description: 'Drift Sentinel: CloudWatch/RDS anomaly monitor (collect, detect) and ML drift',
       ...stackProps,
@@ -146,7 +159,23 @@ export class MonitorStack extends Stack {
       )
       .bindTable(control, ENV.controlTable, ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], {
         leadingKeys: ['maintenance'],
-      });
+      })
+      // Dashboard reads: open alerts, drift results, predictions.
+      .bindTable(control, ENV.controlTable, ['dynamodb:Query'], {
+        leadingKeys: ['alerts', DRIFT_PARTITIONS.run],
+      })
+      .bindTable(this.tables.predictions, ENV.predictionsTable, ['dynamodb:Query']);
+
+    // The staff dashboard (issue #7). The site's origin is known only once its distribution exists, and
+    // the distribution's CSP names the API: sign-in and CORS take the origin lazily.
+    let siteOrigin: string | undefined;
+    const origin = Lazy.string({
+      produce: () => {
+        if (siteOrigin === undefined) throw new Error('the dashboard origin is set once its hosting exists');
+        return siteOrigin;
+      },
+    });
+    this.staffAuth = new StaffAuth(this, 'StaffAuth', { siteUrl: `${origin}/`, settings: config.dashboard });
     this.httpApi = new MonitorApi(this, 'HttpApi', {
       handler: this.api,
       routes: Object.values(API_ROUTES).map((r) => ({
@@ -155,7 +184,24 @@ export class MonitorStack extends Stack {
         summary: r.summary,
         hasBody: 'body' in r,
       })),
+      userPool: this.staffAuth.userPool,
+      allowedOrigin: origin,
     });
+    this.api.lambdaFunction.addEnvironment(ENV.dashboardOrigin, origin);
+    this.api.lambdaFunction.addEnvironment(ENV.dashboardClientId, this.staffAuth.client.userPoolClientId);
+    const apiOrigin = `https://${this.httpApi.restApi.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`;
+    this.dashboard = new DashboardHosting(this, 'Dashboard', {
+      siteDir: siteDir ?? currentDashboardDir(),
+      apiBaseUrl: `${apiOrigin}/${this.httpApi.restApi.deploymentStage.stageName}`,
+      apiOrigin,
+      auth: {
+        authority: this.staffAuth.authority,
+        clientId: this.staffAuth.client.userPoolClientId,
+        hostedUiUrl: this.staffAuth.hostedUiUrl,
+      },
+      settings: config.dashboard,
+    });
+    siteOrigin = this.dashboard.origin;
 
     // Every dead letter pages the NOC (the alert DLQ's alarm too: SNS may be back by then).
     for (const alarm of [
@@ -206,7 +252,24 @@ export class MonitorStack extends Stack {
     new CfnOutput(this, 'AlertTopicArn', { value: this.alerts.topic.topicArn });
     new CfnOutput(this, 'ApiUrl', {
       value: this.httpApi.url,
-      description: 'HTTP API (AWS_IAM: SigV4-signed requests), e.g. GET <url>api/thresholds',
+      description:
+        'HTTP API: Authorization: Bearer <Cognito ID token of a staff user>, e.g. GET <url>api/health',
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: this.dashboard.url,
+      description: 'The staff dashboard (sign in with a user of the staff group)',
+    });
+    new CfnOutput(this, 'UserPoolId', { value: this.staffAuth.userPool.userPoolId });
+    new CfnOutput(this, 'HostedUiUrl', { value: this.staffAuth.hostedUiUrl });
+    const firstUser = this.staffAuth.firstUserCommands();
+    new CfnOutput(this, 'CreateStaffUserCommand', {
+      value: firstUser.createUser,
+      description:
+        'Step 1 of 2 for the first staff user: create the account (a temporary password is e-mailed)',
+    });
+    new CfnOutput(this, 'AddStaffUserToGroupCommand', {
+      value: firstUser.addToStaff,
+      description: 'Step 2 of 2: put the account in the staff group (the API refuses anyone else with 403)',
     });
   }
 }

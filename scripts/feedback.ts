@@ -8,23 +8,27 @@
 //   npm run feedback -- set        --metric m --adjustment 0.2 [--reason "..."]
 //   npm run feedback -- preview    --metric m --adjustment 0.2
 //   npm run feedback -- tune       [--time <ISO>]
-// Target: `--local [--url http://127.0.0.1:3000]` calls the local stack's API (npm start); otherwise the
+// Target: `--local [--url http://127.0.0.1:3000] [--token <IdToken>]` calls the local stack's API (npm
+// start; the staff user's ID token, also from DRIFT_SENTINEL_TOKEN, unless it runs with --no-auth); otherwise the
 // deployed tables (stack outputs) with your AWS credentials: `--control <T> --anomalies <T> [--points <T>]`
 // (or CONTROL_TABLE / ANOMALIES_TABLE / POINTS_TABLE), with the monitoring config you deployed
 // (MONITOR_CONFIG or monitor.config.json, as `cdk deploy` reads it). `--json` prints raw responses.
 import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createApiRouter } from '../functions/api-routes';
+import { trustedCaller } from '../functions/auth';
 import type { HttpMethod } from '../functions/http';
 import { loadMonitorConfig } from '../infra/load-config';
 import { DynamoAlertStore } from '../shared/adapters/dynamodb-alert-store';
+import { DynamoAnomalyStore } from '../shared/adapters/dynamodb-anomaly-store';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client';
+import { DynamoDriftStore } from '../shared/adapters/dynamodb-drift-store';
 import { DynamoFeedbackStore } from '../shared/adapters/dynamodb-feedback-store';
 import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
 import { DynamoThresholdStore } from '../shared/adapters/dynamodb-threshold-store';
 import { ValidationError } from '../shared/errors';
 import { expandSeries } from '../shared/monitor-config';
-import type { Log, MetricStore } from '../shared/ports';
+import type { Log, MetricStore, PredictionStore } from '../shared/ports';
 import { formatAdjustment } from '../shared/use-cases/feedback';
 
 /** One API request. */
@@ -157,23 +161,28 @@ export interface CliResponse {
 /** Something that answers API requests: the local server over HTTP, or the router in-process. */
 export type Transport = (request: CliRequest) => Promise<CliResponse>;
 
-/** Over HTTP to a running API (the local stack's server). */
-export function httpTransport(baseUrl: string, fetchImpl: typeof fetch = fetch): Transport {
+/** Over HTTP to a running API (the local stack's server), with a Cognito ID token when given. */
+export function httpTransport(baseUrl: string, fetchImpl: typeof fetch = fetch, token?: string): Transport {
   return async (r) => {
     const url = new URL(r.path, baseUrl);
     for (const [k, v] of Object.entries(r.query ?? {})) url.searchParams.set(k, v);
+    const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+    if (r.body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetchImpl(url, {
       method: r.method,
-      ...(r.body === undefined
-        ? {}
-        : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(r.body) }),
+      headers,
+      ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }),
     });
     const text = await res.text();
     return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
   };
 }
 
-/** In-process against the deployed tables: the API router with DynamoDB adapters and your credentials. */
+/**
+ * In-process against the deployed tables: the API router with DynamoDB adapters and your credentials.
+ * IAM is the authorization here (whoever may write the tables may mark anomalies), so the caller is
+ * trusted as staff and recorded as `actor`.
+ */
 export function tablesTransport(options: {
   readonly control: string;
   readonly anomalies: string;
@@ -194,6 +203,14 @@ export function tablesTransport(options: {
             ]),
           ),
       };
+  // The dashboard's model view reads the predictions table, which the CLI's commands never need.
+  const noPredictions = (): Promise<never> =>
+    Promise.reject(new ValidationError('The CLI does not read predictions', ['use the dashboard']));
+  const predictions: PredictionStore = {
+    append: noPredictions,
+    listModels: noPredictions,
+    load: noPredictions,
+  };
   const router = createApiRouter({
     config,
     series: expandSeries(config),
@@ -201,8 +218,12 @@ export function tablesTransport(options: {
     feedback: new DynamoFeedbackStore({ client, tableName: options.anomalies, log: options.log }),
     thresholds: new DynamoThresholdStore({ client, tableName: options.control }),
     alerts: new DynamoAlertStore({ client, tableName: options.control, log: options.log }),
+    timeline: new DynamoAnomalyStore({ client, tableName: options.anomalies, log: options.log }),
+    predictions,
+    drift: new DynamoDriftStore({ client, tableName: options.control, log: options.log }),
     clock: { now: () => Date.now() },
     log: options.log,
+    authenticate: trustedCaller(options.actor),
   });
   return async (r) => {
     const result = await router({
@@ -212,7 +233,7 @@ export function tablesTransport(options: {
       queryStringParameters: r.query && Object.keys(r.query).length > 0 ? r.query : null,
       body: r.body === undefined ? null : JSON.stringify(r.body),
       isBase64Encoded: false,
-      requestContext: { requestId: `cli-${Date.now()}`, identity: { user: options.actor } },
+      requestContext: { requestId: `cli-${Date.now()}` },
     });
     return { status: result.statusCode, body: result.body === '' ? {} : JSON.parse(result.body) };
   };
@@ -342,6 +363,7 @@ export async function runCli(
         points: { type: 'string' },
         actor: { type: 'string' },
         json: { type: 'boolean' },
+        token: { type: 'string' },
       },
     });
     const command = positionals[0];
@@ -349,7 +371,11 @@ export async function runCli(
     const transport =
       io.transport ??
       (values.local || values.url
-        ? httpTransport(values.url ?? 'http://127.0.0.1:3000')
+        ? httpTransport(
+            values.url ?? 'http://127.0.0.1:3000',
+            fetch,
+            values.token ?? env.DRIFT_SENTINEL_TOKEN,
+          )
         : tablesTransport({
             control: required(
               values.control ?? env.CONTROL_TABLE,

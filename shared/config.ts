@@ -17,6 +17,8 @@ export const ENV = {
   predictionsTable: 'PREDICTIONS_TABLE',
   modelsBucket: 'MODELS_BUCKET',
   rejectedPredictionsUrl: 'REJECTED_PREDICTIONS_URL',
+  dashboardOrigin: 'DASHBOARD_ORIGIN',
+  dashboardClientId: 'DASHBOARD_CLIENT_ID',
 } as const;
 
 const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
@@ -58,6 +60,17 @@ export const driftEnv = {
     [ENV.modelsBucket]: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
   },
   rejectedPredictions: { [ENV.rejectedPredictionsUrl]: z.url() },
+} as const;
+
+/** The staff dashboard's env vars (API function): the site origin CORS allows, the Cognito app client. */
+export const dashboardEnv = {
+  [ENV.dashboardOrigin]: z
+    .url({ protocol: /^https?$/ })
+    .refine(
+      (u) => new URL(u).origin === u,
+      'must be an origin such as https://d111111abcdef8.cloudfront.net',
+    ),
+  [ENV.dashboardClientId]: z.string().regex(/^[\w+]{1,128}$/, 'must be a Cognito app client id'),
 } as const;
 
 /**

@@ -36,8 +36,11 @@ export class NotFoundError extends MonitorError {}
 /** The request is valid but contradicts the current state (e.g. reverting to the value already in force). */
 export class ConflictError extends MonitorError {}
 
-/** A change was asked for without a caller identity to record as its actor. */
+/** No (valid) caller identity: no token, a token that does not verify, or no actor to record. */
 export class UnauthorizedError extends MonitorError {}
+
+/** The caller is known but may not do this (e.g. signed in, but not in the `staff` group). */
+export class ForbiddenError extends MonitorError {}
 
 /** An AWS service (or its local emulator) failed after the SDK's own retries. */
 export class DependencyError extends MonitorError {}

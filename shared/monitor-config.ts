@@ -367,6 +367,36 @@ const feedback = z
     }
   });
 
+/** The staff dashboard: its Cognito user pool and CloudFront site (issue #7). */
+const dashboard = z.strictObject({
+  /**
+   * MFA for staff sign-in: `required` (TOTP, set up at first sign-in) or `optional` (each user chooses;
+   * acknowledged in cdk-nag with this reason).
+   */
+  mfa: z.enum(['required', 'optional']).default('required'),
+  /**
+   * Cognito feature plan: `plus` adds threat protection (compromised-credential and adaptive
+   * authentication, enforced) at a per-user monthly price; `essentials` has none.
+   */
+  featurePlan: z.enum(['plus', 'essentials']).default('plus'),
+  /**
+   * Hosted-UI domain prefix (`<prefix>.auth.<region>.amazoncognito.com`), unique per region.
+   * @default `<stack name, lowercased>-<account id>`
+   */
+  domainPrefix: z
+    .string()
+    .regex(
+      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+      'must be 1-63 lowercase letters, digits or inner hyphens',
+    )
+    .refine((p) => !/aws|amazon|cognito/.test(p), 'must not contain aws, amazon or cognito')
+    .optional(),
+  /** The dashboard's auto-refresh, seconds (written to its config.json). */
+  refreshSeconds: z.number().int().min(10).max(3600).default(60),
+  /** CloudFront price class: edge locations in North America and Europe (`100`), most (`200`), or all. */
+  priceClass: z.enum(['100', '200', 'all']).default('100'),
+});
+
 /** Schema of the whole monitoring config file. */
 export const MonitorConfigSchema = z
   .strictObject({
@@ -402,6 +432,7 @@ export const MonitorConfigSchema = z
     alerts: alerts.prefault({}),
     drift: drift.prefault({}),
     feedback: feedback.prefault({}),
+    dashboard: dashboard.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (c.series.length === 0 && c.rds.instances.length === 0) {
@@ -421,6 +452,8 @@ export type MonitorConfigInput = z.input<typeof MonitorConfigSchema>;
 export type DetectionConfig = MonitorConfig['detection'];
 /** The drift section, as train-drift and check-drift consume it. */
 export type DriftConfig = MonitorConfig['drift'];
+/** The dashboard section, as the hosting and auth constructs consume it. */
+export type DashboardConfig = MonitorConfig['dashboard'];
 
 /** Turn zod issues into `field.path: message` strings. */
 export function formatIssues(error: z.ZodError): string[] {

@@ -75,6 +75,38 @@ export interface AnomalyStore {
   setAlertStates(updates: readonly AlertStateUpdate[], now: number): Promise<AlertStateUpdate[]>;
 }
 
+/** An anomaly as the dashboard shows it: the detection, where alerting put it, and how staff labelled it. */
+export interface AnomalyDetail extends Anomaly {
+  /** Alert state (`pending`, `sent`, `grouped`, …). */
+  readonly alertState: AlertState;
+  /** The alert that paged it (states `sent` and `grouped`). */
+  readonly alertId?: string;
+  /** Why it is in its state: the open alert it was folded into, the maintenance window, the error. */
+  readonly alertReason?: string;
+  readonly feedback?: AnomalyFeedback;
+}
+
+/** A read of the anomaly timeline, newest first. */
+export interface TimelineQuery {
+  /** Anomalies with from <= ts <= to. */
+  readonly from: number;
+  readonly to: number;
+  /** Unexpired at this time. */
+  readonly now: number;
+  /** Only anomalies after this one in newest-first order (ts descending, then series descending). */
+  readonly after?: AnomalyRef;
+  /** Stop after this many accepted anomalies. @default all */
+  readonly limit?: number;
+  /** Only anomalies this accepts (filters applied while reading, so a page fills up). */
+  readonly accept?: (anomaly: AnomalyDetail) => boolean;
+}
+
+/** The anomaly timeline (the anomalies table in AWS). */
+export interface AnomalyTimelineStore {
+  /** Accepted anomalies newest first, at most `limit`, and whether more accepted ones follow. */
+  listNewestFirst(query: TimelineQuery): Promise<{ items: AnomalyDetail[]; more: boolean }>;
+}
+
 /** Small operational state: job watermarks (later: token buckets, feedback counters, windows). */
 export interface ControlStore {
   /** The last committed watermark of a job, or undefined on first run. */

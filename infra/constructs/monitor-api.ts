@@ -1,9 +1,11 @@
 // (infra) the monitor's HTTP API: an API Gateway REST API whose resources and methods are generated from
-// the router's route list (functions/api-routes.ts), every method behind AWS_IAM authorization and one
-// Lambda proxy integration, JSON access logs, a request validator, and error responses in the API's own
-// `{ error, field }` shape. Issue #7 switches the authorizer to Cognito (staff group).
-import { Validations } from 'aws-cdk-lib';
+// the router's route list (functions/api-routes.ts), every method behind the Cognito user pool authorizer
+// (the function then requires the `staff` group) and one Lambda proxy integration, CORS for the dashboard
+// origin only, JSON access logs, a request validator, and error responses in the API's own
+// `{ error, field }` shape, readable by the dashboard.
+import { Duration, Size, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ValidationError } from '../../shared/errors';
@@ -25,6 +27,10 @@ export interface MonitorApiProps {
   readonly handler: MonitorFunction;
   /** The routes; each becomes a method on its resource. */
   readonly routes: readonly ApiRouteProps[];
+  /** The user pool whose ID tokens the authorizer accepts (the function checks the group). */
+  readonly userPool: cognito.IUserPool;
+  /** The one origin browsers may call the API from (the dashboard, `https://<host>`); may be a token. */
+  readonly allowedOrigin: string;
   /**
    * Stage name (the URL's first path segment).
    * @default 'v1'
@@ -50,10 +56,12 @@ export interface MonitorApiProps {
 const PATH = /^(\/(?:[a-z0-9-]+|\{[A-Za-z][A-Za-z0-9]*\}))+$/;
 
 /**
- * REST API, regional, with: AWS_IAM on every method (SigV4-signed callers only; the caller ARN becomes
- * the actor of a change), a JSON access log of every request (caller, route, status, latencies, errors),
- * X-Ray tracing, stage throttling, a request validator (bodies must be JSON objects; field-level
- * validation is the handler's zod schemas, so a 400 names its field), and gateway errors as JSON.
+ * REST API, regional, with: a Cognito user pool authorizer on every method (the `Authorization: Bearer`
+ * ID token is verified before the function runs; its claims reach the function, which requires the
+ * `staff` group and records the user as the actor of a change), CORS preflights for the dashboard origin,
+ * a JSON access log of every request (user, route, status, latencies, errors), X-Ray tracing, stage
+ * throttling, a request validator (bodies must be JSON objects; field-level validation is the handler's
+ * zod schemas, so a 400 names its field), and gateway errors as JSON the dashboard can read.
  */
 export class MonitorApi extends Construct {
   /** The REST API. */
@@ -62,6 +70,8 @@ export class MonitorApi extends Construct {
   public readonly accessLogs: logs.LogGroup;
   /** Validates bodies and parameters before the function is invoked. */
   public readonly validator: apigateway.RequestValidator;
+  /** Verifies the Cognito ID token of every request. */
+  public readonly authorizer: apigateway.CognitoUserPoolsAuthorizer;
 
   public constructor(scope: Construct, id: string, props: MonitorApiProps) {
     super(scope, id);
@@ -74,6 +84,9 @@ export class MonitorApi extends Construct {
       if (seen.has(key)) issues.push(`routes: ${key} appears twice`);
       seen.add(key);
     }
+    if (!Token.isUnresolved(props.allowedOrigin) && !/^https:\/\/[^/]+$/.test(props.allowedOrigin)) {
+      issues.push('allowedOrigin: must be https://<host> (no path, no trailing slash)');
+    }
     if (issues.length > 0) throw new ValidationError(`Invalid MonitorApi ${id}`, issues);
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -82,10 +95,19 @@ export class MonitorApi extends Construct {
     const F = apigateway.AccessLogField;
     this.restApi = new apigateway.RestApi(this, 'RestApi', {
       description:
-        'Drift Sentinel API: false-positive feedback, thresholds, what-if preview, maintenance windows',
+        'Drift Sentinel API: staff dashboard data, false-positive feedback, thresholds, what-if preview, ' +
+        'maintenance windows',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       cloudWatchRole: false,
-      defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
+      // The health view's sparklines are ~130 KB of JSON for 50 series: gzip what the browser accepts.
+      minCompressionSize: Size.kibibytes(1),
+      // Preflights (OPTIONS, no authorizer: browsers send them without credentials) for the dashboard only.
+      defaultCorsPreflightOptions: {
+        allowOrigins: [props.allowedOrigin],
+        allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+        allowHeaders: ['Authorization', 'Content-Type'],
+        maxAge: Duration.hours(1),
+      },
       deployOptions: {
         stageName: props.stageName ?? 'v1',
         tracingEnabled: true,
@@ -98,7 +120,8 @@ export class MonitorApi extends Construct {
             requestId: F.contextRequestId(),
             time: F.contextRequestTime(),
             ip: F.contextIdentitySourceIp(),
-            caller: F.contextIdentityUserArn(),
+            user: F.contextAuthorizerClaims('email'),
+            sub: F.contextAuthorizerClaims('sub'),
             method: F.contextHttpMethod(),
             resource: F.contextResourcePath(),
             path: F.contextPath(),
@@ -129,47 +152,48 @@ export class MonitorApi extends Construct {
       },
     });
 
+    this.authorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+      cognitoUserPools: [props.userPool],
+      identitySource: apigateway.IdentitySource.header('Authorization'),
+      resultsCacheTtl: Duration.minutes(5),
+    });
     const integration = new apigateway.LambdaIntegration(props.handler.lambdaFunction, {
       allowTestInvoke: false,
     });
     for (const r of props.routes) {
       this.restApi.root.resourceForPath(r.path).addMethod(r.method, integration, {
-        authorizationType: apigateway.AuthorizationType.IAM,
+        authorizationType: apigateway.AuthorizationType.COGNITO,
+        authorizer: this.authorizer,
         requestValidator: this.validator,
         ...(r.hasBody ? { requestModels: { 'application/json': jsonObject } } : {}),
       });
     }
 
-    // Gateway-made errors (403 unsigned/denied, 429 throttled, 400 body not an object, 5xx) in the
-    // handler's error shape, so clients parse one format.
+    // Gateway-made errors (401 no or bad token, 403 unknown route, 429 throttled, 400 body not an object,
+    // 5xx) in the handler's error shape, with the CORS header so the dashboard can read them (a 401 must
+    // reach it as a 401 to send the user to sign in, not as a CORS failure).
     const json = (field: string | null) => ({
       'application/json': `{"error":$context.error.messageString,"field":${field === null ? 'null' : `"${field}"`}}`,
     });
-    this.restApi.addGatewayResponse('Default4xx', {
-      type: apigateway.ResponseType.DEFAULT_4XX,
-      templates: json(null),
-    });
-    this.restApi.addGatewayResponse('Default5xx', {
-      type: apigateway.ResponseType.DEFAULT_5XX,
-      templates: json(null),
-    });
-    this.restApi.addGatewayResponse('BadRequestBody', {
-      type: apigateway.ResponseType.BAD_REQUEST_BODY,
-      templates: json('body'),
-    });
+    const cors = { 'Access-Control-Allow-Origin': `'${props.allowedOrigin}'`, Vary: "'Origin'" };
+    const responses: [string, apigateway.ResponseType, string | null][] = [
+      ['Default4xx', apigateway.ResponseType.DEFAULT_4XX, null],
+      ['Default5xx', apigateway.ResponseType.DEFAULT_5XX, null],
+      ['BadRequestBody', apigateway.ResponseType.BAD_REQUEST_BODY, 'body'],
+      ['Unauthorized', apigateway.ResponseType.UNAUTHORIZED, 'authorization'],
+      ['AccessDenied', apigateway.ResponseType.ACCESS_DENIED, 'authorization'],
+    ];
+    for (const [id, type, field] of responses) {
+      this.restApi.addGatewayResponse(id, { type, templates: json(field), responseHeaders: cors });
+    }
 
     Validations.of(this.restApi).acknowledge(
       {
-        id: 'AwsSolutions-COG4',
-        reason:
-          'Every method uses AWS_IAM (SigV4) authorization until the staff dashboard (issue #7) adds the ' +
-          'Cognito user pool authorizer with the staff group; no method is unauthenticated.',
-      },
-      {
         id: 'AwsSolutions-APIG3',
         reason:
-          'Only IAM-signed requests reach the integration (API Gateway rejects unsigned ones before any ' +
-          'rule could run) and the stage is throttled; a WAF web ACL adds cost without a threat it stops.',
+          'Requests without a valid Cognito token are refused by the authorizer before the integration, the ' +
+          'function refuses non-staff users, and the stage is throttled; a WAF web ACL adds cost without a ' +
+          'threat it stops.',
       },
       {
         id: 'AwsSolutions-APIG6',

@@ -1,9 +1,11 @@
 // (local stack) serves an API Gateway proxy handler (functions/api-routes.ts) on the local HTTP server:
-// a Node request becomes a REST proxy event, the proxy result becomes the response. The deployed API and
-// the local one therefore run the same router, validation and error mapping. Issue #7 reuses this adapter
-// and passes Cognito claims through `authorizer`.
+// a Node request becomes a REST proxy event (with the verified token's claims as the Cognito authorizer
+// context), the proxy result becomes the response, gzipped when the client accepts it as API Gateway does
+// with a minimum compression size. The deployed API and the local one therefore run the same router,
+// authentication check, validation and error mapping.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ApiHandler } from '../../functions/http';
 
@@ -116,16 +118,47 @@ export function toProxyEvent(
   };
 }
 
-/** Write a proxy result to a Node response. */
+/** Bodies from this size are gzipped for clients that accept it (the deployed API's minimum compression size). */
+export const MIN_COMPRESSION_BYTES = 1024;
+
+/** True when the request's Accept-Encoding allows gzip. */
+export function acceptsGzip(req: IncomingMessage): boolean {
+  return /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+}
+
+/** Write a body, gzipped when `gzip` is set and it is worth it (Content-Encoding and Vary set then). */
+export function sendBody(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | number | boolean>,
+  body: Buffer,
+  gzip: boolean,
+): void {
+  if (gzip && body.length >= MIN_COMPRESSION_BYTES) {
+    const packed = gzipSync(body);
+    res.writeHead(status, {
+      ...headers,
+      'Content-Encoding': 'gzip',
+      Vary: headers.Vary ? `${headers.Vary}, Accept-Encoding` : 'Accept-Encoding',
+    } as Record<string, string>);
+    res.end(packed);
+    return;
+  }
+  res.writeHead(status, headers as Record<string, string>);
+  res.end(body);
+}
+
+/** Write a proxy result to a Node response (gzipped when `gzip` and large enough). */
 export function writeResult(
   res: ServerResponse,
   result: APIGatewayProxyResult,
   headers: Readonly<Record<string, string>> = {},
+  gzip = false,
 ): void {
   const out: Record<string, string | number | boolean> = { ...headers };
   for (const [k, v] of Object.entries(result.headers ?? {})) out[k] = v;
-  res.writeHead(result.statusCode, out as Record<string, string>);
-  res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body, 'utf8');
+  sendBody(res, result.statusCode, out, body, gzip);
 }
 
 /** Serve one request through `handler`. Never throws; a too-large body answers 413. */
@@ -153,5 +186,5 @@ export async function serveApi(
     );
     return;
   }
-  writeResult(res, await handler(toProxyEvent(req, url, body, options)), extra);
+  writeResult(res, await handler(toProxyEvent(req, url, body, options)), extra, acceptsGzip(req));
 }

@@ -42,6 +42,11 @@ const OptionsSchema = z.strictObject({
   'drift-baseline': duration.optional(),
   'mail-port': z.coerce.number().int().min(0).max(65_535).default(0),
   'bus-port': z.coerce.number().int().min(0).max(65_535).default(0),
+  // Staff dashboard (issue #7)
+  'no-auth': z.boolean().default(false),
+  'users-file': z.string().min(1).optional(),
+  'cognito-port': z.coerce.number().int().min(0).max(65_535).default(0),
+  'seed-demo': z.boolean().default(false),
 });
 
 /** Options of the local stack. */
@@ -60,7 +65,7 @@ this host's own metrics (or a CSV replay) as the metric source, anomalies printe
   --speed <x>           replay speed-up factor (default 600: 10 minutes of data per second)
   --data-dir <dir>      where dynalite keeps its data (default .local); a restart keeps it
   --config <file>       monitoring config for detection settings (default monitor.config.json if present)
-  --port <n>            dashboard port on 127.0.0.1 (default 3000; 0 = any free port)
+  --port <n>            dashboard and API port on 127.0.0.1 (default 3000; 0 = any free port)
   --db-port <n>         dynalite port on 127.0.0.1 (default: any free port)
   --help                this text
 
@@ -73,7 +78,14 @@ ML drift (models in s3rver under --data-dir, mail in aws-ses-v2-local, a local p
   --drift-recent <d>      recent window (default: the config's days; 1m with --simulate-predictions)
   --drift-baseline <d>    baseline window (default: the config's days; 3m with --simulate-predictions)
   --mail-port <n>         aws-ses-v2-local port on 127.0.0.1 (default: any free port)
-  --bus-port <n>          local predictions bus (PutEvents) port on 127.0.0.1 (default: any free port)`;
+  --bus-port <n>          local predictions bus (PutEvents) port on 127.0.0.1 (default: any free port)
+
+Staff dashboard (the site, /config.json and the API on --port; sign-in through cognito-local):
+  --no-auth               no sign-in: every request is you, as staff (the dashboard shows a NO AUTH banner)
+  --users-file <file>     write the staff and non-staff users' credentials there as JSON
+  --cognito-port <n>      cognito-local port on 127.0.0.1 (default: any free port; data in --data-dir)
+  --seed-demo             preload 50 series x 24 h of 1-minute points, ~200 anomalies (XSS-looking labels
+                          included), alerts and ML models with drift results; the demo series keep updating`;
 
 /** Parse argv (without node and script). @throws ValidationError naming the bad option */
 export function parseLocalArgs(argv: readonly string[]): LocalOptions {
@@ -101,6 +113,10 @@ export function parseLocalArgs(argv: readonly string[]): LocalOptions {
         'drift-baseline': { type: 'string' },
         'mail-port': { type: 'string' },
         'bus-port': { type: 'string' },
+        'no-auth': { type: 'boolean' },
+        'users-file': { type: 'string' },
+        'cognito-port': { type: 'string' },
+        'seed-demo': { type: 'boolean' },
       },
     }).values;
   } catch (cause) {

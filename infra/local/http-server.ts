@@ -1,15 +1,24 @@
-// (local stack) a loopback HTTP server: the static dashboard from dashboard/, a read-only status
-// endpoint over the same stores the use cases write, and the HTTP API (functions/api-routes.ts) under
-// /api/* through the API Gateway event adapter, so locally the API is the deployed one.
+// (local stack) one loopback origin for the whole dashboard, as CloudFront + API Gateway are in AWS: the
+// static site (dashboard/dist, or the placeholder page until the SPA lands), its runtime `/config.json`,
+// the HTTP API (functions/api-routes.ts) under /api/* through the API Gateway event adapter, sign-in
+// calls forwarded to cognito-local under /local/cognito, and a read-only status document. Like API
+// Gateway's Cognito authorizer, the server verifies the bearer ID token (jose, the issuer's JWKS) before
+// the API sees a request and hands the router the token's claims; the router then checks the group.
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
-import type { ApiHandler } from '../../functions/http';
+import { extname, join, normalize, sep } from 'node:path';
+import type { JWTPayload } from 'jose';
+import { STAFF_GROUP } from '../../functions/auth';
+import { type ApiHandler, errorResult } from '../../functions/http';
 import type { PublishedAlert } from '../../shared/adapters/console-alert-publisher';
+import { bearerToken, type IdTokenVerifier } from '../../shared/adapters/jwt-verifier';
 import type { SeriesSpec } from '../../shared/domain/types';
-import type { AlertStateStore, AnomalyStore, Clock, MetricStore } from '../../shared/ports';
-import { serveApi } from './api-adapter';
+import { UnauthorizedError } from '../../shared/errors';
+import type { AlertStateStore, AnomalyStore, Clock, Log, MetricStore } from '../../shared/ports';
+import { DASHBOARD_DIR, dashboardCsp } from '../dashboard-site';
+import { acceptsGzip, sendBody, serveApi, writeResult } from './api-adapter';
+import { proxyCognito } from './cognito-local';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -19,11 +28,78 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
+/** The headers CloudFront's response headers policy sets in AWS (infra/constructs/dashboard-hosting.ts). */
 const SECURITY_HEADERS = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+  'Content-Security-Policy': dashboardCsp(),
   'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
+};
+
+/** Where the dashboard signs in locally (DASHBOARD-CONTRACT.md, `auth.endpoint`). */
+export const COGNITO_PROXY_PATH = '/local/cognito';
+
+/** How the local API authenticates. */
+export type LocalAuth =
+  /** `--no-auth`: every request is this user, in the staff group; the dashboard shows a banner. */
+  | { readonly mode: 'none'; readonly user: string }
+  /** cognito-local: bearer ID tokens verified against its JWKS. */
+  | {
+      readonly mode: 'password';
+      readonly verify: IdTokenVerifier;
+      readonly cognito: { readonly url: string; readonly clientId: string; readonly userPoolId: string };
+    };
+
+/** The runtime config the dashboard reads from `/config.json` (DASHBOARD-CONTRACT.md). */
+export function localRuntimeConfig(auth: LocalAuth, refreshSeconds: number): Record<string, unknown> {
+  return {
+    apiBaseUrl: '',
+    refreshSeconds,
+    auth:
+      auth.mode === 'none'
+        ? { mode: 'none' }
+        : {
+            mode: 'password',
+            endpoint: COGNITO_PROXY_PATH,
+            clientId: auth.cognito.clientId,
+            userPoolId: auth.cognito.userPoolId,
+          },
+  };
+}
+
+/** Claims as API Gateway's Cognito authorizer hands them to a function: every value a string. */
+export function gatewayClaims(payload: JWTPayload): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(payload)) {
+    if (v === undefined || v === null) continue;
+    out[k] = Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+/** The authorizer context of a request, as API Gateway's Cognito authorizer would give it. */
+async function authorizerOf(
+  auth: LocalAuth,
+  req: IncomingMessage,
+): Promise<{ claims: Record<string, string> }> {
+  if (auth.mode === 'none') {
+    return { claims: { 'cognito:username': auth.user, 'cognito:groups': STAFF_GROUP, token_use: 'id' } };
+  }
+  const header = req.headers.authorization;
+  const token = bearerToken(typeof header === 'string' ? header : undefined);
+  if (token === undefined) {
+    throw new UnauthorizedError('Sign in first: send a Cognito ID token as Authorization: Bearer <token>', {
+      field: 'authorization',
+    });
+  }
+  return { claims: gatewayClaims(await auth.verify(token)) };
+}
+
+const quiet: Log = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
 };
 
 /** What the status endpoint reads. */
@@ -36,8 +112,14 @@ export interface StatusDeps {
   readonly publisher: { list(): readonly PublishedAlert[] };
   /** The HTTP API served under /api/* (absent: /api/* answers 404). */
   readonly api?: ApiHandler;
-  /** Recorded as the actor of changes made through the local API. @default 'local' */
-  readonly apiUser?: string;
+  /** How API callers are authenticated. */
+  readonly auth: LocalAuth;
+  /** The site to serve. @default the placeholder page in dashboard/ */
+  readonly siteDir?: string;
+  /** The dashboard's auto-refresh, in `/config.json`. @default 60 */
+  readonly refreshSeconds?: number;
+  /** Where authentication failures of the verifier's backend are logged. */
+  readonly log?: Log;
 }
 
 /** The status document: latest point per series and the last 24 h of anomalies, newest first. */
@@ -81,8 +163,15 @@ export async function buildStatus(deps: StatusDeps): Promise<Record<string, unkn
 export async function startHttpServer(
   port: number,
   deps: StatusDeps,
-  root = resolve(__dirname, '../../dashboard'),
 ): Promise<{ url: string; close(): Promise<void> }> {
+  const root = deps.siteDir ?? DASHBOARD_DIR;
+  const log = deps.log ?? quiet;
+  const config = JSON.stringify(localRuntimeConfig(deps.auth, deps.refreshSeconds ?? 60));
+  const json = (status: number, body: unknown, extra: Record<string, string> = {}) => ({
+    statusCode: status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...extra },
+    body: JSON.stringify(body),
+  });
   const server: Server = createServer((req, res) => {
     let path: string;
     try {
@@ -93,18 +182,41 @@ export async function startHttpServer(
       return;
     }
     if (path === '/api' || path.startsWith('/api/')) {
-      if (!deps.api) {
-        res.writeHead(404, { 'Content-Type': 'application/json', ...SECURITY_HEADERS });
-        res.end(JSON.stringify({ error: 'No API on this server', field: 'path' }));
+      const api = deps.api;
+      if (!api) {
+        writeResult(res, json(404, { error: 'No API on this server', field: 'path' }), SECURITY_HEADERS);
         return;
       }
       const url = new URL(req.url ?? '/', 'http://localhost');
-      void serveApi(deps.api, req, res, url, { user: deps.apiUser ?? 'local', headers: SECURITY_HEADERS });
+      authorizerOf(deps.auth, req)
+        .then((authorizer) => serveApi(api, req, res, url, { authorizer, headers: SECURITY_HEADERS }))
+        .catch((error: unknown) => {
+          // Drain the body so the client reads the 401 instead of a reset connection.
+          req.resume();
+          writeResult(res, errorResult(error, log), SECURITY_HEADERS);
+        });
       return;
     }
-    if (req.method !== 'GET') {
-      res.writeHead(405, { 'Content-Type': 'application/json', ...SECURITY_HEADERS });
-      res.end(JSON.stringify({ message: 'Only GET is supported' }));
+    if (path === COGNITO_PROXY_PATH) {
+      if (deps.auth.mode !== 'password') {
+        writeResult(res, json(404, { error: 'Sign-in is off (--no-auth)', field: 'path' }), SECURITY_HEADERS);
+        return;
+      }
+      void proxyCognito(req, res, deps.auth.cognito, SECURITY_HEADERS);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { 'Content-Type': 'application/json', Allow: 'GET, HEAD', ...SECURITY_HEADERS });
+      res.end(JSON.stringify({ error: 'Only GET is supported here', field: 'method' }));
+      return;
+    }
+    if (path === '/config.json') {
+      res.writeHead(200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Cache-Control': 'no-store',
+        ...SECURITY_HEADERS,
+      });
+      res.end(config);
       return;
     }
     if (path === '/local/status') {
@@ -129,17 +241,33 @@ export async function startHttpServer(
       res.end('Bad path');
       return;
     }
-    readFile(file)
-      .then((body) => {
-        res.writeHead(200, {
-          'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-          ...SECURITY_HEADERS,
-        });
-        res.end(body);
-      })
+    // Sources next to the placeholder page are not part of the site.
+    const servable = !/\.(ts|map)$/.test(file) && !file.startsWith(`${root}${sep}src${sep}`);
+    const send = (body: Buffer, name: string): void => {
+      const headers = {
+        'Content-Type': TYPES[extname(name)] ?? 'application/octet-stream',
+        // Revalidate every time: the build's file names carry no content hash.
+        'Cache-Control': 'no-cache',
+        ...SECURITY_HEADERS,
+      };
+      if (req.method === 'HEAD') {
+        res.writeHead(200, headers);
+        res.end();
+        return;
+      }
+      // CloudFront compresses for clients that accept it; so does the local server.
+      sendBody(res, 200, headers, body, acceptsGzip(req));
+    };
+    const notFound = (): void => {
+      res.writeHead(404, { 'Content-Type': 'text/plain', ...SECURITY_HEADERS });
+      res.end('Not found');
+    };
+    (servable ? readFile(file) : Promise.reject(new Error('not servable')))
+      .then((body) => send(body, file))
       .catch(() => {
-        res.writeHead(404, { 'Content-Type': 'text/plain', ...SECURITY_HEADERS });
-        res.end('Not found');
+        // SPA routing, as CloudFront's error responses do: a path without an extension is a view.
+        if (!servable || extname(path) !== '') return notFound();
+        return readFile(join(root, 'index.html')).then((body) => send(body, 'index.html'), notFound);
       });
   });
   await new Promise<void>((ok, fail) => {

@@ -1,11 +1,13 @@
 // (composition root, local) the same collect and detect use cases as the Lambdas, wired to local
-// adapters: dynalite on loopback for the tables, this host's metrics or a CSV replay as the source.
+// adapters: dynalite on loopback for the tables, this host's metrics or a CSV replay as the source; the
+// staff dashboard and its API on one loopback port, with sign-in through cognito-local.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createApiRouter } from '../../functions/api-routes';
+import { cognitoClaims } from '../../functions/auth';
 import { ConsoleAlertPublisher } from '../../shared/adapters/console-alert-publisher';
 import { CsvReplaySource } from '../../shared/adapters/csv-replay-source';
 import { ensureTable } from '../../shared/adapters/dynamodb-admin';
@@ -13,10 +15,13 @@ import { DynamoAlertStore } from '../../shared/adapters/dynamodb-alert-store';
 import { DynamoAnomalyStore } from '../../shared/adapters/dynamodb-anomaly-store';
 import { createDocumentClient, localClientConfig } from '../../shared/adapters/dynamodb-client';
 import { DynamoControlStore } from '../../shared/adapters/dynamodb-control-store';
+import { DynamoDriftStore } from '../../shared/adapters/dynamodb-drift-store';
 import { DynamoFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store';
 import { DynamoMetricStore } from '../../shared/adapters/dynamodb-metric-store';
+import { DynamoPredictionStore } from '../../shared/adapters/dynamodb-prediction-store';
 import { DynamoRateLimiter } from '../../shared/adapters/dynamodb-rate-limiter';
 import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
+import { createIdTokenVerifier } from '../../shared/adapters/jwt-verifier';
 import { HostMetricSource } from '../../shared/adapters/local-host-source';
 import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../../shared/adapters/table-schemas';
 import { DetectorCache } from '../../shared/domain/detectors/detector-cache';
@@ -29,11 +34,14 @@ import { collectMetrics } from '../../shared/use-cases/collect-metrics';
 import { detectAnomalies } from '../../shared/use-cases/detect-anomalies';
 import { sensitivityReader } from '../../shared/use-cases/feedback';
 import { publishAlerts } from '../../shared/use-cases/publish-alerts';
+import { prepareDashboard } from '../dashboard-site';
 import type { LocalOptions } from './args';
-import { driftOptionsOf, startLocalDrift } from './drift-local';
+import { type LocalCognito, startCognitoLocal } from './cognito-local';
+import { demoSeries, feedDemo, seedDemo } from './demo-data';
+import { driftOptionsOf, LOCAL_DRIFT, startLocalDrift } from './drift-local';
 import { startDynalite } from './dynalite-server';
-import { startHttpServer } from './http-server';
-import { every } from './schedule';
+import { type LocalAuth, startHttpServer } from './http-server';
+import { every, type Schedule } from './schedule';
 
 /** Table names used locally (in AWS the stack names them). */
 export const LOCAL_TABLES = {
@@ -48,6 +56,8 @@ export interface LocalStack {
   readonly series: readonly SeriesSpec[];
   /** Dashboard URL on loopback. */
   readonly url: string;
+  /** cognito-local's users (absent with --no-auth). */
+  readonly cognito?: Pick<LocalCognito, 'url' | 'issuer' | 'userPoolId' | 'clientId' | 'users'>;
   stop(): Promise<void>;
 }
 
@@ -257,16 +267,52 @@ export async function startLocalStack(
         ),
       ];
 
-  // The HTTP API of the deployed stack, on the same stores (feedback, thresholds, preview, windows).
+  // The staff dashboard: its site (built when the SPA's build script exists), sign-in, and the deployed
+  // stack's HTTP API on the same stores, behind the same staff-group check.
+  const site = await prepareDashboard({ when: 'if-missing' });
+  let cognito: LocalCognito | undefined;
+  let auth: LocalAuth;
+  if (options['no-auth']) {
+    auth = { mode: 'none', user: `local:${safeUserName()}` };
+  } else {
+    cognito = await startCognitoLocal({ dir: join(dataDir, 'cognito'), port: options['cognito-port'] });
+    auth = {
+      mode: 'password',
+      verify: createIdTokenVerifier({ issuer: cognito.issuer, audience: cognito.clientId }),
+      cognito: { url: cognito.url, clientId: cognito.clientId, userPoolId: cognito.userPoolId },
+    };
+  }
+  const stopOnFailure = async (error: unknown): Promise<never> => {
+    await cognito?.stop();
+    throw error;
+  };
+  const demo = options['seed-demo'] ? demoSeries() : [];
+  const apiSeries = [...series, ...demo];
+  const feedback = new DynamoFeedbackStore({ client: doc, tableName: LOCAL_TABLES.anomalies });
+  const predictions = new DynamoPredictionStore({
+    client: doc,
+    tableName: LOCAL_DRIFT.predictionsTable,
+    retentionDays: config.drift.predictions.retentionDays,
+  });
+  const driftState = new DynamoDriftStore({
+    client: doc,
+    tableName: LOCAL_TABLES.control,
+    retentionDays: config.retentionDays,
+  });
+  const apiLog = consoleLog(print, clock, 'api');
   const api = createApiRouter({
     config: { ...config, detection, collection },
-    series,
+    series: apiSeries,
     store,
-    feedback: new DynamoFeedbackStore({ client: doc, tableName: LOCAL_TABLES.anomalies }),
+    feedback,
     thresholds,
     alerts,
+    timeline: anomalies,
+    predictions,
+    drift: driftState,
     clock,
-    log: consoleLog(print, clock, 'api'),
+    log: apiLog,
+    authenticate: cognitoClaims(cognito ? { clientId: cognito.clientId } : {}),
   });
   const http = await startHttpServer(options.port, {
     series,
@@ -276,9 +322,10 @@ export async function startLocalStack(
     alerts,
     publisher,
     api,
-    apiUser: `local:${safeUserName()}`,
-  });
-  print(`Dashboard: ${http.url}`);
+    auth,
+    siteDir: site.dir,
+    log: apiLog,
+  }).catch(stopOnFailure);
   // ML drift runs on the real clock (a replay's clock is in the past; predictions arrive now).
   const realClock = { now: () => Date.now() };
   const drift = await startLocalDrift({
@@ -293,16 +340,85 @@ export async function startLocalStack(
     clock: realClock,
     dashboardUrl: http.url,
     log: (tag) => consoleLog(print, realClock, tag),
-  });
+  }).catch(stopOnFailure);
   print(`Mail (aws-ses-v2-local): ${drift.mailUrl} (drift e-mail appears here)`);
   print(`Predictions bus (EventBridge PutEvents): ${drift.busEndpoint}`);
+
+  let demoFeed: Schedule | undefined;
+  if (demo.length > 0) {
+    const demoLog = consoleLog(print, realClock, 'demo');
+    const started = Date.now();
+    const seeded = await seedDemo({
+      config,
+      series: demo,
+      store,
+      anomalies,
+      feedback,
+      thresholds,
+      alerts,
+      predictions,
+      drift: driftState,
+      clock: realClock,
+      log: { ...demoLog, info: () => undefined },
+    }).catch(stopOnFailure);
+    demoLog.info(
+      `Seeded ${demo.length} demo series (${seeded.points} points), ${seeded.anomalies} anomalies, ` +
+        `${seeded.predictions} predictions, ${seeded.driftChecks} drift checks in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    let since = realClock.now();
+    demoFeed = every(
+      60_000,
+      async () => {
+        const now = realClock.now();
+        await feedDemo(store, demo, { since, now, hotSince: seeded.hotSince });
+        since = now;
+      },
+      (e) => demoLog.error(`Demo feed failed: ${(e as Error).message}`),
+      60_000,
+    );
+  }
+
+  print(`Site: ${site.placeholder ? 'placeholder page (dashboard/build.ts not present yet)' : site.dir}`);
+  if (cognito) {
+    print(
+      `Sign-in: cognito-local on ${cognito.url} (pool ${cognito.userPoolId}, app client ${cognito.clientId})`,
+    );
+    print(`  staff user:     ${cognito.users.staff.username} / ${cognito.users.staff.password}`);
+    print(`  non-staff user: ${cognito.users.nonStaff.username} / ${cognito.users.nonStaff.password}`);
+    if (options['users-file']) {
+      writeFileSync(
+        resolve(options['users-file']),
+        `${JSON.stringify({ staff: cognito.users.staff, nonStaff: cognito.users.nonStaff }, null, 2)}\n`,
+        { mode: 0o600 },
+      );
+      print(`  (credentials written to ${options['users-file']})`);
+    }
+  } else {
+    print(
+      `NO AUTH (--no-auth): every API request is ${auth.mode === 'none' ? auth.user : ''}, in the staff group`,
+    );
+  }
+  print(`Dashboard: ${http.url}`);
 
   return {
     endpoint: db.endpoint,
     series,
     url: http.url,
+    ...(cognito
+      ? {
+          cognito: {
+            url: cognito.url,
+            issuer: cognito.issuer,
+            userPoolId: cognito.userPoolId,
+            clientId: cognito.clientId,
+            users: cognito.users,
+          },
+        }
+      : {}),
     stop: async () => {
       await http.close();
+      await demoFeed?.stop();
+      await cognito?.stop();
       await drift.stop();
       await Promise.all(jobs.map((j) => j.stop()));
       stopSource();

@@ -1,11 +1,23 @@
-// (adapter) --> AnomalyStore port: anomalies partitioned by UTC day, one item per (series, ts).
+// (adapter) --> AnomalyStore and AnomalyTimelineStore ports: anomalies partitioned by UTC day, one item per
+// (series, ts), with their alert state and staff feedback; the dashboard reads the timeline newest first.
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { mapLimit } from '../async';
+import type { AlertState } from '../domain/alerting';
 import type { Anomaly } from '../domain/anomaly';
+import { newerFirst } from '../domain/dashboard';
+import { FEEDBACK_LABELS } from '../domain/feedback';
 import { dayKey, daysBetween } from '../domain/time';
 import { DependencyError } from '../errors';
-import type { AlertStateUpdate, AnomalyStore, Log, RecordResult } from '../ports';
+import type {
+  AlertStateUpdate,
+  AnomalyDetail,
+  AnomalyStore,
+  AnomalyTimelineStore,
+  Log,
+  RecordResult,
+  TimelineQuery,
+} from '../ports';
 import { isConditionalCheckFailed, queryAll } from './dynamodb-client';
 import { TTL_ATTRIBUTE } from './table-schemas';
 
@@ -60,6 +72,34 @@ export const StoredAnomalySchema = z.object({
   unit: z.string().optional(),
 });
 
+/** Schema of the `feedback` attribute of an anomaly item (set by the feedback store). */
+export const StoredFeedbackSchema = z.object({
+  label: z.enum(FEEDBACK_LABELS),
+  reason: z.string().optional(),
+  by: z.string(),
+  at: z.number(),
+});
+
+const ALERT_STATES = [
+  'pending',
+  'sent',
+  'grouped',
+  'deduplicated',
+  'rate-limited',
+  'below-severity',
+  'suppressed',
+  'failed',
+] as const satisfies readonly AlertState[];
+
+/** A stored anomaly with what alerting and staff added to it. */
+const StoredDetailSchema = StoredAnomalySchema.extend({
+  model: z.enum(['level', 'daily', 'weekly']).optional(),
+  alertState: z.enum(ALERT_STATES).default('pending'),
+  alertId: z.string().optional(),
+  alertReason: z.string().optional(),
+  feedback: StoredFeedbackSchema.optional(),
+});
+
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
@@ -91,6 +131,7 @@ function toItem(a: Anomaly, now: number, retentionSeconds: number): Record<strin
     explanation: a.explanation,
     sensitivity: a.sensitivity,
     unit: a.unit,
+    model: a.model,
     // Alerting picks anomalies up from here (pending → sent / grouped / rate-limited / suppressed).
     alertState: 'pending',
     createdAt: now,
@@ -99,7 +140,7 @@ function toItem(a: Anomaly, now: number, retentionSeconds: number): Record<strin
 }
 
 /** Anomalies table adapter. */
-export class DynamoAnomalyStore implements AnomalyStore {
+export class DynamoAnomalyStore implements AnomalyStore, AnomalyTimelineStore {
   private readonly retentionSeconds: number;
 
   public constructor(private readonly options: DynamoAnomalyStoreOptions) {
@@ -185,6 +226,51 @@ export class DynamoAnomalyStore implements AnomalyStore {
       }
     });
     return failed;
+  }
+
+  /**
+   * The timeline newest first: one day partition at a time from `to` backwards, so a page of the last
+   * 24 hours reads one or two partitions and stops as soon as it has `limit` + 1 accepted anomalies.
+   */
+  public async listNewestFirst(query: TimelineQuery): Promise<{ items: AnomalyDetail[]; more: boolean }> {
+    const limit = query.limit ?? Number.POSITIVE_INFINITY;
+    const items: AnomalyDetail[] = [];
+    const days = daysBetween(query.from, query.to).reverse();
+    for (const day of days) {
+      let raw: Record<string, unknown>[];
+      try {
+        raw = await queryAll(this.options.client, {
+          TableName: this.options.tableName,
+          KeyConditionExpression: '#d = :d AND #k BETWEEN :a AND :b',
+          FilterExpression: '#e > :now',
+          ExpressionAttributeNames: { '#d': 'day', '#k': 'sk', '#e': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':d': day,
+            ':a': anomalySortKey(query.from, ''),
+            ':b': anomalySortKey(query.to, '\uffff'),
+            ':now': Math.floor(query.now / 1000),
+          },
+          ScanIndexForward: false,
+        });
+      } catch (cause) {
+        throw new DependencyError(`Query of anomalies for ${day} failed`, { cause });
+      }
+      const parsed: AnomalyDetail[] = [];
+      for (const item of raw) {
+        const detail = StoredDetailSchema.safeParse(item);
+        if (detail.success) parsed.push(detail.data as AnomalyDetail);
+        else this.options.log?.warn('Skipped malformed anomaly item', { sk: item.sk, day });
+      }
+      parsed.sort(newerFirst);
+      for (const a of parsed) {
+        // Skip up to and including the cursor: it and everything newer were on earlier pages.
+        if (query.after && newerFirst(query.after, a) >= 0) continue;
+        if (query.accept && !query.accept(a)) continue;
+        if (items.length === limit) return { items, more: true };
+        items.push(a);
+      }
+    }
+    return { items, more: false };
   }
 
   private async query(start: number, end: number, now: number, pendingOnly: boolean): Promise<Anomaly[]> {

@@ -5,11 +5,11 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AlertState } from '../domain/alerting';
-import { type AnomalyFeedback, FEEDBACK_LABELS } from '../domain/feedback';
+import type { AnomalyFeedback } from '../domain/feedback';
 import { dayKey, daysBetween } from '../domain/time';
 import { ConflictError, DependencyError, NotFoundError } from '../errors';
 import type { AnomalyRecord, AnomalyRef, FeedbackStore, Log } from '../ports';
-import { anomalySortKey } from './dynamodb-anomaly-store';
+import { anomalySortKey, StoredFeedbackSchema } from './dynamodb-anomaly-store';
 import { isConditionalCheckFailed, queryAll } from './dynamodb-client';
 import { TTL_ATTRIBUTE } from './table-schemas';
 
@@ -23,14 +23,6 @@ export interface DynamoFeedbackStoreOptions {
   readonly tableName: string;
   readonly log?: Log;
 }
-
-/** Schema of the `feedback` attribute of an anomaly item. */
-export const StoredFeedbackSchema = z.object({
-  label: z.enum(FEEDBACK_LABELS),
-  reason: z.string().optional(),
-  by: z.string(),
-  at: z.number(),
-});
 
 const RecordSchema = z.object({
   series: z.string().min(1),

@@ -1,6 +1,25 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
-/** An API Gateway REST proxy event as AWS_IAM-authorized requests arrive (caller ARN in the identity). */
+/** The app client id the test API accepts. */
+export const TEST_CLIENT_ID = 'testclient123';
+
+/** Claims of a staff member's ID token as API Gateway's Cognito authorizer passes them (all strings). */
+export const STAFF_CLAIMS: Readonly<Record<string, string>> = {
+  sub: '0f6c1d2e-0000-4000-8000-000000000001',
+  'cognito:username': 'alice',
+  email: 'alice@example.com',
+  'cognito:groups': 'staff',
+  token_use: 'id',
+  aud: TEST_CLIENT_ID,
+};
+
+/** Who {@link STAFF_CLAIMS} is recorded as. */
+export const STAFF_ACTOR = 'alice@example.com';
+
+/**
+ * An API Gateway REST proxy event as it arrives through the Cognito user pool authorizer (the verified
+ * token's claims under `requestContext.authorizer.claims`).
+ */
 export function apiEvent(
   method: string,
   path: string,
@@ -9,13 +28,13 @@ export function apiEvent(
     readonly body?: unknown;
     readonly rawBody?: string;
     readonly contentType?: string | null;
-    /** Caller ARN; null: no identity at all. */
-    readonly userArn?: string | null;
+    /** The token's claims; null: no authorizer context (an unauthenticated request). @default STAFF_CLAIMS */
+    readonly claims?: Readonly<Record<string, string>> | null;
   } = {},
 ): APIGatewayProxyEvent {
   const body = options.rawBody ?? (options.body === undefined ? null : JSON.stringify(options.body));
   const contentType = options.contentType === undefined ? 'application/json' : options.contentType;
-  const userArn = options.userArn === undefined ? 'arn:aws:iam::123456789012:user/alice' : options.userArn;
+  const claims = options.claims === undefined ? STAFF_CLAIMS : options.claims;
   return {
     resource: path,
     path,
@@ -31,7 +50,7 @@ export function apiEvent(
     requestContext: {
       accountId: '123456789012',
       apiId: 'api',
-      authorizer: null,
+      authorizer: claims === null ? null : { claims: { ...claims } },
       protocol: 'HTTP/1.1',
       httpMethod: method,
       path: `/v1${path}`,
@@ -55,7 +74,7 @@ export function apiEvent(
         sourceIp: '192.0.2.1',
         user: null,
         userAgent: 'test',
-        userArn,
+        userArn: null,
       },
     },
   };

@@ -26,6 +26,9 @@ import { ENV } from '../../shared/config';
 import { ConfigError, ValidationError } from '../../shared/errors';
 import { type MonitorConfig, parseMonitorConfig } from '../../shared/monitor-config';
 
+/** CDK's BucketDeployment provider singleton (256 MiB), a stack-level construct. */
+const BUCKET_DEPLOYMENT_PROVIDER = 'Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C256MiB';
+
 const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
   readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'),
 ).context;
@@ -512,6 +515,8 @@ describe('MonitorStack', () => {
           `dynamodb:PutItem -> ${arn(control)}`,
           `dynamodb:Query -> ${arn(control)}`,
           `dynamodb:DeleteItem -> ${arn(control)}`,
+          // The dashboard's ML view.
+          `dynamodb:Query -> ${arn(stack.tables.predictions)}`,
         ].sort(),
       );
     });
@@ -557,11 +562,17 @@ describe('MonitorStack', () => {
           resource: controlArn,
           keys: ['maintenance'],
         },
+        // Dashboard reads: open alerts and drift results, nothing else of drift's or alerting's state.
+        { actions: ['dynamodb:Query'], resource: controlArn, keys: ['alerts', 'drift#run'] },
       ]);
     });
 
     it('uses no managed policies, no wildcard actions, no Not* tricks', () => {
-      template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+      // Except CDK's own BucketDeployment provider (deploy time only; acknowledged in cdk-nag, see below).
+      const provider = logicalId(stack, stack.dashboard.deployment.handlerRole);
+      for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+        if (id !== provider) expect([id, role.Properties.ManagedPolicyArns]).toEqual([id, undefined]);
+      }
       for (const role of [stack.collect.role, stack.detect.role, stack.tune.role, stack.api.role]) {
         for (const s of statementsOf(template, logicalId(stack, role))) {
           expect(s.Effect).toBe('Allow');
@@ -614,23 +625,75 @@ describe('MonitorStack', () => {
     const { stack, template } = build();
     const routes = Object.values(API_ROUTES);
 
-    it('has exactly one method per router route, every one AWS_IAM-authorized and proxied to the API function', () => {
-      const methods = stack.httpApi.restApi.methods.map((m) => `${m.httpMethod} ${m.resource.path}`).sort();
-      expect(methods).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
-      template.resourceCountIs('AWS::ApiGateway::Method', routes.length);
-      template.allResourcesProperties('AWS::ApiGateway::Method', {
-        AuthorizationType: 'AWS_IAM',
-        Integration: {
-          Type: 'AWS_PROXY',
-          IntegrationHttpMethod: 'POST',
-          Uri: Match.objectLike({
-            'Fn::Join': Match.arrayWith([
-              Match.arrayWith([{ 'Fn::GetAtt': [logicalId(stack, stack.api.lambdaFunction), 'Arn'] }]),
-            ]),
-          }),
-        },
-        RequestValidatorId: { Ref: logicalId(stack, stack.httpApi.validator) },
+    const methods = () =>
+      Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
+
+    it('has exactly one method per router route, every one behind the Cognito authorizer and proxied to the API function', () => {
+      const all = stack.httpApi.restApi.methods.filter((m) => m.httpMethod !== 'OPTIONS');
+      expect(all.map((m) => `${m.httpMethod} ${m.resource.path}`).sort()).toEqual(
+        routes.map((r) => `${r.method} ${r.path}`).sort(),
+      );
+      const real = methods().filter((m) => m.HttpMethod !== 'OPTIONS');
+      expect(real).toHaveLength(routes.length);
+      for (const m of real) {
+        expect(m).toMatchObject({
+          AuthorizationType: 'COGNITO_USER_POOLS',
+          AuthorizerId: { Ref: logicalId(stack, stack.httpApi.authorizer) },
+          Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+          RequestValidatorId: { Ref: logicalId(stack, stack.httpApi.validator) },
+        });
+        expect(JSON.stringify(m.Integration.Uri)).toContain(logicalId(stack, stack.api.lambdaFunction));
+      }
+    });
+
+    it('gzips answers of 1 KiB and more for clients that accept it', () => {
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', { MinimumCompressionSize: 1024 });
+    });
+
+    it('trusts ID tokens of the staff user pool only, from the Authorization header', () => {
+      template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+      template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        Type: 'COGNITO_USER_POOLS',
+        IdentitySource: 'method.request.header.Authorization',
+        ProviderARNs: [{ 'Fn::GetAtt': [logicalId(stack, stack.staffAuth.userPool), 'Arn'] }],
       });
+    });
+
+    it('answers CORS preflights (no authorizer, no integration) for the dashboard origin only', () => {
+      const origin = JSON.stringify({
+        'Fn::Join': [
+          '',
+          [
+            "'https://",
+            { 'Fn::GetAtt': [logicalId(stack, stack.dashboard.distribution), 'DomainName'] },
+            "'",
+          ],
+        ],
+      });
+      const preflights = methods().filter((m) => m.HttpMethod === 'OPTIONS');
+      expect(preflights.length).toBeGreaterThanOrEqual(new Set(routes.map((r) => r.path)).size);
+      for (const m of preflights) {
+        expect(m.AuthorizationType).toBe('NONE');
+        expect(m.Integration.Type).toBe('MOCK');
+        const headers = m.Integration.IntegrationResponses[0].ResponseParameters;
+        expect(JSON.stringify(headers['method.response.header.Access-Control-Allow-Origin'])).toBe(origin);
+        expect(headers['method.response.header.Access-Control-Allow-Headers']).toBe(
+          "'Authorization,Content-Type'",
+        );
+      }
+      // The function answers with the same origin (functions/api.ts reads it from its environment).
+      const env = (template.findResources('AWS::Lambda::Function')[logicalId(stack, stack.api.lambdaFunction)]
+        ?.Properties.Environment.Variables ?? {}) as Record<string, unknown>;
+      expect(JSON.stringify(env[ENV.dashboardOrigin])).toBe(
+        JSON.stringify({
+          'Fn::Join': [
+            '',
+            ['https://', { 'Fn::GetAtt': [logicalId(stack, stack.dashboard.distribution), 'DomainName'] }],
+          ],
+        }),
+      );
+      expect(env[ENV.dashboardClientId]).toEqual({ Ref: logicalId(stack, stack.staffAuth.client) });
+      expect(env[ENV.predictionsTable]).toEqual({ Ref: logicalId(stack, stack.tables.predictions) });
     });
 
     it('validates bodies and parameters; routes with a body require a JSON object', () => {
@@ -648,7 +711,7 @@ describe('MonitorStack', () => {
       });
     });
 
-    it('logs every request as JSON with the caller ARN, traces, and throttles the stage', () => {
+    it('logs every request as JSON with the signed-in user, traces, and throttles the stage', () => {
       const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0]?.Properties;
       expect(stage).toMatchObject({
         StageName: 'v1',
@@ -669,7 +732,8 @@ describe('MonitorStack', () => {
       );
       const format = JSON.parse(stage?.AccessLogSetting.Format as string);
       expect(format).toMatchObject({
-        caller: '$context.identity.userArn',
+        user: '$context.authorizer.claims.email',
+        sub: '$context.authorizer.claims.sub',
         status: '$context.status',
         resource: '$context.resourcePath',
         integrationError: '$context.integrationErrorMessage',
@@ -679,16 +743,32 @@ describe('MonitorStack', () => {
       expect(logGroup?.Properties.RetentionInDays).toBe(365);
     });
 
-    it("answers gateway errors in the API's { error, field } shape", () => {
+    it("answers gateway errors in the API's { error, field } shape, readable by the dashboard (CORS)", () => {
+      const origin = {
+        'Fn::Join': [
+          '',
+          [
+            "'https://",
+            { 'Fn::GetAtt': [logicalId(stack, stack.dashboard.distribution), 'DomainName'] },
+            "'",
+          ],
+        ],
+      };
       for (const [type, field] of [
         ['DEFAULT_4XX', 'null'],
         ['DEFAULT_5XX', 'null'],
         ['BAD_REQUEST_BODY', '"body"'],
+        ['UNAUTHORIZED', '"authorization"'],
+        ['ACCESS_DENIED', '"authorization"'],
       ]) {
         template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
           ResponseType: type,
           ResponseTemplates: {
             'application/json': `{"error":$context.error.messageString,"field":${field}}`,
+          },
+          ResponseParameters: {
+            'gatewayresponse.header.Access-Control-Allow-Origin': origin,
+            'gatewayresponse.header.Vary': "'Origin'",
           },
         });
       }
@@ -731,17 +811,32 @@ describe('MonitorStack', () => {
       expect(report.success).toBe(true);
     });
 
-    it('acknowledges only the wildcards AWS offers no narrower resource for, and the alert DLQ', () => {
+    it("acknowledges only the wildcards AWS offers no narrower resource for, the alert DLQ, CDK's deploy-time site provider and the distribution's certificate, geo and WAF choices", () => {
       const { app } = build();
       expect(acknowledgements(app)).toEqual([
         'DriftSentinel/Alerts/AlertDeadLetter/Queue: AwsSolutions-SQS3',
         'DriftSentinel/Api/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Collect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Collect/UnscopedPolicy1: AwsSolutions-IAM5[Resource::*]',
+        ...[
+          'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          'IAM5[Action::s3:Abort*]',
+          'IAM5[Action::s3:DeleteObject*]',
+          'IAM5[Action::s3:GetBucket*]',
+          'IAM5[Action::s3:GetObject*]',
+          'IAM5[Action::s3:List*]',
+          'IAM5[Resource::*]',
+          'IAM5[Resource::<DashboardSiteAB106610.Arn>/*]',
+          'IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+        ].map((id) => `DriftSentinel/${BUCKET_DEPLOYMENT_PROVIDER}/ServiceRole: AwsSolutions-${id}`),
+        `DriftSentinel/${BUCKET_DEPLOYMENT_PROVIDER}: AwsSolutions-L1`,
+        'DriftSentinel/Dashboard/Distribution: AwsSolutions-CFR1',
+        'DriftSentinel/Dashboard/Distribution: AwsSolutions-CFR2',
+        'DriftSentinel/Dashboard/Distribution: AwsSolutions-CFR4',
+        'DriftSentinel/Dashboard/Logs: AwsSolutions-S1',
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG3',
         'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG6',
-        'DriftSentinel/HttpApi/RestApi: AwsSolutions-COG4',
         'DriftSentinel/MlDrift/AccessLogs: AwsSolutions-S1',
         'DriftSentinel/MlDrift/Check/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/MlDrift/Check/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::<MlDriftModelsD6D87D4A.Arn>/models/*]',

@@ -1,15 +1,17 @@
-// The API Lambda (functions/api.ts, middy-wrapped) against dynalite: every route, 4xx answers naming the
-// field, the caller identity recorded as the actor, and the moved maintenance-window routes.
+// The API Lambda (functions/api.ts, middy-wrapped) against dynalite, with events as API Gateway's Cognito
+// authorizer delivers them: every route, 4xx answers naming the field, the staff check, the token's user
+// recorded as the actor, CORS for the dashboard origin, and the moved maintenance-window routes.
 import { DynamoAnomalyStore } from '../../shared/adapters/dynamodb-anomaly-store';
 import { DynamoMetricStore } from '../../shared/adapters/dynamodb-metric-store';
 import type { Anomaly } from '../../shared/domain/anomaly';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
-import { apiEvent, parsed } from '../helpers/api';
+import { apiEvent, parsed, STAFF_ACTOR, STAFF_CLAIMS, TEST_CLIENT_ID } from '../helpers/api';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 import { fakeContext, handlerEnv } from '../helpers/lambda';
 
 const MIN = 60_000;
-const ALICE = 'arn:aws:iam::123456789012:user/alice';
+const ALICE = STAFF_ACTOR;
+const ORIGIN = 'https://d111111abcdef8.cloudfront.net';
 const config = {
   series: [
     {
@@ -59,6 +61,9 @@ beforeAll(async () => {
       POINTS_TABLE: db.tables.points,
       ANOMALIES_TABLE: db.tables.anomalies,
       CONTROL_TABLE: db.tables.control,
+      PREDICTIONS_TABLE: db.tables.predictions,
+      DASHBOARD_ORIGIN: ORIGIN,
+      DASHBOARD_CLIENT_ID: TEST_CLIENT_ID,
     },
     config,
   );
@@ -119,10 +124,16 @@ describe('API: feedback', () => {
     expect(r.body).toMatchObject({ field, error: expect.any(String) });
   });
 
-  it('answers 401 without a caller identity, 415 without JSON, 400 on a broken body', async () => {
+  it('answers 401 without a token, 403 outside staff, 415 without JSON, 400 on a broken body', async () => {
     const body = { series: series.id, ts: T0, label: 'confirmed' };
-    expect(await call('PUT', '/api/anomalies/feedback', { body, userArn: null })).toMatchObject({
+    expect(await call('PUT', '/api/anomalies/feedback', { body, claims: null })).toMatchObject({
       status: 401,
+      body: { field: 'authorization' },
+    });
+    const viewer = { ...STAFF_CLAIMS, 'cognito:groups': 'viewers' };
+    expect(await call('PUT', '/api/anomalies/feedback', { body, claims: viewer })).toMatchObject({
+      status: 403,
+      body: { field: 'authorization' },
     });
     expect(await call('PUT', '/api/anomalies/feedback', { body, contentType: 'text/plain' })).toMatchObject({
       status: 415,
@@ -250,6 +261,15 @@ describe('API: maintenance windows (moved onto the router)', () => {
       status: 404,
       body: { field: 'id' },
     });
+  });
+});
+
+describe('API: CORS', () => {
+  it('lets only the dashboard origin read answers, errors included', async () => {
+    for (const claims of [STAFF_CLAIMS, null]) {
+      const r = await api.handler(apiEvent('GET', '/api/thresholds', { claims }), fakeContext('api'));
+      expect(r.headers).toMatchObject({ 'Access-Control-Allow-Origin': ORIGIN, Vary: 'Origin' });
+    }
   });
 });
 

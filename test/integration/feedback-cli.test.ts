@@ -1,9 +1,12 @@
 // `npm run feedback` end to end: against "deployed" tables (dynalite, the SDK's endpoint override, the
 // monitoring config file) and against the local stack's HTTP API.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiRouter } from '../../functions/api-routes';
+import { cognitoClaims } from '../../functions/auth';
 import { startHttpServer } from '../../infra/local/http-server';
 import { runCli } from '../../scripts/feedback';
 import { DynamoAlertStore } from '../../shared/adapters/dynamodb-alert-store';
@@ -13,6 +16,7 @@ import { DynamoMetricStore } from '../../shared/adapters/dynamodb-metric-store';
 import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
 import { MemoryAnomalyStore } from '../../shared/adapters/memory-stores';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
+import { readStores } from '../helpers/api-deps';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 import { handlerEnv } from '../helpers/lambda';
 
@@ -172,10 +176,12 @@ describe('feedback CLI against the local stack', () => {
         feedback: new DynamoFeedbackStore({ client: db.doc, tableName: db.tables.anomalies }),
         thresholds,
         alerts,
+        ...readStores(db),
         clock,
         log,
+        authenticate: cognitoClaims(),
       }),
-      apiUser: 'local:carol',
+      auth: { mode: 'none', user: 'local:carol' },
     });
     try {
       const r = await cli(
@@ -196,5 +202,29 @@ describe('feedback CLI against the local stack', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('feedback CLI: over HTTP to the local stack', () => {
+  it('sends the staff ID token as a bearer token: --token, else DRIFT_SENTINEL_TOKEN', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"items":[]}');
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const quiet = { out: () => undefined, err: () => undefined };
+    try {
+      expect(
+        await runCli(['history', '--url', url], { ...quiet, env: { DRIFT_SENTINEL_TOKEN: 'a.b.c' } }),
+      ).toBe(0);
+      expect(await runCli(['history', '--url', url, '--token', 'd.e.f'], { ...quiet, env: {} })).toBe(0);
+      expect(await runCli(['history', '--url', url], { ...quiet, env: {} })).toBe(0);
+    } finally {
+      server.close();
+    }
+    expect(seen).toEqual(['Bearer a.b.c', 'Bearer d.e.f', undefined]);
   });
 });

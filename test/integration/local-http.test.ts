@@ -1,7 +1,14 @@
-// The local stack's loopback HTTP server: static dashboard, status document, and the HTTP API served
-// through the API Gateway event adapter (the same router as the deployed API).
+// The local stack's loopback HTTP server: static dashboard, runtime config, status document, and the HTTP
+// API served through the API Gateway event adapter (the same router as the deployed API); here in
+// --no-auth mode (sign-in with cognito-local: test/integration/dashboard-api.test.ts). Also how the site
+// is found or built (infra/dashboard-site.ts).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { createApiRouter } from '../../functions/api-routes';
+import { cognitoClaims } from '../../functions/auth';
+import { DASHBOARD_DIR, loadDashboardBuilder, prepareDashboard } from '../../infra/dashboard-site';
 import { startHttpServer } from '../../infra/local/http-server';
 import { DynamoAnomalyStore } from '../../shared/adapters/dynamodb-anomaly-store';
 import { DynamoFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store';
@@ -9,6 +16,7 @@ import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-s
 import { MemoryAlertStore, MemoryAnomalyStore, MemoryMetricStore } from '../../shared/adapters/memory-stores';
 import type { SeriesSpec } from '../../shared/domain/types';
 import { parseMonitorConfig } from '../../shared/monitor-config';
+import { readStores } from '../helpers/api-deps';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 
 const T0 = Date.UTC(2026, 10, 24, 12);
@@ -78,10 +86,12 @@ beforeAll(async () => {
       feedback: new DynamoFeedbackStore({ client: db.doc, tableName: db.tables.anomalies }),
       thresholds: new DynamoThresholdStore({ client: db.doc, tableName: db.tables.control }),
       alerts,
+      ...readStores(db),
       clock,
       log,
+      authenticate: cognitoClaims(),
     }),
-    apiUser: 'local:tester',
+    auth: { mode: 'none', user: 'local:tester' },
   });
 });
 afterAll(async () => {
@@ -158,5 +168,92 @@ describe('local HTTP server', () => {
     });
     expect(huge.status).toBe(413);
     expect((await api('/api/nowhere')).status).toBe(404);
+  });
+});
+
+describe('local HTTP server: the site and its runtime config', () => {
+  it('serves /config.json in no-auth mode, and no sign-in proxy', async () => {
+    const res = await api('/config.json');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({ apiBaseUrl: '', refreshSeconds: 60, auth: { mode: 'none' } });
+    const proxy = await api('/local/cognito', { method: 'POST', body: '{}' });
+    expect(proxy.status).toBe(404);
+  });
+
+  it('lets every API request through as the local user, in the staff group', async () => {
+    const r = await api('/api/anomalies?severity=critical');
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { items: unknown[] }).items).toHaveLength(1);
+  });
+
+  it('answers views (paths without an extension) with index.html, and never serves sources', async () => {
+    const view = await api('/anomalies/recent');
+    expect(view.status).toBe(200);
+    expect(view.headers.get('cache-control')).toBe('no-cache');
+    expect(view.headers.get('x-frame-options')).toBe('DENY');
+    expect(await view.text()).toContain('<title>');
+    expect((await api('/missing.js')).status).toBe(404);
+    expect((await api('/build.ts')).status).toBe(404);
+    expect((await api('/src/main.ts')).status).toBe(404);
+    // Compressed for clients that accept it, as CloudFront and API Gateway do; tiny answers are not.
+    expect((await api('/placeholder.js')).headers.get('content-encoding')).toBe('gzip');
+    expect((await api('/api/thresholds')).headers.get('content-encoding')).toBeNull();
+    const plain = await api('/placeholder.js', { headers: { 'Accept-Encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    const head = await api('/', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+});
+
+describe('dashboard site: built by dashboard/build.ts when present, else the placeholder', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'site-build-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('falls back to the placeholder directory without a build script', async () => {
+    expect(await loadDashboardBuilder(join(dir, 'absent.ts'))).toBeUndefined();
+    expect(await prepareDashboard({ script: join(dir, 'absent.ts') })).toEqual({
+      dir: DASHBOARD_DIR,
+      placeholder: true,
+    });
+  });
+
+  it('runs buildDashboard() when asked, and only when the site is missing with if-missing', async () => {
+    const script = join(dir, 'build.ts');
+    const outDir = join(dir, 'dist');
+    writeFileSync(
+      script,
+      `import { mkdirSync, writeFileSync } from 'node:fs';
+      import { join } from 'node:path';
+      export let runs = 0;
+      export async function buildDashboard(opts: { outDir: string; minify?: boolean }) {
+        runs++;
+        mkdirSync(opts.outDir, { recursive: true });
+        writeFileSync(join(opts.outDir, 'index.html'), '<!doctype html><title>built</title>');
+        return { outDir: opts.outDir, files: [{ path: 'index.html', bytes: 36, gzipBytes: 50 }] };
+      }`,
+    );
+    const first = await prepareDashboard({ script, outDir, when: 'if-missing' });
+    expect(first).toEqual({
+      dir: outDir,
+      placeholder: false,
+      built: [{ path: 'index.html', bytes: 36, gzipBytes: 50 }],
+    });
+    expect(await prepareDashboard({ script, outDir, when: 'if-missing' })).toEqual({
+      dir: outDir,
+      placeholder: false,
+    });
+    expect((await prepareDashboard({ script, outDir, when: 'always' })).built).toHaveLength(1);
+    const module = (await import(script)) as { runs: number };
+    expect(module.runs).toBe(2);
+  });
+
+  it('refuses a build script without buildDashboard()', async () => {
+    const script = join(dir, 'wrong.ts');
+    writeFileSync(script, 'export const build = 1;\n');
+    await expect(loadDashboardBuilder(script)).rejects.toThrow(/does not export buildDashboard/);
   });
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { actorOf, createRouter, ProxyEventSchema, route } from '../../functions/http';
+import { cognitoClaims, groupsOf, trustedCaller } from '../../functions/auth';
+import { createRouter, ProxyEventSchema, route } from '../../functions/http';
 import { DependencyError } from '../../shared/errors';
-import { apiEvent, parsed } from '../helpers/api';
+import { apiEvent, parsed, STAFF_ACTOR, STAFF_CLAIMS, TEST_CLIENT_ID } from '../helpers/api';
 import { recordingLog } from '../helpers/logs';
 
 const log = recordingLog();
@@ -26,6 +27,7 @@ const router = createRouter(
     }),
   ],
   log,
+  { authenticate: cognitoClaims({ clientId: TEST_CLIENT_ID }), headers: { 'X-Extra': 'yes' } },
 );
 
 describe('router', () => {
@@ -63,25 +65,64 @@ describe('router', () => {
     });
   });
 
-  it('takes the actor from Cognito claims first (issue #7), then the IAM caller, then a local user', () => {
-    const base = apiEvent('GET', '/api/x');
-    const withClaims = {
-      ...base,
-      requestContext: {
-        ...base.requestContext,
-        authorizer: { claims: { 'cognito:username': 'carol', email: 'c@x' } },
-      },
-    };
-    expect(actorOf(ProxyEventSchema.parse(withClaims))).toEqual({ kind: 'person', name: 'carol' });
-    expect(actorOf(ProxyEventSchema.parse(base))).toEqual({
-      kind: 'person',
-      name: 'arn:aws:iam::123456789012:user/alice',
-    });
-    const local = apiEvent('GET', '/api/x', { userArn: null });
-    expect(actorOf(ProxyEventSchema.parse(local))).toBeUndefined();
-    expect(
-      actorOf(ProxyEventSchema.parse({ ...local, requestContext: { identity: { user: 'local:dan' } } })),
-    ).toEqual({ kind: 'person', name: 'local:dan' });
+  it('records the caller as the actor: the e-mail of the token, else its user name', async () => {
+    const r = parsed(await router(apiEvent('POST', '/api/echo/abc')));
+    expect(r.body.actor).toEqual({ kind: 'person', name: STAFF_ACTOR });
+    const { email: _email, ...noEmail } = STAFF_CLAIMS;
+    const byName = parsed(await router(apiEvent('POST', '/api/echo/abc', { claims: noEmail })));
+    expect(byName.body.actor).toEqual({ kind: 'person', name: 'alice' });
+  });
+});
+
+describe('router: authentication (every route, before routing)', () => {
+  it('answers 401 naming authorization without claims, for known and unknown paths alike', async () => {
+    for (const path of ['/api/echo/abc', '/api/nowhere']) {
+      const r = await router(apiEvent('POST', path, { claims: null }));
+      expect(r.statusCode).toBe(401);
+      expect(r.headers?.['WWW-Authenticate']).toBe('Bearer');
+      expect(JSON.parse(r.body)).toEqual({ error: expect.any(String), field: 'authorization' });
+    }
+  });
+
+  it('answers 403 naming authorization to a signed-in user outside the staff group', async () => {
+    for (const groups of [undefined, 'admin', 'staffers,admin', '[admin readers]']) {
+      const { 'cognito:groups': _g, ...rest } = STAFF_CLAIMS;
+      const claims = groups === undefined ? rest : { ...rest, 'cognito:groups': groups };
+      expect(parsed(await router(apiEvent('GET', '/api/boom', { claims })))).toEqual({
+        status: 403,
+        body: { error: 'Your account is not in the staff group', field: 'authorization' },
+      });
+    }
+  });
+
+  it('refuses access tokens, tokens of another app client, and tokens naming nobody (401)', async () => {
+    for (const patch of [{ token_use: 'access' }, { aud: 'someoneelse' }] as Record<string, string>[]) {
+      const r = parsed(await router(apiEvent('GET', '/api/boom', { claims: { ...STAFF_CLAIMS, ...patch } })));
+      expect(r).toMatchObject({ status: 401, body: { field: 'authorization' } });
+    }
+    const { 'cognito:username': _u, sub: _s, ...anonymous } = STAFF_CLAIMS;
+    expect(parsed(await router(apiEvent('GET', '/api/boom', { claims: anonymous }))).status).toBe(401);
+  });
+
+  it('adds the configured headers to every answer, errors included', async () => {
+    expect((await router(apiEvent('GET', '/api/x', { claims: null }))).headers?.['X-Extra']).toBe('yes');
+    expect((await router(apiEvent('POST', '/api/echo/abc'))).headers?.['X-Extra']).toBe('yes');
+  });
+
+  it('reads cognito:groups in every shape it arrives in', () => {
+    expect(groupsOf(['staff', 'admin'])).toEqual(['staff', 'admin']);
+    expect(groupsOf('staff')).toEqual(['staff']);
+    expect(groupsOf('staff,admin')).toEqual(['staff', 'admin']);
+    expect(groupsOf('[staff admin]')).toEqual(['staff', 'admin']);
+    expect(groupsOf('[staff, admin]')).toEqual(['staff', 'admin']);
+    expect(groupsOf('["staff","admin"]')).toEqual(['staff', 'admin']);
+    expect(groupsOf(undefined)).toEqual([]);
+    expect(groupsOf(42)).toEqual([]);
+  });
+
+  it('a trusted caller (the CLI against the tables, which IAM already authorized) is staff', async () => {
+    const caller = await trustedCaller('cli:bob@host')(ProxyEventSchema.parse(apiEvent('GET', '/api/x')));
+    expect(caller).toEqual({ name: 'cli:bob@host', username: 'cli:bob@host', groups: ['staff'] });
   });
 });
 

@@ -1,0 +1,180 @@
+// (domain) what the staff dashboard shows, computed from stored data: downsampled chart points, a series'
+// state, the anomaly → alert funnel and the conversion rate, and the opaque cursor of the anomaly timeline.
+// Pure: no I/O, `now` passed in.
+import type { AlertState } from './alerting';
+import { atLeast } from './alerting';
+import type { AlertLevel } from './types';
+
+/** A point of a chart. When downsampled: the bucket's mean, with its min and max. */
+export interface ChartPoint {
+  readonly ts: number;
+  readonly value: number;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** Result of {@link downsample}. */
+export interface Downsampled {
+  readonly points: ChartPoint[];
+  /** True when points were merged into buckets. */
+  readonly downsampled: boolean;
+}
+
+/**
+ * At most `maxPoints` points for [from, to]: the points themselves when they fit, else `maxPoints` equal
+ * time buckets, each the mean of its points with their min and max (so a one-minute spike survives in
+ * `max` even when a month is drawn). A bucket is stamped with its start; empty buckets are left out (a
+ * gap stays a gap).
+ * @param points - sorted by ts; points outside [from, to] are ignored
+ * @param maxPoints - integer >= 1
+ */
+export function downsample(
+  points: readonly { readonly ts: number; readonly value: number }[],
+  from: number,
+  to: number,
+  maxPoints: number,
+): Downsampled {
+  const inRange = points.filter((p) => p.ts >= from && p.ts <= to && Number.isFinite(p.value));
+  if (inRange.length <= maxPoints) {
+    return { points: inRange.map((p) => ({ ts: p.ts, value: p.value })), downsampled: false };
+  }
+  const width = Math.max(1, Math.ceil((to - from) / maxPoints));
+  const sum = new Float64Array(maxPoints);
+  const count = new Uint32Array(maxPoints);
+  const min = new Float64Array(maxPoints).fill(Number.POSITIVE_INFINITY);
+  const max = new Float64Array(maxPoints).fill(Number.NEGATIVE_INFINITY);
+  for (const p of inRange) {
+    // The last bucket also takes ts === to.
+    const i = Math.min(maxPoints - 1, Math.floor((p.ts - from) / width));
+    sum[i] = (sum[i] as number) + p.value;
+    count[i] = (count[i] as number) + 1;
+    if (p.value < (min[i] as number)) min[i] = p.value;
+    if (p.value > (max[i] as number)) max[i] = p.value;
+  }
+  const out: ChartPoint[] = [];
+  for (let i = 0; i < maxPoints; i++) {
+    const n = count[i] as number;
+    if (n === 0) continue;
+    out.push({
+      ts: from + i * width,
+      value: (sum[i] as number) / n,
+      min: min[i] as number,
+      max: max[i] as number,
+    });
+  }
+  return { points: out, downsampled: true };
+}
+
+/** A series' state on the health view. */
+export type SeriesState = 'ok' | 'anomalous' | 'no-data';
+
+/** How far back the health view looks for a series' state: 5 minutes. */
+export const STATE_WINDOW_MS = 5 * 60_000;
+
+/**
+ * A series' state at `now`: `anomalous` when it had an anomaly within the window, else `no-data` when no
+ * point arrived within it, else `ok`.
+ */
+export function seriesState(
+  latestTs: number | undefined,
+  lastAnomalyTs: number | undefined,
+  now: number,
+  windowMs = STATE_WINDOW_MS,
+): SeriesState {
+  if (lastAnomalyTs !== undefined && lastAnomalyTs >= now - windowMs) return 'anomalous';
+  if (latestTs === undefined || latestTs < now - windowMs) return 'no-data';
+  return 'ok';
+}
+
+/** How detected anomalies fared in alerting over a time range. */
+export interface AlertFunnel {
+  readonly anomalies: number;
+  readonly sent: number;
+  readonly grouped: number;
+  readonly deduplicated: number;
+  readonly rateLimited: number;
+  readonly suppressed: number;
+  readonly belowSeverity: number;
+  readonly pending: number;
+  readonly failed: number;
+  /**
+   * Anomalies that reached the NOC in a page (sent + grouped) ÷ anomalies at or above the page level;
+   * 0 when there were none at that level.
+   */
+  readonly conversionRate: number;
+}
+
+const FUNNEL_KEY: Record<AlertState, keyof Omit<AlertFunnel, 'anomalies' | 'conversionRate'>> = {
+  sent: 'sent',
+  grouped: 'grouped',
+  deduplicated: 'deduplicated',
+  'rate-limited': 'rateLimited',
+  suppressed: 'suppressed',
+  'below-severity': 'belowSeverity',
+  pending: 'pending',
+  failed: 'failed',
+};
+
+/** Count anomalies per alert state and compute the anomaly → page conversion rate. */
+export function alertFunnel(
+  anomalies: readonly { readonly alertState: AlertState; readonly level: AlertLevel }[],
+  minLevelToPage: AlertLevel,
+): AlertFunnel {
+  const counts = {
+    sent: 0,
+    grouped: 0,
+    deduplicated: 0,
+    rateLimited: 0,
+    suppressed: 0,
+    belowSeverity: 0,
+    pending: 0,
+    failed: 0,
+  };
+  let pageable = 0;
+  for (const a of anomalies) {
+    counts[FUNNEL_KEY[a.alertState]]++;
+    if (atLeast(a.level, minLevelToPage)) pageable++;
+  }
+  return {
+    anomalies: anomalies.length,
+    ...counts,
+    conversionRate: pageable === 0 ? 0 : (counts.sent + counts.grouped) / pageable,
+  };
+}
+
+/** Where a page of the anomaly timeline ended: the last anomaly it returned. */
+export interface TimelineCursor {
+  readonly ts: number;
+  readonly series: string;
+}
+
+/** The opaque `cursor` string of a timeline position. */
+export function encodeCursor(cursor: TimelineCursor): string {
+  return Buffer.from(JSON.stringify([cursor.ts, cursor.series]), 'utf8').toString('base64url');
+}
+
+/** The position a `cursor` string stands for; undefined when it is not one this API issued. */
+export function decodeCursor(text: string): TimelineCursor | undefined {
+  if (!/^[A-Za-z0-9_-]{1,2000}$/.test(text)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      Number.isSafeInteger(value[0]) &&
+      (value[0] as number) >= 0 &&
+      typeof value[1] === 'string' &&
+      value[1] !== ''
+    ) {
+      return { ts: value[0] as number, series: value[1] };
+    }
+  } catch {
+    // not JSON: not ours
+  }
+  return undefined;
+}
+
+/** Newest-first order of the timeline: by time, then by series id descending (the stored sort key's order). */
+export function newerFirst(a: TimelineCursor, b: TimelineCursor): number {
+  return b.ts - a.ts || (a.series < b.series ? 1 : a.series > b.series ? -1 : 0);
+}

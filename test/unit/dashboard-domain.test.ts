@@ -1,0 +1,231 @@
+// The dashboard's pure pieces: downsampling, a series' state, the alert funnel, the timeline cursor, the
+// range rules and how an anomaly row is shaped.
+import fc from 'fast-check';
+import {
+  alertFunnel,
+  decodeCursor,
+  downsample,
+  encodeCursor,
+  newerFirst,
+  STATE_WINDOW_MS,
+  seriesState,
+} from '../../shared/domain/dashboard';
+import { ValidationError } from '../../shared/errors';
+import type { AnomalyDetail } from '../../shared/ports';
+import { alertIdOfAnomaly, anomalyRow, resolveRange } from '../../shared/use-cases/dashboard';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+
+describe('downsample', () => {
+  const points = Array.from({ length: 1440 }, (_, i) => ({ ts: i * MIN, value: i === 700 ? 1000 : i % 10 }));
+
+  it('returns the points as they are when they fit', () => {
+    const r = downsample(points.slice(0, 100), 0, 99 * MIN, 100);
+    expect(r.downsampled).toBe(false);
+    expect(r.points).toEqual(points.slice(0, 100));
+    expect(r.points[0]).not.toHaveProperty('min');
+  });
+
+  it('makes at most maxPoints buckets of mean/min/max, stamped with their start, keeping spikes in max', () => {
+    const r = downsample(points, 0, 1440 * MIN, 144);
+    expect(r.downsampled).toBe(true);
+    expect(r.points).toHaveLength(144);
+    expect(r.points[0]).toEqual({ ts: 0, value: 4.5, min: 0, max: 9 });
+    expect(r.points[70]).toEqual({ ts: 700 * MIN, value: (1000 + 45) / 10, min: 1, max: 1000 });
+  });
+
+  it('leaves empty buckets out, ignores points outside the range and non-finite values', () => {
+    const gappy = [
+      { ts: -5, value: 1 },
+      { ts: 0, value: 1 },
+      { ts: 1, value: Number.NaN },
+      { ts: 2, value: 3 },
+      { ts: 90, value: 5 },
+      { ts: 100, value: 7 },
+      { ts: 101, value: 9 },
+    ];
+    expect(downsample(gappy, 0, 100, 2)).toEqual({
+      downsampled: true,
+      points: [
+        { ts: 0, value: 2, min: 1, max: 3 },
+        { ts: 50, value: 6, min: 5, max: 7 },
+      ],
+    });
+    expect(downsample(gappy, 0, 100, 10).points).toHaveLength(4);
+  });
+
+  it('never returns more than maxPoints, and every bucket holds its mean between min and max (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            ts: fc.integer({ min: 0, max: 10_000 }),
+            value: fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
+          }),
+          {
+            maxLength: 300,
+          },
+        ),
+        fc.integer({ min: 1, max: 50 }),
+        (raw, maxPoints) => {
+          const sorted = [...raw].sort((a, b) => a.ts - b.ts);
+          const r = downsample(sorted, 0, 10_000, maxPoints);
+          expect(r.points.length).toBeLessThanOrEqual(maxPoints);
+          expect(r.downsampled).toBe(sorted.length > maxPoints);
+          if (r.downsampled) {
+            for (const p of r.points) {
+              expect(p.min! <= p.value + 1e-6 && p.value <= p.max! + 1e-6).toBe(true);
+            }
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe('seriesState', () => {
+  const now = 1_000 * MIN;
+  it('is anomalous with an anomaly in the last 5 minutes, whatever the data', () => {
+    expect(seriesState(undefined, now - STATE_WINDOW_MS, now)).toBe('anomalous');
+    expect(seriesState(now, now - 1, now)).toBe('anomalous');
+  });
+  it('is no-data without a point in the last 5 minutes, ok otherwise', () => {
+    expect(seriesState(undefined, undefined, now)).toBe('no-data');
+    expect(seriesState(now - STATE_WINDOW_MS - 1, now - STATE_WINDOW_MS - 1, now)).toBe('no-data');
+    expect(seriesState(now - STATE_WINDOW_MS, undefined, now)).toBe('ok');
+  });
+});
+
+describe('alertFunnel', () => {
+  it('counts each state and divides paged (sent + grouped) by anomalies at or above the page level', () => {
+    const f = alertFunnel(
+      [
+        { alertState: 'sent', level: 'CRITICAL' },
+        { alertState: 'grouped', level: 'WARNING' },
+        { alertState: 'deduplicated', level: 'CRITICAL' },
+        { alertState: 'rate-limited', level: 'WARNING' },
+        { alertState: 'suppressed', level: 'CRITICAL' },
+        { alertState: 'below-severity', level: 'INFO' },
+        { alertState: 'pending', level: 'WARNING' },
+        { alertState: 'failed', level: 'CRITICAL' },
+      ],
+      'WARNING',
+    );
+    expect(f).toEqual({
+      anomalies: 8,
+      sent: 1,
+      grouped: 1,
+      deduplicated: 1,
+      rateLimited: 1,
+      suppressed: 1,
+      belowSeverity: 1,
+      pending: 1,
+      failed: 1,
+      conversionRate: 2 / 7,
+    });
+    expect(alertFunnel([{ alertState: 'sent', level: 'CRITICAL' }], 'CRITICAL').conversionRate).toBe(1);
+  });
+
+  it('is 0, not NaN, when nothing reached the page level', () => {
+    expect(alertFunnel([], 'WARNING').conversionRate).toBe(0);
+    expect(alertFunnel([{ alertState: 'below-severity', level: 'INFO' }], 'WARNING').conversionRate).toBe(0);
+  });
+});
+
+describe('timeline cursor', () => {
+  it('round-trips any position, series ids with slashes and unicode included (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 47 }), fc.string({ minLength: 1 }), (ts, series) => {
+        const text = encodeCursor({ ts, series });
+        expect(text).toMatch(/^[A-Za-z0-9_-]+$/);
+        expect(decodeCursor(text)).toEqual({ ts, series });
+      }),
+    );
+  });
+
+  it('rejects what it did not issue', () => {
+    for (const bad of [
+      '',
+      'x',
+      '!!!',
+      Buffer.from('[1]').toString('base64url'),
+      Buffer.from('[-1,"a"]').toString('base64url'),
+      Buffer.from('{"ts":1}').toString('base64url'),
+    ]) {
+      expect(decodeCursor(bad)).toBeUndefined();
+    }
+  });
+
+  it('orders newest first, then by series id descending (the stored sort key read backwards)', () => {
+    const items = [
+      { ts: 1, series: 'a' },
+      { ts: 2, series: 'a' },
+      { ts: 2, series: 'b' },
+    ];
+    expect([...items].sort(newerFirst)).toEqual([
+      { ts: 2, series: 'b' },
+      { ts: 2, series: 'a' },
+      { ts: 1, series: 'a' },
+    ]);
+  });
+});
+
+describe('resolveRange', () => {
+  const limits = { defaultMs: DAY, maxMs: 31 * DAY };
+  it('defaults to the last day before now, or before `to`', () => {
+    expect(resolveRange({}, 10 * DAY, limits)).toEqual({ from: 9 * DAY, to: 10 * DAY });
+    expect(resolveRange({ to: 5 * DAY }, 10 * DAY, limits)).toEqual({ from: 4 * DAY, to: 5 * DAY });
+  });
+  it('names `to` when it is not after `from`, and `from` when the span is too long', () => {
+    const fieldOf = (input: { from?: number; to?: number }) => {
+      try {
+        resolveRange(input, 100 * DAY, limits);
+      } catch (error) {
+        return error instanceof ValidationError ? error.field : 'other';
+      }
+      return undefined;
+    };
+    expect(fieldOf({ from: 5, to: 5 })).toBe('to');
+    expect(fieldOf({ from: 0, to: 32 * DAY })).toBe('from');
+    expect(fieldOf({ from: 0, to: 31 * DAY })).toBeUndefined();
+  });
+});
+
+describe('anomaly rows', () => {
+  const base: AnomalyDetail = {
+    series: 's',
+    metric: 'cpu_percent',
+    label: 'cpu',
+    ts: 1_795_471_200_000,
+    value: 9,
+    expectedLow: Number.NaN,
+    expectedHigh: 3,
+    baseline: 2,
+    deviation: Number.POSITIVE_INFINITY,
+    score: 0.7,
+    methods: ['spike'],
+    findings: [],
+    severity: 'high',
+    level: 'CRITICAL',
+    explanation: 'x',
+    sensitivity: 1,
+    alertState: 'deduplicated',
+    alertReason: 'cpu_percent-above-0123456789abcdef-1795471200000',
+  };
+
+  it('turns non-finite numbers into null and leaves out what the dashboard does not need', () => {
+    const row = anomalyRow(base);
+    expect(row).toMatchObject({ expectedLow: null, expectedHigh: 3, deviation: null });
+    expect(row).not.toHaveProperty('findings');
+    expect(row).not.toHaveProperty('sensitivity');
+    expect(row).not.toHaveProperty('alertReason');
+  });
+
+  it('takes the alert of a folded-in anomaly from its reason, only when that is an alert id', () => {
+    expect(alertIdOfAnomaly(base)).toBe(base.alertReason);
+    expect(alertIdOfAnomaly({ ...base, alertReason: 'same run' })).toBeUndefined();
+    expect(alertIdOfAnomaly({ ...base, alertState: 'suppressed', alertReason: 'window-1' })).toBeUndefined();
+    expect(alertIdOfAnomaly({ ...base, alertState: 'sent', alertId: 'a-1' })).toBe('a-1');
+  });
+});
