@@ -2,7 +2,7 @@
 // API served through the API Gateway event adapter (the same router as the deployed API); here in
 // --no-auth mode (sign-in with cognito-local: test/integration/dashboard-api.test.ts). Also how the site
 // is found or built (infra/dashboard-site.ts).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -72,7 +72,21 @@ beforeAll(async () => {
     warn: () => undefined,
     error: () => undefined,
   };
+  // A site of our own: the served files must not depend on whether dashboard/dist was built.
+  const site = mkdtempSync(join(tmpdir(), 'local-http-site-'));
+  writeFileSync(
+    join(site, 'index.html'),
+    '<!doctype html><title>t</title><script src="placeholder.js"></script>',
+  );
+  writeFileSync(
+    join(site, 'placeholder.js'),
+    `// ${'padding so the file is worth compressing '.repeat(60)}\n`,
+  );
+  writeFileSync(join(site, 'build.ts'), 'export {};\n');
+  mkdirSync(join(site, 'src'));
+  writeFileSync(join(site, 'src', 'main.ts'), 'export {};\n');
   server = await startHttpServer(0, {
+    siteDir: site,
     series,
     store,
     anomalies: new MemoryAnomalyStore(),
