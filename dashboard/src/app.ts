@@ -151,16 +151,14 @@ export class App implements Shell {
   /** Restore or establish a session, then show the route in the address bar. */
   public async start(): Promise<void> {
     this.screen(loading('the dashboard'));
-    let session: Session | null;
+    let session: Session | null = null;
+    let problem: string | undefined;
     try {
       session = await this.auth.init();
     } catch (e) {
-      session = null;
-      this.session = null;
-      session = await this.signIn(this, (e as Error).message);
+      problem = (e as Error).message;
     }
-    if (!session) session = await this.signIn(this);
-    this.signedIn(session);
+    this.signedIn(session ?? (await this.signIn(this, problem)));
   }
 
   public screen(...children: (Node | string)[]): void {
@@ -376,10 +374,8 @@ export class App implements Shell {
       this.stopped = true;
       this.session = null;
       this.renderUser();
-      void this.auth
-        .signOut()
-        .then(() => this.signIn(this, e.message))
-        .then((s) => this.signedIn(s));
+      // The failed renewal already dropped the tokens; signing out here would leave for the hosted UI.
+      void this.signIn(this, e.message).then((s) => this.signedIn(s));
       return true;
     }
     this.stopped = true;

@@ -261,6 +261,31 @@ describe('staff dashboard (fixture API)', () => {
     await context.close();
   });
 
+  it('asks to sign in again when the API refuses the token and renewal fails, then returns to the view', async () => {
+    // Prepare
+    const own = await startFixtureServer({ distDir: dist, users: USERS });
+    try {
+      const { context, page, problems } = await staffPage(undefined, own.url);
+      await openView(page, 'drift');
+
+      // Act: the session is revoked server-side; the next call gets 401 and the refresh token is refused
+      own.expireSessions();
+      await page.click('#refresh-now');
+      await page.waitForSelector('#signin-error:has-text("Your session has expired; sign in again")');
+
+      // Assess: one renewal was tried; signing in again lands on the same view with data
+      expect(own.authCalls.map((c) => c.flow)).toEqual(['USER_PASSWORD_AUTH', 'REFRESH_TOKEN_AUTH']);
+      await signIn(page, 'staff', USERS.staff.password);
+      await waitForView(page, 'drift');
+      expect(await page.$$eval('.card[data-model]', (c) => c.length)).toBe(3);
+      // Chromium logs the refused calls (401, 400) as console errors; nothing else may appear.
+      expect(problems.errors.filter((e) => !/status of (401|400)/.test(e))).toEqual([]);
+      await context.close();
+    } finally {
+      await own.close();
+    }
+  });
+
   it('renews a token about to expire with the refresh token', async () => {
     // Prepare: tokens that live 61 s are inside the 60 s renewal margin after one second
     const short = await startFixtureServer({ distDir: dist, users: USERS, tokenSeconds: 61 });

@@ -502,6 +502,8 @@ export interface FixtureServer {
   };
   /** Paths (exact, e.g. `/api/alerts`) that answer 503 until removed. */
   readonly failing: Set<string>;
+  /** From now on, every token and refresh token issued so far is refused (password mode): a revoked session. */
+  expireSessions(): void;
   close(): Promise<void>;
 }
 
@@ -514,7 +516,9 @@ function fakeJwt(claims: Record<string, unknown>): string {
   return `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.fixture`;
 }
 
-function claimsOf(header: string | undefined): { exp: number; 'cognito:groups': string[] } | null {
+function claimsOf(
+  header: string | undefined,
+): { exp: number; issuedMs?: number; 'cognito:groups': string[] } | null {
   const m = /^Bearer ([\w-]+)\.([\w-]+)\.fixture$/.exec(header ?? '');
   if (!m) return null;
   try {
@@ -543,6 +547,8 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
   const bodies: unknown[] = [];
   const authCalls: { target: string; flow: string }[] = [];
   const failing = new Set<string>();
+  /** Tokens and refresh tokens issued before this are refused (expireSessions). */
+  let sessionsValidFrom = 0;
   const oidcLog: FixtureServer['oidc'] = { authorize: [], tokens: [], logouts: [] };
   const root = normalize(opts.distDir);
 
@@ -555,7 +561,9 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
       return json(res, 503, { error: 'A backing service failed; try again', field: null });
     if (opts.users) {
       const claims = claimsOf(req.headers.authorization);
-      if (!claims || claims.exp * 1000 <= Date.now()) return json(res, 401, { message: 'Unauthorized' });
+      if (!claims || claims.exp * 1000 <= Date.now() || (claims.issuedMs ?? 0) < sessionsValidFrom) {
+        return json(res, 401, { error: 'Sign in first', field: 'authorization' });
+      }
       if (!claims['cognito:groups'].includes('staff')) {
         return json(res, 403, { error: 'Forbidden: the staff group is required', field: null });
       }
@@ -714,9 +722,11 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
       username = u;
     } else if (body.AuthFlow === 'REFRESH_TOKEN_AUTH') {
       const r = body.AuthParameters?.REFRESH_TOKEN ?? '';
-      username = r.startsWith('refresh:') ? r.slice(8) : undefined;
-      if (!username || !opts.users?.[username])
-        return fail('NotAuthorizedException', 'Invalid Refresh Token');
+      const [, name, issued] = /^refresh:(.+):(\d+)$/.exec(r) ?? [];
+      username = Number(issued) >= sessionsValidFrom ? name : undefined;
+      if (!username || !opts.users?.[username]) {
+        return fail('NotAuthorizedException', 'Refresh Token has been revoked');
+      }
     } else {
       return fail('InvalidParameterException', 'Unsupported AuthFlow');
     }
@@ -726,6 +736,7 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
       'cognito:groups': [...opts.users![username]!.groups],
       token_use: 'id',
       exp: Math.floor(Date.now() / 1000) + tokenSeconds,
+      issuedMs: Date.now(),
     });
     return json(res, 200, {
       AuthenticationResult: {
@@ -733,7 +744,9 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
         AccessToken: idToken,
         ExpiresIn: tokenSeconds,
         TokenType: 'Bearer',
-        ...(body.AuthFlow === 'USER_PASSWORD_AUTH' ? { RefreshToken: `refresh:${username}` } : {}),
+        ...(body.AuthFlow === 'USER_PASSWORD_AUTH'
+          ? { RefreshToken: `refresh:${username}:${Date.now()}` }
+          : {}),
       },
     });
   };
@@ -753,6 +766,7 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
       token_use: 'id',
       iat: Math.floor(Date.now() / 1000),
       exp: Math.floor(Date.now() / 1000) + tokenSeconds,
+      issuedMs: Date.now(),
       ...(nonce ? { nonce } : {}),
     });
   const page = (res: ServerResponse, html: string): void => {
@@ -928,6 +942,9 @@ export async function startFixtureServer(opts: FixtureOptions): Promise<FixtureS
     authCalls,
     oidc: oidcLog,
     failing,
+    expireSessions: () => {
+      sessionsValidFrom = Date.now() + 1;
+    },
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();
