@@ -1,20 +1,10 @@
 // (local stack entry) `npm start`: parse options, start the stack, stop cleanly on Ctrl-C.
+// First import: the AWS SDK warns on Node 20 about its future support window; locally only the
+// emulators are called, so keep the console for the monitor's own output (Lambda runs nodejs24.x).
+import '../../scripts/quiet-sdk-warning';
 import { MonitorError } from '../../shared/errors';
 import { parseLocalArgs, USAGE } from './args';
 import { startLocalStack } from './local-stack';
-
-// The AWS SDK warns on Node 20 about its future support window; locally only the emulators are called,
-// so keep the console for the monitor's own output (the Lambda runtime is nodejs24.x).
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const text = typeof warning === 'string' ? warning : warning.message;
-  if (
-    /AWS SDK for JavaScript \(v3\)/.test(text) ||
-    (rest[0] as { type?: string } | string) === 'NodeVersionSupportWarning'
-  )
-    return;
-  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
 
 async function main(): Promise<void> {
   const options = parseLocalArgs(process.argv.slice(2));
