@@ -1,11 +1,11 @@
 // (adapter) --> MetricStore port: collected points in DynamoDB, one item per (series, ts), TTL'd.
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../async';
 import type { MetricPoint } from '../domain/types';
 import { DependencyError } from '../errors';
 import type { Log, MetricStore, WriteResult } from '../ports';
-import { queryAll } from './dynamodb-client';
-import { type BackoffOptions, backoffDelay, sleep } from './retry';
+import { batchPutWithRetry, queryAll } from './dynamodb-client';
+import type { BackoffOptions } from './retry';
 import { TTL_ATTRIBUTE } from './table-schemas';
 
 /** Settings of the DynamoDB metric store. */
@@ -50,41 +50,21 @@ export class DynamoMetricStore implements MetricStore {
   }
 
   private async writeBatch(batch: readonly MetricPoint[]): Promise<MetricPoint[]> {
-    const { tableName, backoff } = this.options;
-    const attempts = backoff?.attempts ?? 6;
-    let pending = batch.map((p) => ({
-      PutRequest: {
-        Item: {
-          series: p.series,
-          ts: p.ts,
-          v: p.value,
-          [TTL_ATTRIBUTE]: Math.floor(p.ts / 1000) + this.retentionSeconds,
-        },
-      },
+    const { client, tableName, backoff } = this.options;
+    const items = batch.map((p) => ({
+      series: p.series,
+      ts: p.ts,
+      v: p.value,
+      [TTL_ATTRIBUTE]: Math.floor(p.ts / 1000) + this.retentionSeconds,
     }));
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
-      if (attempt > 1) await (backoff?.sleep ?? sleep)(backoffDelay(attempt - 1, backoff));
-      try {
-        const out = await this.options.client.send(
-          new BatchWriteCommand({ RequestItems: { [tableName]: pending } }),
-        );
-        pending = (out.UnprocessedItems?.[tableName] ?? []) as typeof pending;
-      } catch (error) {
-        // Throttling that outlived the SDK's own retries: keep the whole batch pending and back off.
-        lastError = error;
-      }
-    }
-    if (pending.length === 0) return [];
+    const { unwritten, lastError } = await batchPutWithRetry(client, tableName, items, backoff);
+    if (unwritten.length === 0) return [];
     this.options.log?.warn('Points not written after retries', {
       table: tableName,
-      count: pending.length,
+      count: unwritten.length,
       error: lastError instanceof Error ? lastError.message : undefined,
     });
-    return pending.map((r) => {
-      const item = r.PutRequest.Item as { series: string; ts: number; v: number };
-      return { series: item.series, ts: item.ts, value: item.v };
-    });
+    return unwritten.map((item) => ({ series: item.series, ts: item.ts, value: item.v }));
   }
 
   /** Points of `series` with start <= ts <= end, oldest first; expired items are filtered (TTL is lazy). */

@@ -7,7 +7,7 @@
 // read units. A chunk's sort key is derived from its content, so a re-delivered batch overwrites itself;
 // duplicates that arrive in other batches carry the same id hash and are dropped when read.
 import { endianness } from 'node:os';
-import { BatchWriteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../async';
 import {
   concatColumns,
@@ -21,8 +21,8 @@ import {
 import { dayKey, daysBetween } from '../domain/time';
 import { DependencyError } from '../errors';
 import type { Log, PredictionStore, PredictionWriteResult } from '../ports';
-import { isConditionalCheckFailed, queryAll } from './dynamodb-client';
-import { type BackoffOptions, backoffDelay, sleep } from './retry';
+import { batchPutWithRetry, isConditionalCheckFailed, queryAll } from './dynamodb-client';
+import type { BackoffOptions } from './retry';
 import { TTL_ATTRIBUTE } from './table-schemas';
 
 // The binary columns are the platform's float64 layout; every Lambda architecture (x86_64, arm64) and
@@ -173,31 +173,19 @@ export class DynamoPredictionStore implements PredictionStore {
   private async writeBatch(
     batch: readonly { item: ChunkItem; predictions: IngestedPrediction[] }[],
   ): Promise<{ item: ChunkItem; predictions: IngestedPrediction[] }[]> {
-    const { tableName, backoff } = this.options;
-    const attempts = backoff?.attempts ?? 6;
+    const { client, tableName, backoff } = this.options;
     const bySk = new Map(batch.map((c) => [`${c.item.pk}\u0000${c.item.sk}`, c]));
-    let pending = batch.map((c) => ({ PutRequest: { Item: c.item as unknown as Record<string, unknown> } }));
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
-      if (attempt > 1) await (backoff?.sleep ?? sleep)(backoffDelay(attempt - 1, backoff));
-      try {
-        const out = await this.options.client.send(
-          new BatchWriteCommand({ RequestItems: { [tableName]: pending } }),
-        );
-        pending = (out.UnprocessedItems?.[tableName] ?? []) as typeof pending;
-      } catch (error) {
-        lastError = error;
-      }
-    }
-    if (pending.length === 0) return [];
+    const items = batch.map((c) => c.item as unknown as Record<string, unknown>);
+    const { unwritten, lastError } = await batchPutWithRetry(client, tableName, items, backoff);
+    if (unwritten.length === 0) return [];
     this.options.log?.warn('Prediction chunks not written after retries', {
       table: tableName,
-      chunks: pending.length,
+      chunks: unwritten.length,
       error: lastError instanceof Error ? lastError.message : undefined,
     });
-    return pending.map((r) => {
-      const item = r.PutRequest.Item as { pk: string; sk: string };
-      return bySk.get(`${item.pk}\u0000${item.sk}`) as { item: ChunkItem; predictions: IngestedPrediction[] };
+    return unwritten.map((item) => {
+      const key = item as { pk: string; sk: string };
+      return bySk.get(`${key.pk}\u0000${key.sk}`) as { item: ChunkItem; predictions: IngestedPrediction[] };
     });
   }
 
