@@ -7,10 +7,9 @@
 import './quiet-sdk-warning';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
-import { parseDuration } from '../infra/local/args';
+import { parseDuration, parseOptions } from '../infra/local/args';
 import { LOCAL_DRIFT, runningStack } from '../infra/local/drift-local';
 import { type PredictionDetail, PredictionDetailSchema } from '../shared/domain/predictions';
 import { createRng } from '../shared/domain/random';
@@ -87,34 +86,20 @@ export function predictionsOf(
 }
 
 async function main(): Promise<void> {
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({
-      options: {
-        bus: { type: 'string' },
-        local: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        region: { type: 'string' },
-        model: { type: 'string' },
-        count: { type: 'string' },
-        mean: { type: 'string' },
-        sd: { type: 'string' },
-        labels: { type: 'boolean' },
-        spread: { type: 'string' },
-        seed: { type: 'string' },
-        file: { type: 'string' },
-      },
-    }).values;
-  } catch (cause) {
-    throw new ValidationError(`Invalid option: ${(cause as Error).message}`, [], { cause });
-  }
-  const parsed = OptionsSchema.safeParse(values);
-  if (!parsed.success)
-    throw new ValidationError(
-      'Invalid options',
-      formatIssues(parsed.error).map((i) => `--${i}`),
-    );
-  const o = parsed.data;
+  const o = parseOptions(OptionsSchema, {
+    bus: { type: 'string' },
+    local: { type: 'boolean' },
+    'data-dir': { type: 'string' },
+    region: { type: 'string' },
+    model: { type: 'string' },
+    count: { type: 'string' },
+    mean: { type: 'string' },
+    sd: { type: 'string' },
+    labels: { type: 'boolean' },
+    spread: { type: 'string' },
+    seed: { type: 'string' },
+    file: { type: 'string' },
+  });
   let client: EventBridgeClient;
   let bus: string;
   if (o.local) {

@@ -6,10 +6,10 @@
 import './quiet-sdk-warning';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { parseOptions } from '../infra/local/args';
 import { LOCAL_DRIFT, lastSeries, runningStack, startLocalS3 } from '../infra/local/drift-local';
 import { startDynalite } from '../infra/local/dynalite-server';
 import { LOCAL_TABLES, loadLocalConfig } from '../infra/local/local-stack';
@@ -21,7 +21,6 @@ import { localS3Config, S3ModelStore } from '../shared/adapters/s3-model-store';
 import { POINTS_TABLE } from '../shared/adapters/table-schemas';
 import { type FeatureRef, resolveFeatures } from '../shared/domain/drift';
 import { MonitorError, ValidationError } from '../shared/errors';
-import { formatIssues } from '../shared/monitor-config';
 import type { Log } from '../shared/ports';
 import { type TrainProgress, trainDriftModel } from '../shared/use-cases/train-drift-model';
 
@@ -79,27 +78,13 @@ export function localFeatures(
 }
 
 async function main(): Promise<void> {
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({
-      options: {
-        days: { type: 'string' },
-        seed: { type: 'string' },
-        'min-rows': { type: 'string' },
-        'data-dir': { type: 'string' },
-        config: { type: 'string' },
-      },
-    }).values;
-  } catch (cause) {
-    throw new ValidationError(`Invalid option: ${(cause as Error).message}`, [], { cause });
-  }
-  const parsed = OptionsSchema.safeParse(values);
-  if (!parsed.success)
-    throw new ValidationError(
-      'Invalid options',
-      formatIssues(parsed.error).map((i) => `--${i}`),
-    );
-  const o = parsed.data;
+  const o = parseOptions(OptionsSchema, {
+    days: { type: 'string' },
+    seed: { type: 'string' },
+    'min-rows': { type: 'string' },
+    'data-dir': { type: 'string' },
+    config: { type: 'string' },
+  });
   const { config } = loadLocalConfig(o.config);
   const dataDir = resolve(o['data-dir']);
   const settings = { ...config.drift.infra, ...(o['min-rows'] ? { minRows: o['min-rows'] } : {}) };

@@ -1,5 +1,5 @@
 // (local stack) command-line options of `npm start`, validated like every other input.
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ValidationError } from '../../shared/errors';
 import { formatIssues } from '../../shared/monitor-config';
@@ -87,42 +87,22 @@ Staff dashboard (the site, /config.json and the API on --port; sign-in through c
   --seed-demo             preload 50 series x 24 h of 1-minute points, ~200 anomalies (XSS-looking labels
                           included), alerts and ML models with drift results; the demo series keep updating`;
 
-/** Parse argv (without node and script). @throws ValidationError naming the bad option */
-export function parseLocalArgs(argv: readonly string[]): LocalOptions {
+/**
+ * Parse command-line options with node's parseArgs (strict), then validate them with `schema`.
+ * @throws ValidationError naming the bad option (`--name: …`)
+ */
+export function parseOptions<S extends z.ZodType>(
+  schema: S,
+  options: NonNullable<ParseArgsConfig['options']>,
+  argv: readonly string[] = process.argv.slice(2),
+): z.output<S> {
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        'collect-every': { type: 'string' },
-        'detect-every': { type: 'string' },
-        'sample-every': { type: 'string' },
-        replay: { type: 'string' },
-        speed: { type: 'string' },
-        'data-dir': { type: 'string' },
-        config: { type: 'string' },
-        'db-port': { type: 'string' },
-        port: { type: 'string' },
-        help: { type: 'boolean' },
-        'simulate-predictions': { type: 'boolean' },
-        'simulate-rate': { type: 'string' },
-        'shift-after': { type: 'string' },
-        'drift-every': { type: 'string' },
-        'drift-recent': { type: 'string' },
-        'drift-baseline': { type: 'string' },
-        'mail-port': { type: 'string' },
-        'bus-port': { type: 'string' },
-        'no-auth': { type: 'boolean' },
-        'users-file': { type: 'string' },
-        'cognito-port': { type: 'string' },
-        'seed-demo': { type: 'boolean' },
-      },
-    }).values;
+    values = parseArgs({ args: [...argv], strict: true, options }).values;
   } catch (cause) {
     throw new ValidationError(`Invalid option: ${(cause as Error).message}`, [], { cause });
   }
-  const parsed = OptionsSchema.safeParse(values);
+  const parsed = schema.safeParse(values);
   if (!parsed.success) {
     throw new ValidationError(
       'Invalid options',
@@ -130,4 +110,36 @@ export function parseLocalArgs(argv: readonly string[]): LocalOptions {
     );
   }
   return parsed.data;
+}
+
+/** Parse argv (without node and script). @throws ValidationError naming the bad option */
+export function parseLocalArgs(argv: readonly string[]): LocalOptions {
+  return parseOptions(
+    OptionsSchema,
+    {
+      'collect-every': { type: 'string' },
+      'detect-every': { type: 'string' },
+      'sample-every': { type: 'string' },
+      replay: { type: 'string' },
+      speed: { type: 'string' },
+      'data-dir': { type: 'string' },
+      config: { type: 'string' },
+      'db-port': { type: 'string' },
+      port: { type: 'string' },
+      help: { type: 'boolean' },
+      'simulate-predictions': { type: 'boolean' },
+      'simulate-rate': { type: 'string' },
+      'shift-after': { type: 'string' },
+      'drift-every': { type: 'string' },
+      'drift-recent': { type: 'string' },
+      'drift-baseline': { type: 'string' },
+      'mail-port': { type: 'string' },
+      'bus-port': { type: 'string' },
+      'no-auth': { type: 'boolean' },
+      'users-file': { type: 'string' },
+      'cognito-port': { type: 'string' },
+      'seed-demo': { type: 'boolean' },
+    },
+    argv,
+  );
 }
