@@ -3,14 +3,12 @@
 // every view's API populated by --seed-demo, 401/403 for the anonymous and the non-staff user, --no-auth,
 // and a restart on the same data dir keeping the pool while minting new passwords. Ctrl-C stops
 // cognito-local too.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { npmStart } from '../helpers/npm-start';
 
 jest.setTimeout(180_000);
-
-const ROOT = resolve(__dirname, '../..');
 
 interface Run {
   output: () => string;
@@ -20,45 +18,15 @@ interface Run {
 }
 
 function start(args: string[]): Run {
-  const child: ChildProcess = spawn('npm', ['start', '--', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, like a terminal job: Ctrl-C reaches npm, tsx and node alike.
-    detached: true,
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<void>((ok) => child.on('close', () => ok()));
-  const signal = (sig: NodeJS.Signals): void => {
-    try {
-      if (child.pid) process.kill(-child.pid, sig);
-    } catch {
-      // already gone
-    }
-  };
+  const run = npmStart(args);
   return {
-    output: () => out,
-    waitFor: async (pattern, timeoutMs = 90_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const m = out.match(pattern);
-        if (m) return m;
-        if (child.exitCode !== null) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`Timed out waiting for ${pattern}; output:\n${out}`);
-    },
+    output: run.output,
+    waitFor: (pattern, timeoutMs = 90_000) => run.waitFor(pattern, timeoutMs),
     stop: async () => {
-      signal('SIGINT');
-      await exited;
+      run.signal('SIGINT');
+      await run.exited;
     },
-    kill: () => signal('SIGKILL'),
+    kill: () => run.signal('SIGKILL'),
   };
 }
 

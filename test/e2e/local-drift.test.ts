@@ -1,33 +1,15 @@
 // The local ML drift path as a user runs it: `npm start -- --simulate-predictions` (short windows), the
 // drift e-mail appearing in aws-ses-v2-local, `npm run send-predictions -- --local` through the local bus,
 // and `npm run train-drift` answering against the running stack.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { npmStart } from '../helpers/npm-start';
 
 const ROOT = resolve(__dirname, '../..');
 
-function start(args: string[]): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-} {
-  const child = spawn('npm', ['start', '--', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  return { child, output: () => out, exited: new Promise((ok) => child.on('close', (code) => ok(code))) };
-}
+const start = npmStart;
 
 async function waitFor(output: () => string, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;

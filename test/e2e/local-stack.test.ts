@@ -1,57 +1,12 @@
 // Starts the local stack as a user would (`npm start -- …` in a child process), replays a CSV with one
 // spike, and checks that points are stored, the spike is recorded as an anomaly, Ctrl-C stops cleanly,
 // and a restart keeps the data.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { type NpmStart, npmStart } from '../helpers/npm-start';
 
-const ROOT = resolve(__dirname, '../..');
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-  signal: (sig: NodeJS.Signals) => void;
-}
-
-function start(args: string[]): Run {
-  const child = spawn('npm', ['start', '--', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, like a terminal job: Ctrl-C (SIGINT) goes to npm, tsx and node alike.
-    detached: true,
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  // 'close' fires when every process holding the output pipes (npm, tsx, node) has gone.
-  const exited = new Promise<number | null>((ok) => child.on('close', (code) => ok(code)));
-  const waitFor = async (pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> => {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const m = out.match(pattern);
-      if (m) return m;
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`Timed out waiting for ${pattern}; output:\n${out}`);
-  };
-  const signal = (sig: NodeJS.Signals): void => {
-    try {
-      if (child.pid) process.kill(-child.pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  return { child, output: () => out, waitFor, exited, signal };
-}
+const start = npmStart;
 
 /** 400 points 5 minutes apart (NAB layout), gently noisy around 10, one spike to 95 at row 350. */
 function writeCsv(dir: string): string {
@@ -69,7 +24,7 @@ function writeCsv(dir: string): string {
 
 describe('local stack (npm start)', () => {
   let dir: string;
-  const running: Run[] = [];
+  const running: NpmStart[] = [];
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sentinel-local-'));

@@ -3,17 +3,17 @@
 // (/work/contract/DASHBOARD-CONTRACT.md). The fixture keeps state for the mutating routes (marks, reverts,
 // maintenance windows) so a test sees the false-positive count change, and sends the same strict CSP as
 // the local stack so an inline style or script in the SPA fails the test.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, normalize, sep } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { dashboardCsp } from '../../infra/dashboard-site';
 import { createRng } from '../../shared/domain/random';
+import { npmStart } from './npm-start';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -999,8 +999,6 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-const ROOT = resolve(__dirname, '../..');
-
 /**
  * Start the local stack as a user would (`npm start -- --port 0 --seed-demo --users-file … --data-dir …`)
  * in its own process group, wait for its `Dashboard: http://127.0.0.1:<port>/` line, read the seeded
@@ -1012,42 +1010,17 @@ export async function startLocalStack(
 ): Promise<LocalStack> {
   const dir = mkdtempSync(join(tmpdir(), 'ds-stack-'));
   const usersFile = join(dir, 'users.json');
-  const child: ChildProcess = spawn(
-    'npm',
-    [
-      'start',
-      '--',
-      '--port',
-      '0',
-      '--seed-demo',
-      '--users-file',
-      usersFile,
-      '--data-dir',
-      join(dir, 'data'),
-      ...extraArgs,
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    },
-  );
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<void>((ok) => child.on('close', () => ok()));
-  const signal = (sig: NodeJS.Signals): void => {
-    try {
-      if (child.pid) process.kill(-child.pid, sig);
-    } catch {
-      // already gone
-    }
-  };
+  const run = npmStart([
+    '--port',
+    '0',
+    '--seed-demo',
+    '--users-file',
+    usersFile,
+    '--data-dir',
+    join(dir, 'data'),
+    ...extraArgs,
+  ]);
+  const { child, exited, signal } = run;
   const stop = async (): Promise<void> => {
     signal('SIGINT');
     const timer = setTimeout(() => signal('SIGKILL'), 15_000);
@@ -1067,7 +1040,7 @@ export async function startLocalStack(
   let url: string | undefined;
   let users: { staff: StackUser; nonStaff: StackUser } | undefined;
   while (Date.now() < deadline) {
-    url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+    url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(run.output())?.[1];
     users = url ? readUsers() : undefined;
     if (url && users) break;
     if (child.exitCode !== null || child.signalCode !== null) break;
@@ -1075,7 +1048,9 @@ export async function startLocalStack(
   }
   if (!url || !users) {
     await stop();
-    throw new Error(`The local stack did not start (no Dashboard URL or users file); output:\n${out}`);
+    throw new Error(
+      `The local stack did not start (no Dashboard URL or users file); output:\n${run.output()}`,
+    );
   }
-  return { url, staff: users.staff, nonStaff: users.nonStaff, output: () => out, stop };
+  return { url, staff: users.staff, nonStaff: users.nonStaff, output: run.output, stop };
 }
