@@ -1,5 +1,5 @@
-// (domain) the detector contract: a config plus a pure scorer (Merlion/NAB style). Deciding what to
-// do with the verdicts (combine, record, page) is a separate step in ../anomaly.ts.
+// (domain) what one detector (zscore, spike, level_shift) says about one point, for the explanation.
+// The streaming SeriesDetector produces them; turning a verdict into an anomaly is ../anomaly.ts.
 import type { Severity } from '../types';
 
 /** Why a detector gave no verdict. */
@@ -27,19 +27,6 @@ export interface DetectorResult {
   readonly severity: Severity | null;
   /** Set when the detector could not judge the point. */
   readonly abstained?: Abstention;
-}
-
-/** A named detector with its defaults. `score` is pure: same inputs, same output. */
-export interface Detector<C> {
-  readonly name: string;
-  readonly defaults: C;
-  /**
-   * @param window - finite values preceding the point (oldest first)
-   * @param value - the point being judged
-   * @param config - thresholds
-   * @param sensitivity - multiplier on thresholds (1 = as configured; 1.1 = 10% less sensitive)
-   */
-  score(window: readonly number[], value: number, config: C, sensitivity?: number): DetectorResult;
 }
 
 /** A verdict of "no opinion". */
