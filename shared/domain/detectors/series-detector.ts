@@ -241,6 +241,8 @@ export class SeriesDetector {
     const useSeasonal = chosen >= 0;
     const baseline = useSeasonal ? seasonalBase : levelBase;
     const residual = useSeasonal ? seasonalRes[chosen]! : levelRes;
+    // The chosen baseline's residual spread: the point's sigma, and the level shift's on a seasonal one.
+    const residualSigma = robustSigma(useSeasonal ? this.seasons[chosen]!.residuals : this.levelResiduals);
 
     // 2. Raw deviations.
     let z = 0;
@@ -249,9 +251,8 @@ export class SeriesDetector {
     let stepSigma = Number.NaN;
     const step = value - this.previous;
     if (ready && this.levelResiduals.size > 0) {
-      const resWin = useSeasonal ? this.seasons[chosen]!.residuals : this.levelResiduals;
       // No spread at all (a flat window at level 0): there is no scale to judge against — no verdict.
-      sigma = positiveOrNaN(Math.max(robustSigma(resWin), floor));
+      sigma = positiveOrNaN(Math.max(residualSigma, floor));
       if (!Number.isNaN(sigma)) z = residual / sigma;
       if (!useSeasonal && this.steps.size >= MIN_RESIDUALS && Number.isFinite(step)) {
         stepSigma = positiveOrNaN(Math.max(robustSigma(this.steps), floor));
@@ -268,10 +269,9 @@ export class SeriesDetector {
       if (this.recent.length > cfg.levelShift.points) this.recent.shift();
       if (this.recent.length === cfg.levelShift.points) {
         const scale = useSeasonal
-          ? robustSigma(this.seasons[chosen]!.residuals)
+          ? residualSigma
           : // The IQR collapses on quantised series too: same fallback as the point sigma.
-            IQR_TO_SIGMA * (this.level.quantile(0.75) - this.level.quantile(0.25)) ||
-            robustSigma(this.levelResiduals);
+            IQR_TO_SIGMA * (this.level.quantile(0.75) - this.level.quantile(0.25)) || residualSigma;
         shiftSigma = positiveOrNaN(Math.max(scale, floor));
         if (!Number.isNaN(shiftSigma)) shift = medianOf(this.recent) / shiftSigma;
       }
