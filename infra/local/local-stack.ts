@@ -176,13 +176,14 @@ export async function startLocalStack(
     tableName: LOCAL_TABLES.anomalies,
     retentionDays: config.retentionDays,
   });
-  const runCollect = async (): Promise<void> => {
+  // `at`: the clock a run reads (a replay tick freezes it so collect and detect see the same "now").
+  const runCollect = async (at: Clock = clock): Promise<void> => {
     const r = await collectMetrics({
       ...jobName('collect'),
       source,
       store,
       control,
-      clock,
+      clock: at,
       log: collectLog,
       series,
       collection,
@@ -190,7 +191,7 @@ export async function startLocalStack(
     collectLog.info(
       `${r.written} points written (${r.skipped} skipped, ${r.failed} failed) for ${r.series} series`,
     );
-    if (replay?.done(clock.now())) collectLog.info('Replay finished: all points collected');
+    if (replay?.done(at.now())) collectLog.info('Replay finished: all points collected');
   };
   const publisher = new ConsoleAlertPublisher(print, () => clock.now());
   const alerts = new DynamoAlertStore({ client: doc, tableName: LOCAL_TABLES.control });
@@ -214,13 +215,13 @@ export async function startLocalStack(
   };
   const thresholds = new DynamoThresholdStore({ client: doc, tableName: LOCAL_TABLES.control });
   const detectorCache = new DetectorCache();
-  const runDetect = async (): Promise<void> => {
+  const runDetect = async (at: Clock = clock): Promise<void> => {
     const r = await detectAnomalies({
       ...jobName('detect'),
       store,
       anomalies,
       control,
-      clock,
+      clock: at,
       log: detectLog,
       series,
       detection,
@@ -232,7 +233,7 @@ export async function startLocalStack(
       `${r.seriesEvaluated} series evaluated, ${r.recorded.length} new anomalies` +
         (r.alreadyRecorded ? `, ${r.alreadyRecorded} already recorded` : ''),
     );
-    const a = await publishAlerts(alertDeps, { fresh: r.recorded, coverage: r.coverage });
+    const a = await publishAlerts({ ...alertDeps, clock: at }, { fresh: r.recorded, coverage: r.coverage });
     if (a.considered > 0 || a.resolvedSent > 0) {
       alertLog.info(
         `${a.messagesSent} messages, ${a.resolvedSent} resolved; states ${JSON.stringify(a.states)}` +
@@ -248,8 +249,12 @@ export async function startLocalStack(
         every(
           options['collect-every'],
           async () => {
-            await runCollect();
-            await runDetect();
+            // One "now" per tick: at 30,000× a few milliseconds between the two runs are minutes of
+            // data, enough for detect to pass points that collect has not written yet.
+            const tick = clock.now();
+            const at = { now: () => tick };
+            await runCollect(at);
+            await runDetect(at);
           },
           (e) => collectLog.error(`Run failed: ${(e as Error).message}`),
         ),
