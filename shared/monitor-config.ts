@@ -90,6 +90,8 @@ const detection = z.strictObject({
   windowPoints: z.number().int().min(20).max(5000).default(1000),
   /** Each detector's own history of deviations: an anomaly must beat all of them. */
   historyPoints: z.number().int().min(50).max(20_000).default(2000),
+  /** Deviations older than the history fade (× e^(−age/fadePoints)) instead of dropping out; 0 = off. */
+  fadePoints: z.number().int().min(0).max(20_000).default(1000),
   /** No verdict before this many points (warm-up). */
   minPoints: z.number().int().min(10).max(5000).default(100),
   /** After an anomaly, this many points cannot fire again (one incident, one detection). */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { decide, evaluateSeries, memoryPoints, runDetectors, scanSeries } from '../../shared/domain/anomaly';
 import { SeriesDetector } from '../../shared/domain/detectors/series-detector';
-import { SortedWindow } from '../../shared/domain/detectors/sorted-window';
+import { FadingMax, SortedWindow } from '../../shared/domain/detectors/sorted-window';
 import { alertLevelOf } from '../../shared/domain/types';
 import { parseMonitorConfig } from '../../shared/monitor-config';
 import { asPoints, NOISY, noise } from '../helpers/series';
@@ -35,6 +35,47 @@ describe('SortedWindow', () => {
       expect(w.countAtLeast(v)).toBe(held.filter((x) => x >= v).length);
     });
   });
+
+  it('returns what it evicts and knows its mean', () => {
+    const w = new SortedWindow(3);
+    expect([w.push(1), w.push(0), w.push(5), w.push(2), w.push(0)]).toEqual([NaN, NaN, NaN, 1, 0]);
+    expect(w.mean()).toBeCloseTo(7 / 3, 12); // 5, 2, 0
+    w.push(-4);
+    expect(w.mean()).toBeCloseTo(-2 / 3, 12); // 2, 0, −4
+    expect(new SortedWindow(2).mean()).toBeNaN();
+    expect(w.minGap()).toBe(2); // 2, 0, −4
+    w.push(2);
+    w.push(2);
+    expect(w.minGap()).toBe(6); // −4, 2, 2
+    w.push(2);
+    expect(w.minGap()).toBeNaN(); // all equal
+  });
+});
+
+describe('FadingMax', () => {
+  it('is the largest of the last `capacity` values weighted exp(−age/tau), as brute force says', () => {
+    const values = noise(600, 5, 4, 13).map((v, i) => (i % 9 === 0 ? 0 : Math.abs(v)));
+    const f = new FadingMax(40, 25);
+    values.forEach((v, i) => {
+      f.push(v);
+      let best = 0;
+      for (let j = Math.max(0, i - 39); j <= i; j++)
+        best = Math.max(best, values[j]! * Math.exp(-(i + 1 - j) / 25));
+      expect(f.max()).toBeCloseTo(best, 12);
+    });
+  });
+
+  it('forgets everything after `capacity` pushes, and clones independently', () => {
+    const f = new FadingMax(3, 10);
+    expect(f.max()).toBe(0);
+    f.push(100);
+    const copy = f.clone();
+    for (let i = 0; i < 3; i++) f.push(0);
+    expect(f.max()).toBe(0);
+    expect(copy.max()).toBeCloseTo(100 * Math.exp(-0.1), 12);
+    expect(() => new FadingMax(0, 1)).toThrow(RangeError);
+    expect(() => new FadingMax(5, 0)).toThrow(RangeError);
+  });
 });
 
 describe('SeriesDetector on synthetic series', () => {
@@ -57,6 +98,18 @@ describe('SeriesDetector on synthetic series', () => {
     expect(a.explanation).toMatch(
       /^x = 30 % at 2026-01-01T04:10:00.000Z: outside expected [\d.]+–[\d.]+ %; zscore robust z=/,
     );
+  });
+
+  it('reports a level shift only at a point that is itself on the moved side', () => {
+    const values = noise(700);
+    for (let i = 400; i < 700; i++) values[i]! += 2.5;
+    const found = all(values).filter((a) => a.methods.includes('level_shift'));
+    expect(found.length).toBeGreaterThan(0);
+    for (const a of found) {
+      const f = a.findings.find((x) => x.method === 'level_shift')!;
+      // Half the recent median's distance at least, on its side.
+      expect((a.value - a.baseline) * f.deviation).toBeGreaterThan(0);
+    }
   });
 
   it('finds a level shift within its persistence window, by level_shift', () => {
@@ -141,14 +194,15 @@ describe('scanSeries / evaluateSeries', () => {
   });
 
   it('has finite memory: detect reading only memoryPoints before `from` decides exactly as the full stream', () => {
-    const values = noise(6000, 20, 2, 9);
-    values[5500] = 60;
-    for (let i = 5700; i < 6000; i++) values[i]! += 7;
+    const values = noise(9000, 20, 2, 9);
+    values[8500] = 60;
+    for (let i = 8700; i < 9000; i++) values[i]! += 7;
     const points = asPoints(values);
-    const from = T0 + 5400 * MIN;
-    const to = T0 + 6000 * MIN;
+    const from = T0 + 8400 * MIN;
+    const to = T0 + 9000 * MIN;
     const fullRun = evaluateSeries(spec, points, from, to, detection);
     const bounded = points.filter((p) => p.ts >= from - memoryPoints(detection) * MIN);
+    expect(bounded.length).toBeLessThan(points.length - 1000);
     expect(fullRun.length).toBeGreaterThanOrEqual(2);
     expect(evaluateSeries(spec, bounded, from, to, detection)).toEqual(fullRun);
   });
@@ -239,5 +293,46 @@ describe('quantised and sparse series', () => {
     counts[350] = 40;
     const burst = all(counts).find((a) => indexOf(a.ts) === 350);
     expect(burst?.level).toBe('CRITICAL');
+  });
+
+  it('judges a burst on a count that is almost always zero (more than 90 % zeros)', () => {
+    const counts: number[] = noise(1500, 0, 1, 5).map((u) => (u > 2 ? 1 : 0)); // ≈ 2 % ones
+    counts[1400] = 25;
+    const burst = all(counts).find((a) => indexOf(a.ts) === 1400);
+    expect(burst?.level).toBe('CRITICAL');
+    expect(burst?.methods).toContain('zscore');
+    // The ordinary ones are not pages.
+    expect(all(counts).filter((a) => indexOf(a.ts) !== 1400 && a.level !== 'INFO')).toEqual([]);
+  });
+});
+
+describe('record memory', () => {
+  const H = detection.historyPoints;
+  const fade = detection.fadePoints;
+  // A burst of 40 at point 400, then one of 36 (same kind, a little smaller) `gap` points later.
+  const secondFires = (gap: number, config = detection) => {
+    const values = noise(400 + gap + 200, 11, 1, 17);
+    values[400] = 40;
+    values[400 + gap] = 36;
+    const fired = all(values, config).map((a) => indexOf(a.ts));
+    expect(fired).toContain(400);
+    return fired.includes(400 + gap);
+  };
+
+  it('fades a big burst out gradually: just past the history it still masks a smaller one', () => {
+    expect(fade).toBeGreaterThan(0);
+    expect(secondFires(H - 100)).toBe(false);
+    expect(secondFires(H + 50)).toBe(false);
+    // With no fading, the burst is forgotten the moment it leaves the history.
+    expect(secondFires(H + 50, { ...detection, fadePoints: 0 })).toBe(true);
+  });
+
+  it('forgets it once its weight is below the new one, and entirely after 2 · fadePoints more', () => {
+    // 40 · exp(−a / fade) < 36 once a > 0.105 · fade past the history.
+    expect(secondFires(H + Math.ceil(0.3 * fade))).toBe(true);
+    const values = noise(400 + H + 2 * fade + 300, 11, 1, 17);
+    values[400] = 90;
+    values[400 + H + 2 * fade + 100] = 40; // far smaller, but the big one is gone
+    expect(all(values).map((a) => indexOf(a.ts))).toContain(400 + H + 2 * fade + 100);
   });
 });

@@ -12,10 +12,20 @@
 //      series' daily ramps are expected steps);
 //    - level_shift: the median of the last `levelShift.points` residuals / the window's IQR-based
 //      sigma — a sustained move that single-point tests miss (persistence: M of N by construction).
+//      It fires only at a point that is itself on the moved side (at least half as far off): a
+//      shift is reported while it is in effect, never at a point already back to normal.
+//    Sigmas are robust (MAD); when most residuals are zero (quantised or sparse series, an error
+//    count that is almost always 0) they fall back to the 90th percentile, then the mean absolute
+//    deviation, so a burst on a normally-zero series is judged instead of ignored. No sigma is
+//    below 1 % of the level or the data's resolution (its smallest step): one more event on a count
+//    is never many sigmas.
 // 3. Surprise, not just distance: each stream (point = max(z, step/2); level shift) keeps the last
 //    `historyPoints` of its own raw deviations, and a point is anomalous only when its deviation
 //    beats every one of them (a new record for this series) and clears the stream's floor. That
 //    adapts to each series' own noise — heavy-tailed, quantised or smooth — without per-series knobs.
+//    Older deviations fade rather than drop off a cliff: for `2 · fadePoints` more points they still
+//    count, weighted exp(−age / fadePoints). Without that, last week's biggest burst is forgotten
+//    the moment it leaves the history and the next ordinary burst becomes a "record".
 // 4. Score in [0, 1]: 0.5 exactly at the record, → 1 as the deviation dwarfs the previous maximum;
 //    below 0.5 the score is the deviation's rank in the history. After an anomaly the next
 //    `refractoryPoints` points are halved (< 0.5) unless they escalate to a worse severity: one
@@ -25,7 +35,7 @@
 import type { Severity } from '../types';
 import type { DetectorResult } from './detector';
 import { abstain } from './detector';
-import { medianOf, SortedWindow } from './sorted-window';
+import { FadingMax, medianOf, SortedWindow } from './sorted-window';
 
 /** A severity ladder in a detector's own deviation unit; below `mediumAt` an anomaly is `low`. */
 export interface SeverityLadder {
@@ -40,8 +50,13 @@ export interface SeverityLadder {
 export interface DetectorSettings {
   /** Baseline and residual windows, in points. */
   readonly windowPoints: number;
-  /** Record history of each stream's deviations, in points. */
+  /** Record history of each stream's deviations, in points: these count in full. */
   readonly historyPoints: number;
+  /**
+   * Older deviations fade instead of being forgotten: one that left the history `a` points ago
+   * still counts as its value × exp(−a / fadePoints), for up to 2 · fadePoints points. 0 = off.
+   */
+  readonly fadePoints: number;
   /** Points before the first verdict (warm-up). */
   readonly minPoints: number;
   /** After an anomaly, this many points cannot fire again. */
@@ -82,10 +97,19 @@ const MIN_RESIDUALS = 20;
 const MAD_TO_SIGMA = 1.4826;
 const IQR_TO_SIGMA = 1 / 1.349;
 const Q90_TO_SIGMA = 1.6449;
+const MEAN_ABS_TO_SIGMA = Math.sqrt(Math.PI / 2);
+/** A level shift fires only at a point at least this fraction of the shift off (same side). */
+const SHIFT_AGREEMENT = 0.5;
+/** Points between refreshes of the resolution (an O(window) scan). */
+const RESOLUTION_EVERY = 50;
+/** Highest score of a point that did not fire. */
+const NOT_FIRED = 0.49;
 
 /** Points of memory a verdict depends on (besides seasonal look-back): what detect must read first. */
 export function memoryPoints(settings: DetectorSettings): number {
-  return 2 * settings.windowPoints + settings.historyPoints + settings.refractoryPoints;
+  return (
+    2 * settings.windowPoints + settings.historyPoints + 2 * settings.fadePoints + settings.refractoryPoints
+  );
 }
 
 function ladder(x: number, l: SeverityLadder, s: number): Severity {
@@ -102,23 +126,30 @@ function positiveOrNaN(x: number): number {
 /** Sigma from a window of absolute deviations. */
 function robustSigma(absDeviations: SortedWindow): number {
   const mad = MAD_TO_SIGMA * absDeviations.quantile(0.5);
+  if (mad > 0) return mad;
   // More than half the deviations are zero (quantised or sparse series): the MAD says "no spread"
-  // when there is some. Fall back to the 90th percentile, scaled to a normal sigma.
-  return mad > 0 ? mad : absDeviations.quantile(0.9) / Q90_TO_SIGMA;
+  // when there is some. Fall back to the 90th percentile, scaled to a normal sigma…
+  const q90 = absDeviations.quantile(0.9) / Q90_TO_SIGMA;
+  if (q90 > 0) return q90;
+  // … and when more than 90 % are zero (an error count that is almost always 0), to the mean
+  // absolute deviation: any spread at all gives a scale, so the burst that matters is judged.
+  return MEAN_ABS_TO_SIGMA * absDeviations.mean();
 }
 
 /** Record score of `raw` against `history` (see header, step 4). */
 function recordScore(
   raw: number,
   history: SortedWindow,
+  faded: FadingMax | undefined,
   floor: number,
   s: number,
 ): { score: number; bar: number } {
-  const prevMax = Math.max(0, history.max());
+  const prevMax = Math.max(0, history.max(), faded?.max() ?? 0);
   const bar = s * Math.max(prevMax, floor);
   let score: number;
   if (raw > s * prevMax) score = raw > 0 ? 1 - (0.5 * s * prevMax) / raw : 0;
-  else score = 0.5 * (1 - history.countAtLeast(raw / s) / history.size);
+  // Under the bar: the share of the history (and the bar itself) at least as large.
+  else score = 0.5 * (1 - (history.countAtLeast(raw / s) + 1) / (history.size + 1));
   // Under the floor: never an anomaly, whatever the history says.
   if (raw < s * floor) score = Math.min(score, (0.49 * raw) / (s * floor));
   return { score: Math.min(1, Math.max(0, score)), bar };
@@ -138,6 +169,9 @@ export class SeriesDetector {
   private readonly steps: SortedWindow;
   private readonly pointHistory: SortedWindow;
   private readonly shiftHistory: SortedWindow;
+  /** Deviations that left the histories, fading (see DetectorSettings.fadePoints). */
+  private readonly pointFaded: FadingMax | undefined;
+  private readonly shiftFaded: FadingMax | undefined;
   private readonly recent: number[] = [];
   /** (ts, value) of the last `seasonality.days` days, oldest first, for the seasonal baseline. */
   private readonly pastTs: number[] = [];
@@ -148,6 +182,9 @@ export class SeriesDetector {
   private index = 0;
   private lastFire = Number.NEGATIVE_INFINITY;
   private lastFireRank = 0;
+  /** The data's resolution (see push), refreshed every RESOLUTION_EVERY points. */
+  private resolution = 0;
+  private resolutionAt = Number.NEGATIVE_INFINITY;
   private lastFed = Number.NEGATIVE_INFINITY;
 
   /**
@@ -182,6 +219,9 @@ export class SeriesDetector {
     this.steps = new SortedWindow(w);
     this.pointHistory = new SortedWindow(settings.historyPoints);
     this.shiftHistory = new SortedWindow(settings.historyPoints);
+    const fade = settings.fadePoints;
+    this.pointFaded = fade > 0 ? new FadingMax(2 * fade, fade) : undefined;
+    this.shiftFaded = fade > 0 ? new FadingMax(2 * fade, fade) : undefined;
   }
 
   /** Timestamp of the last point fed (−∞ before any). */
@@ -199,6 +239,8 @@ export class SeriesDetector {
       steps: this.steps.clone(),
       pointHistory: this.pointHistory.clone(),
       shiftHistory: this.shiftHistory.clone(),
+      pointFaded: this.pointFaded?.clone(),
+      shiftFaded: this.shiftFaded?.clone(),
       recent: [...this.recent],
       pastTs: this.pastTs.slice(this.pastStart),
       pastValues: this.pastValues.slice(this.pastStart),
@@ -217,7 +259,13 @@ export class SeriesDetector {
     if (Number.isNaN(this.firstTs)) this.firstTs = ts;
     const ready = this.level.size >= MIN_RESIDUALS;
     const level = ready ? Math.abs(this.level.quantile(0.5)) : 0;
-    const floor = cfg.minRelativeDeviation * level;
+    // Sigma floor: 1 % of the level, and the data's resolution (the smallest gap between distinct
+    // values in the window): on a count, one more event is never "many sigmas" however rare events are.
+    if (this.index >= this.resolutionAt + RESOLUTION_EVERY) {
+      this.resolution = this.level.minGap() || 0;
+      this.resolutionAt = this.index;
+    }
+    const floor = Math.max(cfg.minRelativeDeviation * level, this.resolution);
 
     // 1. Baselines and residuals.
     const levelBase = ready ? this.level.quantile(0.5) : Number.NaN;
@@ -262,6 +310,7 @@ export class SeriesDetector {
     const pointRaw = Math.max(Math.abs(z), Math.abs(stepZ) / 2);
 
     let shift = 0;
+    let shiftInEffect = false;
     let shiftSigma = Number.NaN;
     const warm = this.level.size >= cfg.minPoints;
     if (warm && Number.isFinite(residual)) {
@@ -273,7 +322,13 @@ export class SeriesDetector {
           : // The IQR collapses on quantised series too: same fallback as the point sigma.
             IQR_TO_SIGMA * (this.level.quantile(0.75) - this.level.quantile(0.25)) || residualSigma;
         shiftSigma = positiveOrNaN(Math.max(scale, floor));
-        if (!Number.isNaN(shiftSigma)) shift = medianOf(this.recent) / shiftSigma;
+        if (!Number.isNaN(shiftSigma)) {
+          const moved = medianOf(this.recent);
+          shift = moved / shiftSigma;
+          // A shift is reported only while it is in effect: this point is on the moved side, at
+          // least half as far off as the recent median (not a point already back to normal).
+          shiftInEffect = residual * moved > 0 && Math.abs(residual) >= SHIFT_AGREEMENT * Math.abs(moved);
+        }
       }
     }
 
@@ -281,15 +336,16 @@ export class SeriesDetector {
     let pointScore = 0;
     let pointBar = Number.NaN;
     if (this.pointHistory.size >= cfg.minPoints) {
-      const r = recordScore(pointRaw, this.pointHistory, cfg.zscore.floor, s);
+      const r = recordScore(pointRaw, this.pointHistory, this.pointFaded, cfg.zscore.floor, s);
       pointScore = r.score;
       pointBar = r.bar;
     }
     let shiftScore = 0;
     let shiftBar = Number.NaN;
     if (this.shiftHistory.size >= cfg.minPoints) {
-      const r = recordScore(Math.abs(shift), this.shiftHistory, cfg.levelShift.floor, s);
-      shiftScore = r.score;
+      const r = recordScore(Math.abs(shift), this.shiftHistory, this.shiftFaded, cfg.levelShift.floor, s);
+      // Its history still learns the deviation; only the verdict waits for a point that agrees.
+      shiftScore = shiftInEffect ? r.score : Math.min(r.score, NOT_FIRED);
       shiftBar = r.bar;
     }
     // Severity of what would fire (each detector on its own ladder).
@@ -364,8 +420,8 @@ export class SeriesDetector {
       : null;
 
     // Remember.
-    this.pointHistory.push(pointRaw);
-    if (warm) this.shiftHistory.push(Math.abs(shift));
+    fadeOut(this.pointFaded, this.pointHistory.push(pointRaw));
+    if (warm) fadeOut(this.shiftFaded, this.shiftHistory.push(Math.abs(shift)));
     if (Number.isFinite(levelRes)) this.levelResiduals.push(Math.abs(levelRes));
     this.seasons.forEach((season, k) => {
       const r = seasonalRes[k]!;
@@ -432,6 +488,11 @@ export class SeriesDetector {
       this.pastStart = 0;
     }
   }
+}
+
+/** A deviation that just left a record history goes on, fading. */
+function fadeOut(faded: FadingMax | undefined, evicted: number): void {
+  if (faded && !Number.isNaN(evicted)) faded.push(evicted);
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };

@@ -27,15 +27,27 @@ export class SortedWindow {
     return this.sorted.length;
   }
 
-  /** Add a finite value, evicting the oldest when full. */
-  push(value: number): void {
+  /** Add a finite value, evicting the oldest when full. Returns the evicted value, NaN when none. */
+  push(value: number): number {
+    let old = Number.NaN;
     if (this.sorted.length === this.capacity) {
-      const old = this.ring[this.head]!;
+      old = this.ring[this.head]!;
       this.sorted.splice(this.lowerBound(old), 1);
     }
     this.ring[this.head] = value;
     this.head = (this.head + 1) % this.capacity;
     this.sorted.splice(this.lowerBound(value), 0, value);
+    return old;
+  }
+
+  /** Mean of the held values (NaN when empty); summed from the top, so cheap when most are zero. */
+  mean(): number {
+    const s = this.sorted;
+    if (s.length === 0) return Number.NaN;
+    let sum = 0;
+    for (let i = s.length - 1; i >= 0 && s[i]! > 0; i--) sum += s[i]!;
+    for (let i = 0; i < s.length && s[i]! < 0; i++) sum += s[i]!;
+    return sum / s.length;
   }
 
   /** Linear-interpolated quantile (the R-7 / numpy default), NaN when empty. */
@@ -46,6 +58,17 @@ export class SortedWindow {
     const lo = Math.floor(h);
     const hi = Math.min(lo + 1, s.length - 1);
     return s[lo]! + (s[hi]! - s[lo]!) * (h - lo);
+  }
+
+  /** Smallest positive gap between two held values (the data's resolution), NaN when all are equal. */
+  minGap(): number {
+    const s = this.sorted;
+    let gap = Number.POSITIVE_INFINITY;
+    for (let i = 1; i < s.length; i++) {
+      const d = s[i]! - s[i - 1]!;
+      if (d > 0 && d < gap) gap = d;
+    }
+    return Number.isFinite(gap) ? gap : Number.NaN;
   }
 
   /** Largest value, NaN when empty. */
@@ -81,4 +104,64 @@ export function medianOf(values: readonly number[]): number {
   const n = s.length;
   if (n === 0) return Number.NaN;
   return n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+/**
+ * The largest of the last `capacity` values pushed, each weighted by exp(−age/tau) where age counts
+ * pushes since it arrived: a memory that fades instead of dropping off a cliff. Weights decay at one
+ * rate, so their order never changes — a monotonic deque of log-keys (ln v + arrival/tau) gives the
+ * weighted maximum in O(1) amortised per push.
+ */
+export class FadingMax {
+  private keys: number[] = [];
+  private arrivals: number[] = [];
+  private head = 0;
+  private count = 0;
+
+  constructor(
+    readonly capacity: number,
+    readonly tau: number,
+  ) {
+    if (!(Number.isInteger(capacity) && capacity > 0))
+      throw new RangeError('capacity must be a positive integer');
+    if (!(tau > 0)) throw new RangeError('tau must be positive');
+  }
+
+  /** An independent copy (for detector checkpoints). */
+  clone(): FadingMax {
+    const copy = new FadingMax(this.capacity, this.tau);
+    copy.keys = this.keys.slice(this.head);
+    copy.arrivals = this.arrivals.slice(this.head);
+    copy.count = this.count;
+    return copy;
+  }
+
+  /** Add a value ≥ 0 (non-positive values only age the others). */
+  push(value: number): void {
+    const arrival = this.count++;
+    if (value > 0) {
+      const key = Math.log(value) + arrival / this.tau;
+      while (this.keys.length > this.head && this.keys[this.keys.length - 1]! <= key) {
+        this.keys.pop();
+        this.arrivals.pop();
+      }
+      this.keys.push(key);
+      this.arrivals.push(arrival);
+    }
+    while (this.head < this.keys.length && this.arrivals[this.head]! <= this.count - 1 - this.capacity) {
+      this.head++;
+    }
+    // Compact now and then so memory stays bounded by the capacity.
+    if (this.head > 1024 && this.head * 2 > this.keys.length) {
+      this.keys.splice(0, this.head);
+      this.arrivals.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The weighted maximum, with the newest value at age 1; 0 when nothing positive is held. */
+  max(): number {
+    if (this.head >= this.keys.length) return 0;
+    return Math.exp(this.keys[this.head]! - this.count / this.tau);
+  }
 }
