@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
@@ -13,9 +14,10 @@ import { DynamoControlStore } from '../shared/adapters/dynamodb-control-store';
 import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
 import { DynamoRateLimiter } from '../shared/adapters/dynamodb-rate-limiter';
 import { DynamoThresholdStore } from '../shared/adapters/dynamodb-threshold-store';
+import { S3CheckpointStore } from '../shared/adapters/s3-checkpoint-store';
 import { SnsAlertPublisher } from '../shared/adapters/sns-alert-publisher';
 import { SqsDeadLetter } from '../shared/adapters/sqs-dead-letter';
-import { alertEnv, ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
+import { alertEnv, checkpointEnv, ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
 import { DetectorCache } from '../shared/domain/detectors/detector-cache';
 import { bucketConfigOf } from '../shared/domain/token-bucket';
 import { DependencyError } from '../shared/errors';
@@ -27,14 +29,23 @@ import { type PublishResult, publishAlerts } from '../shared/use-cases/publish-a
 import { parseScheduledInvocation } from './events';
 
 // Detector checkpoints survive between invocations of a warm container (reserved concurrency 1: one
-// container at a time); a cold start re-warms from the stored points.
+// container at a time); a cold start resumes from the ones persisted in S3 (about hourly), reading
+// only the points after them.
 const detectorCache = new DetectorCache();
 
 const config = loadBakedMonitorConfig();
-const env = readEnv({ ...tableEnv.points, ...tableEnv.anomalies, ...tableEnv.control, ...alertEnv });
+const env = readEnv({
+  ...tableEnv.points,
+  ...tableEnv.anomalies,
+  ...tableEnv.control,
+  ...alertEnv,
+  ...checkpointEnv,
+});
 const ddb = tracer.captureAWSv3Client(createDocumentClient());
 const snsClient = tracer.captureAWSv3Client(new SNSClient({}));
 const sqsClient = tracer.captureAWSv3Client(new SQSClient({}));
+const s3Client = tracer.captureAWSv3Client(new S3Client({}));
+const checkpoints = new S3CheckpointStore({ client: s3Client, bucket: env[ENV.detectorStateBucket] });
 
 const deps = {
   store: new DynamoMetricStore({ client: ddb, tableName: env[ENV.pointsTable], log }),
@@ -90,12 +101,13 @@ export async function lambdaHandler(event: unknown): Promise<DetectResponse> {
     return { status: 'rejected', issues: invocation.issues };
   }
   const { recorded, coverage, ...result } = await detectAnomalies(
-    { ...deps, sensitivityOf: sensitivityReader(thresholds), detectorCache },
+    { ...deps, sensitivityOf: sensitivityReader(thresholds), detectorCache, checkpoints },
     invocation.now === undefined ? {} : { now: invocation.now },
   );
   metrics.addMetric('AnomaliesRecorded', MetricUnit.Count, recorded.length);
   metrics.addMetric('SeriesFailed', MetricUnit.Count, result.seriesFailed.length);
   metrics.addMetric('AnomalyWriteFailed', MetricUnit.Count, result.recordFailed);
+  metrics.addMetric('DetectorCheckpointErrors', MetricUnit.Count, result.checkpointErrors);
   logger.info('Detect finished', { ...result, recordedCount: recorded.length });
   // Alerting runs on what was recorded even when some series failed; pending ones from earlier runs too.
   const alerts = await publishAlerts(alertDeps, {

@@ -9,6 +9,7 @@ import { ENV } from '../shared/config';
 import type { MonitorConfig } from '../shared/monitor-config';
 import { AlertTopic } from './constructs/alert-topic';
 import { DashboardHosting } from './constructs/dashboard-hosting';
+import { DetectorState } from './constructs/detector-state';
 import { cronMinuteField, JobSchedule } from './constructs/job-schedule';
 import { dailyCron, MlDrift } from './constructs/ml-drift';
 import { MonitorApi } from './constructs/monitor-api';
@@ -54,6 +55,8 @@ export class MonitorStack extends Stack {
   public readonly dashboard: DashboardHosting;
   /** ML drift: prediction ingestion, models bucket, train-drift and check-drift. */
   public readonly drift: MlDrift;
+  /** Detect's persisted detector checkpoints. */
+  public readonly detectorState: DetectorState;
 
   public constructor(scope: Construct, id: string, props: MonitorStackProps) {
     const { config, siteDir, ...stackProps } = props;
@@ -240,6 +243,17 @@ export class MonitorStack extends Stack {
       predictions: this.tables.predictions,
     });
     for (const alarm of this.drift.alarms) this.alerts.notifyOn(alarm);
+    // Detector checkpoints: detect reads and overwrites its own prefix; ListBucket so that a series
+    // with no checkpoint yet is a 404 (NoSuchKey), not an AccessDenied indistinguishable from a fault.
+    this.detectorState = new DetectorState(this, 'DetectorState', { accessLogs: this.drift.accessLogs });
+    this.detect.bindBucket(
+      this.detectorState.bucket,
+      ENV.detectorStateBucket,
+      ['s3:GetObject', 's3:PutObject'],
+      this.detectorState.prefix,
+      ['s3:ListBucket'],
+    );
+    new CfnOutput(this, 'DetectorStateBucketName', { value: this.detectorState.bucket.bucketName });
     new CfnOutput(this, 'PredictionBusName', { value: this.drift.bus.eventBusName });
     new CfnOutput(this, 'ModelsBucketName', { value: this.drift.modelsBucket.bucketName });
     new CfnOutput(this, 'PredictionsTableName', { value: this.tables.predictions.tableName });

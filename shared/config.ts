@@ -16,12 +16,14 @@ export const ENV = {
   alertDeadLetterUrl: 'ALERT_DLQ_URL',
   predictionsTable: 'PREDICTIONS_TABLE',
   modelsBucket: 'MODELS_BUCKET',
+  detectorStateBucket: 'DETECTOR_STATE_BUCKET',
   rejectedPredictionsUrl: 'REJECTED_PREDICTIONS_URL',
   dashboardOrigin: 'DASHBOARD_ORIGIN',
   dashboardClientId: 'DASHBOARD_CLIENT_ID',
 } as const;
 
 const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
 
 /**
  * Read and validate the named env vars.
@@ -54,10 +56,13 @@ export const tableEnv = {
   predictions: { [ENV.predictionsTable]: tableName },
 } as const;
 
+/** Detect's checkpoint bucket as a zod shape. */
+export const checkpointEnv = { [ENV.detectorStateBucket]: bucketName } as const;
+
 /** The ML drift env vars as zod shapes. */
 export const driftEnv = {
   modelsBucket: {
-    [ENV.modelsBucket]: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    [ENV.modelsBucket]: bucketName,
   },
   rejectedPredictions: { [ENV.rejectedPredictionsUrl]: z.url() },
 } as const;

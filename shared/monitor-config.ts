@@ -133,6 +133,16 @@ const detection = z.strictObject({
     .default(24 * 60),
   /** Anomalies weaker than this are not recorded at all. */
   recordMinSeverity: severity.default('low'),
+  /**
+   * Persist each series' detector checkpoint (S3) when it is this much newer than the last one saved;
+   * a cold start resumes from it and reads only the points after it. 0 = after every run.
+   */
+  checkpointEveryMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(60),
 });
 
 const email = z.email();

@@ -2,6 +2,7 @@
 // for the local stack; the composition root (a handler module, infra/local, a benchmark) picks which.
 import type { AlertState, Digest, MaintenanceWindow, OpenAlert } from './domain/alerting';
 import type { Anomaly } from './domain/anomaly';
+import type { DetectorSnapshot } from './domain/detectors/series-detector';
 import type { DriftStatus, SubjectState } from './domain/drift';
 import type { DriftRun } from './domain/drift-report';
 import type { AnomalyFeedback, ThresholdChange, ThresholdState, WeeklyEvaluation } from './domain/feedback';
@@ -205,6 +206,16 @@ export interface ModelStore {
   save(name: string, body: unknown, metadata: ModelMetadata): Promise<{ key: string; version: string }>;
   /** The model `latest` points to. @throws NotFoundError when none; ValidationError when corrupt */
   loadLatest(name: string): Promise<LoadedModel>;
+}
+
+/**
+ * Detector checkpoints kept outside the process (S3 in AWS, s3rver locally): a cold start resumes
+ * each series' stream where the last saved checkpoint left it instead of re-warming from the points.
+ */
+export interface CheckpointStore {
+  /** The series' checkpoint, undefined when none was saved. @throws on a corrupt or unreadable one */
+  load(series: string): Promise<DetectorSnapshot | undefined>;
+  save(series: string, snapshot: DetectorSnapshot): Promise<void>;
 }
 
 /** Identifies one anomaly: its series and time (epoch ms). */

@@ -32,6 +32,8 @@ import { every, type Schedule } from './schedule';
 export const LOCAL_DRIFT = {
   predictionsTable: 'local-predictions',
   modelsBucket: 'local-models',
+  /** Detect's persisted detector checkpoints (the same s3rver as the models). */
+  detectorStateBucket: 'local-detector-state',
   busName: 'local-predictions',
   /** Where a running stack writes its endpoints, for `npm run train-drift` and `send-predictions --local`. */
   endpointsFile: 'stack.json',
@@ -82,7 +84,7 @@ const S3rver = require('s3rver') as new (
   options: Record<string, unknown>,
 ) => { run(): Promise<{ address: string; port: number }>; close(): Promise<void> };
 
-/** Start s3rver on loopback with the models bucket, data under `directory`. */
+/** Start s3rver on loopback with the models and detector-state buckets, data under `directory`. */
 export async function startLocalS3(
   directory: string,
   port = 0,
@@ -93,7 +95,7 @@ export async function startLocalS3(
     address: '127.0.0.1',
     silent: true,
     directory,
-    configureBuckets: [{ name: LOCAL_DRIFT.modelsBucket }],
+    configureBuckets: [{ name: LOCAL_DRIFT.modelsBucket }, { name: LOCAL_DRIFT.detectorStateBucket }],
   });
   const info = await server.run();
   return { endpoint: `http://127.0.0.1:${info.port}`, close: () => server.close() };
@@ -236,6 +238,8 @@ export interface LocalDriftOptions {
   readonly series: readonly SeriesSpec[];
   readonly clock: Clock;
   readonly dashboardUrl: string;
+  /** The local S3 (s3rver, started by the stack with {@link startLocalS3}). */
+  readonly s3Endpoint: string;
   /** How often check-drift runs. */
   readonly checkEveryMs: number;
   /** Override the config's windows (days) with these (the simulation uses minutes). */
@@ -264,9 +268,8 @@ export async function startLocalDrift(o: LocalDriftOptions): Promise<LocalDrift>
   const checkLog = quietRepeats(o.log('drift'), 15 * 60_000, () => o.clock.now());
   const { drift } = o.config;
   await ensureTable(o.raw, PREDICTIONS_TABLE, LOCAL_DRIFT.predictionsTable);
-  const s3 = await startLocalS3(join(o.dataDir, 's3'));
   const ses = await startLocalSes(o.mailPort);
-  const s3Client = new S3Client(localS3Config(s3.endpoint));
+  const s3Client = new S3Client(localS3Config(o.s3Endpoint));
   const sesClient = new SESv2Client(localSesConfig(ses.endpoint));
   const predictions = new DynamoPredictionStore({
     client: o.doc,
@@ -414,7 +417,7 @@ export async function startLocalDrift(o: LocalDriftOptions): Promise<LocalDrift>
   const endpoints: LocalEndpoints = {
     pid: process.pid,
     dynamodb: o.dynamodbEndpoint,
-    s3: s3.endpoint,
+    s3: o.s3Endpoint,
     mail: ses.endpoint,
     events: bus.endpoint,
     series: o.series,
@@ -433,7 +436,6 @@ export async function startLocalDrift(o: LocalDriftOptions): Promise<LocalDrift>
       s3Client.destroy();
       sesClient.destroy();
       await ses.close();
-      await s3.close();
       // Keep the series for `npm run train-drift` after the stack stopped; drop the live endpoints.
       writeFileSync(endpointsFile, `${JSON.stringify({ ...endpoints, pid: 0 }, null, 2)}\n`);
     },

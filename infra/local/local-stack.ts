@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { createApiRouter } from '../../functions/api-routes';
 import { cognitoClaims } from '../../functions/auth';
 import { ConsoleAlertPublisher } from '../../shared/adapters/console-alert-publisher';
@@ -23,6 +24,8 @@ import { DynamoRateLimiter } from '../../shared/adapters/dynamodb-rate-limiter';
 import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
 import { createIdTokenVerifier } from '../../shared/adapters/jwt-verifier';
 import { HostMetricSource } from '../../shared/adapters/local-host-source';
+import { S3CheckpointStore } from '../../shared/adapters/s3-checkpoint-store';
+import { localS3Config } from '../../shared/adapters/s3-model-store';
 import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../../shared/adapters/table-schemas';
 import { DetectorCache } from '../../shared/domain/detectors/detector-cache';
 import { bucketConfigOf } from '../../shared/domain/token-bucket';
@@ -38,7 +41,7 @@ import { prepareDashboard } from '../dashboard-site';
 import type { LocalOptions } from './args';
 import { type LocalCognito, startCognitoLocal } from './cognito-local';
 import { demoSeries, feedDemo, seedDemo } from './demo-data';
-import { driftOptionsOf, LOCAL_DRIFT, startLocalDrift } from './drift-local';
+import { driftOptionsOf, LOCAL_DRIFT, startLocalDrift, startLocalS3 } from './drift-local';
 import { startDynalite } from './dynalite-server';
 import { type LocalAuth, startHttpServer } from './http-server';
 import { every, type Schedule } from './schedule';
@@ -157,6 +160,10 @@ export async function startLocalStack(
     retentionDays: config.retentionDays,
   });
   const control = new DynamoControlStore({ client: doc, tableName: LOCAL_TABLES.control });
+  // s3rver: ML models, and detector checkpoints (a restart resumes each stream where it stopped).
+  const s3 = await startLocalS3(join(dataDir, 's3'));
+  const s3Client = new S3Client(localS3Config(s3.endpoint));
+  const checkpoints = new S3CheckpointStore({ client: s3Client, bucket: LOCAL_DRIFT.detectorStateBucket });
 
   print(`DynamoDB (dynalite) on ${db.endpoint}, data in ${dataDir}; config ${configFile}`);
   print(`Series: ${series.map((s) => s.label).join(', ')}`);
@@ -228,10 +235,12 @@ export async function startLocalStack(
       // Feedback adjustments, read once per metric per run (as the detect Lambda does).
       sensitivityOf: sensitivityReader(thresholds),
       detectorCache,
+      checkpoints,
     });
     detectLog.info(
       `${r.seriesEvaluated} series evaluated, ${r.recorded.length} new anomalies` +
-        (r.alreadyRecorded ? `, ${r.alreadyRecorded} already recorded` : ''),
+        (r.alreadyRecorded ? `, ${r.alreadyRecorded} already recorded` : '') +
+        (r.checkpointsRestored ? `, ${r.checkpointsRestored} detectors resumed from their checkpoints` : ''),
     );
     const a = await publishAlerts({ ...alertDeps, clock: at }, { fresh: r.recorded, coverage: r.coverage });
     if (a.considered > 0 || a.resolvedSent > 0) {
@@ -342,6 +351,7 @@ export async function startLocalStack(
     dynamodbEndpoint: db.endpoint,
     metrics: store,
     series,
+    s3Endpoint: s3.endpoint,
     clock: realClock,
     dashboardUrl: http.url,
     log: (tag) => consoleLog(print, realClock, tag),
@@ -426,6 +436,8 @@ export async function startLocalStack(
       await cognito?.stop();
       await drift.stop();
       await Promise.all(jobs.map((j) => j.stop()));
+      s3Client.destroy();
+      await s3.close();
       stopSource();
       raw.destroy();
       doc.destroy();

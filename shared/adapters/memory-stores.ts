@@ -4,12 +4,14 @@
 
 import type { AlertState, Digest, MaintenanceWindow } from '../domain/alerting';
 import type { Anomaly } from '../domain/anomaly';
+import type { DetectorSnapshot } from '../domain/detectors/series-detector';
 import { type BucketConfig, type BucketState, decideTake, fullBucket } from '../domain/token-bucket';
 import type { MetricPoint } from '../domain/types';
 import type {
   AlertStateStore,
   AlertStateUpdate,
   AnomalyStore,
+  CheckpointStore,
   ControlStore,
   MetricStore,
   RateLimiter,
@@ -18,6 +20,7 @@ import type {
   TokenTake,
   WriteResult,
 } from '../ports';
+import { encodeCheckpoint, parseCheckpoint } from './checkpoint-codec';
 
 /** Points per series in sorted parallel arrays; (series, ts) is unique; range reads binary-search. */
 export class MemoryMetricStore implements MetricStore {
@@ -181,5 +184,21 @@ export class MemoryRateLimiter implements RateLimiter {
     const decision = decideTake(this.buckets.get(bucket) ?? fullBucket(this.config, now), now, this.config);
     this.buckets.set(bucket, decision.state);
     return { granted: decision.granted, remaining: decision.remaining, retryAfterMs: decision.retryAfterMs };
+  }
+}
+
+/** In-memory {@link CheckpointStore}: keeps each checkpoint encoded exactly as S3 would hold it. */
+export class MemoryCheckpointStore implements CheckpointStore {
+  public readonly objects = new Map<string, Buffer>();
+  public saves = 0;
+
+  public async load(series: string): Promise<DetectorSnapshot | undefined> {
+    const body = this.objects.get(series);
+    return body === undefined ? undefined : parseCheckpoint(body, `memory:${series}`);
+  }
+
+  public async save(series: string, snapshot: DetectorSnapshot): Promise<void> {
+    this.objects.set(series, encodeCheckpoint(snapshot));
+    this.saves++;
   }
 }

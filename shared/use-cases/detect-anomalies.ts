@@ -4,10 +4,10 @@
 import { mapLimit } from '../async';
 import { type Anomaly, evaluateSeriesResumable, memoryPoints } from '../domain/anomaly';
 import type { DetectorCache } from '../domain/detectors/detector-cache';
-import type { SeriesDetector } from '../domain/detectors/series-detector';
+import { SeriesDetector } from '../domain/detectors/series-detector';
 import type { SeriesSpec } from '../domain/types';
 import type { DetectionConfig } from '../monitor-config';
-import type { AnomalyStore, Clock, ControlStore, Log, MetricStore } from '../ports';
+import type { AnomalyStore, CheckpointStore, Clock, ControlStore, Log, MetricStore } from '../ports';
 
 /** The watermark name of this job in the control store. */
 export const DETECT_JOB = 'detect';
@@ -32,6 +32,14 @@ export interface DetectDeps {
    * re-warms the detectors from the memory it reads.
    */
   readonly detectorCache?: DetectorCache;
+  /**
+   * Persisted checkpoints (S3): a series with no checkpoint in `detectorCache` (a cold start) resumes
+   * from its stored one; after a successful run a series' checkpoint is saved when it is
+   * `detection.checkpointEveryMinutes` newer than the one saved before. Needs `detectorCache`.
+   * A checkpoint that cannot be read or written is logged and counted, never fatal: the series then
+   * re-warms from the points, as without a store.
+   */
+  readonly checkpoints?: CheckpointStore;
   /** Watermark name. @default DETECT_JOB */
   readonly job?: string;
   /** Series evaluated at once. @default 8 */
@@ -53,6 +61,11 @@ export interface DetectResult {
   readonly recordFailed: number;
   /** Series read this run → time of their latest point (alerting resolves only series with data). */
   readonly coverage: ReadonlyMap<string, number>;
+  /** Persisted checkpoints this run resumed from, and saved. */
+  readonly checkpointsRestored: number;
+  readonly checkpointsSaved: number;
+  /** Persisted checkpoints that could not be read, restored or written (each one logged). */
+  readonly checkpointErrors: number;
 }
 
 /**
@@ -61,11 +74,13 @@ export interface DetectResult {
  *    late overlap), never more than `maxCatchUpMinutes` back.
  * 2. Per series: read [from − memory, now] (memory = the detector's finite memory in points × the
  *    series period), stream every point through a fresh detector, keep the verdicts from `from` on —
- *    or, with a checkpoint from the previous run in `detectorCache`, read and feed only the points
- *    after it. The checkpoint is taken at now − late overlap (the next run re-judges the overlap)
- *    and kept only when the run succeeds, so a failed run is re-evaluated in full.
+ *    or, with a checkpoint from the previous run in `detectorCache` (or, after a cold start, the one
+ *    persisted in `checkpoints`), read and feed only the points after it. The checkpoint is taken at
+ *    now − late overlap (the next run re-judges the overlap) and kept only when the run succeeds, so a
+ *    failed run is re-evaluated in full.
  * 3. Record anomalies with a conditional put keyed by (series, ts): re-runs create no duplicates.
- * 4. Advance the watermark to now only when every series was read and every anomaly recorded.
+ * 4. Advance the watermark to now only when every series was read and every anomaly recorded; then
+ *    keep the checkpoints (and persist those due).
  */
 export async function detectAnomalies(deps: DetectDeps, input: { now?: number } = {}): Promise<DetectResult> {
   const now = input.now ?? deps.clock.now();
@@ -85,11 +100,19 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   const coverage = new Map<string, number>();
   let pointsRead = 0;
   const checkpoints = new Map<string, SeriesDetector>();
+  const cache = deps.detectorCache;
+  const store = cache ? deps.checkpoints : undefined;
+  let restored = 0;
+  let checkpointErrors = 0;
   const perSeries = await mapLimit(deps.series, deps.concurrency ?? 8, async (spec) => {
     try {
       const sensitivity = sensitivities.get(spec.metric) ?? 1;
       const memoryFrom = from - memory * spec.period * 1000;
-      let resume = deps.detectorCache?.take(spec.id, sensitivity);
+      let resume = cache?.take(spec.id, sensitivity);
+      if (!resume && store && cache) {
+        resume = await restore(spec, sensitivity);
+        if (resume) restored++;
+      }
       // A checkpoint past `from` (a previous run's records failed) or older than the memory: start over.
       if (resume && !(resume.lastTs <= from && resume.lastTs >= memoryFrom)) resume = undefined;
       const points = await deps.store.queryRange(spec.id, resume ? resume.lastTs + 1 : memoryFrom, now, now);
@@ -112,6 +135,25 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
       return [];
     }
   });
+  /** The series' persisted checkpoint, if there is one this detector may resume. */
+  async function restore(spec: SeriesSpec, sensitivity: number): Promise<SeriesDetector | undefined> {
+    try {
+      const snapshot = await store!.load(spec.id);
+      const detector = snapshot && SeriesDetector.restore(cfg, spec.period * 1000, sensitivity, snapshot);
+      // Another version, config or sensitivity took it: not this stream's; the next save replaces it.
+      cache!.markSaved(spec.id, detector ? detector.lastTs : undefined);
+      return detector;
+    } catch (error) {
+      checkpointErrors++;
+      cache!.markSaved(spec.id, undefined);
+      deps.log.warn('Detector checkpoint unusable; re-warming the series from its points', {
+        series: spec.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return undefined;
+    }
+  }
+
   const found = perSeries.flat();
   const result = await deps.anomalies.record(found, now);
   for (const a of result.created) {
@@ -125,12 +167,33 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   for (const f of result.failed) {
     deps.log.error('Anomaly not recorded', { series: f.anomaly.series, ts: f.anomaly.ts, error: f.error });
   }
+  let saved = 0;
   if (failedSeries.length === 0 && result.failed.length === 0) {
     await deps.control.advanceWatermark(job, now);
+    const due: { id: string; checkpoint: SeriesDetector }[] = [];
+    const everyMs = cfg.checkpointEveryMinutes * 60_000;
     for (const spec of deps.series) {
       const checkpoint = checkpoints.get(spec.id);
-      if (checkpoint) deps.detectorCache?.put(spec.id, sensitivities.get(spec.metric) ?? 1, checkpoint);
+      if (!checkpoint) continue;
+      cache?.put(spec.id, sensitivities.get(spec.metric) ?? 1, checkpoint);
+      const lastTs = checkpoint.lastTs;
+      if (store && cache && Number.isFinite(lastTs) && lastTs > cache.savedAt(spec.id)) {
+        if (lastTs - cache.savedAt(spec.id) >= everyMs) due.push({ id: spec.id, checkpoint });
+      }
     }
+    await mapLimit(due, deps.concurrency ?? 8, async ({ id, checkpoint }) => {
+      try {
+        await store!.save(id, checkpoint.snapshot());
+        cache!.markSaved(id, checkpoint.lastTs);
+        saved++;
+      } catch (error) {
+        checkpointErrors++;
+        deps.log.warn('Detector checkpoint not saved; the next run tries again', {
+          series: id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    });
   }
   return {
     from,
@@ -143,5 +206,8 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
     alreadyRecorded: result.existing,
     recordFailed: result.failed.length,
     coverage,
+    checkpointsRestored: restored,
+    checkpointsSaved: saved,
+    checkpointErrors,
   };
 }

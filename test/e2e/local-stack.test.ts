@@ -1,7 +1,7 @@
 // Starts the local stack as a user would (`npm start -- …` in a child process), replays a CSV with one
 // spike, and checks that points are stored, the spike is recorded as an anomaly, Ctrl-C stops cleanly,
 // and a restart keeps the data.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NpmStart, npmStart } from '../helpers/npm-start';
@@ -68,6 +68,11 @@ describe('local stack (npm start)', () => {
     await run.exited;
     expect(run.output()).toMatch(/SIGINT: stopping/);
     expect(run.output()).toMatch(/Stopped\. Data kept/);
+    // The replay's detector checkpoint is in the local S3 (s3rver keeps objects as files).
+    const state = join(dataDir, 's3', 'local-detector-state', 'detector-state');
+    expect(readdirSync(state).some((f) => /replay_spiky_series.*\.json\.gz\._S3rver_object$/.test(f))).toBe(
+      true,
+    );
 
     // Restart (host metrics this time) on the same data dir: the anomaly is still there.
     const again = start([

@@ -469,7 +469,8 @@ describe('MonitorStack', () => {
       );
     });
 
-    it('detect: Query on points; Put/Query/Update on anomalies; control items; publish to the topic and its DLQ', () => {
+    it('detect: Query on points; Put/Query/Update on anomalies; control items; publish to the topic and its DLQ; its checkpoint prefix', () => {
+      const state = arn(stack.detectorState.bucket);
       expect(grantsOf(statementsOf(template, logicalId(stack, stack.detect.role)))).toEqual(
         [
           ...base(stack.detect),
@@ -486,8 +487,48 @@ describe('MonitorStack', () => {
           `kms:GenerateDataKey -> ${arn(stack.alerts.key)}`,
           `sns:Publish -> Ref:${logicalId(stack, stack.alerts.topic)}`,
           `sqs:SendMessage -> ${arn(stack.alerts.deadLetter.queue)}`,
+          `s3:GetObject -> ${state}/detector-state/*`,
+          `s3:PutObject -> ${state}/detector-state/*`,
+          `s3:ListBucket -> ${state}`,
         ].sort(),
       );
+    });
+
+    it('keeps detector checkpoints in a private, encrypted, TLS-only, logged bucket that expires stale ones', () => {
+      const bucket = template.findResources('AWS::S3::Bucket')[logicalId(stack, stack.detectorState.bucket)]!;
+      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.Properties).toMatchObject({
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        LoggingConfiguration: {
+          DestinationBucketName: { Ref: logicalId(stack, stack.drift.accessLogs) },
+          LogFilePrefix: 'detector-state-bucket/',
+        },
+        LifecycleConfiguration: {
+          Rules: [
+            { Prefix: 'detector-state/', ExpirationInDays: 35, Status: 'Enabled' },
+            { AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+          ],
+        },
+      });
+      expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+      const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find(
+        (p) =>
+          JSON.stringify(p.Properties.Bucket) ===
+          JSON.stringify({ Ref: logicalId(stack, stack.detectorState.bucket) }),
+      );
+      expect(JSON.stringify(policy?.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+      const vars =
+        template.findResources('AWS::Lambda::Function')[logicalId(stack, stack.detect.lambdaFunction)]!
+          .Properties.Environment.Variables;
+      expect(vars[ENV.detectorStateBucket]).toEqual({ Ref: logicalId(stack, stack.detectorState.bucket) });
     });
 
     it('tune: Query on anomalies; Get/Update of metric states and Put of history entries in control', () => {
@@ -835,6 +876,7 @@ describe('MonitorStack', () => {
         'DriftSentinel/Dashboard/Distribution: AwsSolutions-CFR4',
         'DriftSentinel/Dashboard/Logs: AwsSolutions-S1',
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::<DetectorStateBucket95DEE478.Arn>/detector-state/*]',
         'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG3',
         'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG6',
         'DriftSentinel/MlDrift/AccessLogs: AwsSolutions-S1',

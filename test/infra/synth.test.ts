@@ -99,6 +99,7 @@ describe('cdk synth with bundling', () => {
             [ENV.alertDeadLetterUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/alert-dlq',
             [ENV.predictionsTable]: 'predictions-table',
             [ENV.modelsBucket]: 'models-bucket',
+            [ENV.detectorStateBucket]: 'detector-state-bucket',
             [ENV.rejectedPredictionsUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/rejected',
             [ENV.dashboardOrigin]: 'https://d111111abcdef8.cloudfront.net',
             [ENV.dashboardClientId]: 'example1client2id',

@@ -4,11 +4,14 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store';
 import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
+import { S3CheckpointStore } from '../../shared/adapters/s3-checkpoint-store';
+import { SeriesDetector } from '../../shared/domain/detectors/series-detector';
 import { DEFAULT_TUNING_POLICY } from '../../shared/domain/feedback';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
 import { setAnomalyFeedback } from '../../shared/use-cases/feedback';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 import { fakeContext, handlerEnv, scheduledEvent } from '../helpers/lambda';
+import { startS3rver, type TestS3 } from '../helpers/s3rver';
 
 const MIN = 60_000;
 // In the past: handlers refuse a scheduled time more than 5 minutes ahead of the clock.
@@ -17,6 +20,7 @@ const cw = mockClient(CloudWatchClient);
 const sns = mockClient(SNSClient);
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:noc';
 let db: TestDynamo;
+let s3: TestS3;
 let collect: typeof import('../../functions/collect');
 let detect: typeof import('../../functions/detect');
 let tune: typeof import('../../functions/tune');
@@ -36,6 +40,8 @@ const config = {
 
 beforeAll(async () => {
   db = await startDynalite();
+  s3 = await startS3rver('test-detector-state');
+  const ep = await s3.client.config.endpoint?.();
   handlerEnv(
     db.endpoint,
     {
@@ -44,15 +50,25 @@ beforeAll(async () => {
       CONTROL_TABLE: db.tables.control,
       ALERT_TOPIC_ARN: TOPIC,
       ALERT_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/alert-dlq',
+      DETECTOR_STATE_BUCKET: s3.bucket,
+      // Detect's S3 client reaches s3rver through the SDK's standard settings (see drift-handlers).
+      AWS_ENDPOINT_URL_S3: `http://${ep?.hostname}:${ep?.port}`,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     },
     config,
   );
+  // s3rver's only account; dynalite takes any credentials.
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
   sns.on(PublishCommand).resolves({ MessageId: 'sns-1' });
   collect = await import('../../functions/collect');
   detect = await import('../../functions/detect');
   tune = await import('../../functions/tune');
 });
-afterAll(async () => db.close());
+afterAll(async () => {
+  await s3.close();
+  await db.close();
+});
 
 async function count(table: string): Promise<number> {
   return (await db.doc.send(new ScanCommand({ TableName: table, Select: 'COUNT' }))).Count ?? 0;
@@ -128,6 +144,14 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
     expect(items[0]!.explanation).toMatch(
       /^cpu_percent i-1 = 97 at 2026-11-20T11:57:00.000Z: outside expected/,
     );
+
+    // The run persisted the series' detector checkpoint (at now − late overlap) for a cold start.
+    expect(d).toMatchObject({ checkpointsSaved: 1, checkpointErrors: 0 });
+    const spec = expandSeries(parseMonitorConfig(config))[0]!;
+    const snapshot = await new S3CheckpointStore({ client: s3.client, bucket: s3.bucket }).load(spec.id);
+    expect(snapshot?.lastTs).toBe(T0 + MIN - 10 * MIN);
+    const detection = parseMonitorConfig(config).detection;
+    expect(SeriesDetector.restore(detection, 60_000, 1.2, snapshot!)).toBeDefined();
 
     // The same scheduled event delivered again (Lambda retry): no duplicate.
     const again = await detect.handler(scheduledEvent(T0 + MIN), fakeContext());

@@ -1,5 +1,6 @@
 import {
   MemoryAnomalyStore,
+  MemoryCheckpointStore,
   MemoryControlStore,
   MemoryMetricStore,
 } from '../../shared/adapters/memory-stores';
@@ -7,7 +8,13 @@ import { DetectorCache } from '../../shared/domain/detectors/detector-cache';
 import { createRng } from '../../shared/domain/random';
 import type { MetricPoint, SeriesSpec } from '../../shared/domain/types';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
-import type { FetchResult, MetricSource, MetricStore, WriteResult } from '../../shared/ports';
+import type {
+  CheckpointStore,
+  FetchResult,
+  MetricSource,
+  MetricStore,
+  WriteResult,
+} from '../../shared/ports';
 import { COLLECT_JOB, collectMetrics } from '../../shared/use-cases/collect-metrics';
 import { DETECT_JOB, detectAnomalies } from '../../shared/use-cases/detect-anomalies';
 import { recordingLog } from '../helpers/logs';
@@ -239,6 +246,96 @@ describe('detectAnomalies', () => {
     expect(cached.recorded).toEqual(fresh.recorded);
     expect(fresh.recorded.some((r) => r.endsWith('@250:critical'))).toBe(true);
     expect(cached.pointsRead).toBeLessThan(fresh.pointsRead / 5);
+  });
+
+  describe('with persisted checkpoints', () => {
+    // 10 hours as above; every 6th run is a cold start (a new process: empty cache, same store).
+    const rng = createRng(5);
+    const values = new Map(series.map((s) => [s.id, Array.from({ length: 600 }, () => rng.normal(50, 2))]));
+    const cpu = values.get(series[0]!.id)!;
+    cpu[250] = 90;
+    for (let i = 480; i < 600; i++) cpu[i]! += 9;
+    const run = async (opts: { store?: CheckpointStore; coldEvery?: number; everyMinutes?: number }) => {
+      const deps = await seeded((s, i) => values.get(s.id)![i]!, 600);
+      await deps.control.advanceWatermark(DETECT_JOB, T0 + 150 * MIN);
+      const detection = { ...deps.detection, checkpointEveryMinutes: opts.everyMinutes ?? 60 };
+      const recorded: string[] = [];
+      const coldReads: number[] = [];
+      let cache = new DetectorCache();
+      let k = 0;
+      let restored = 0;
+      let errors = 0;
+      for (let now = T0 + 155 * MIN; now <= T0 + 600 * MIN; now += 5 * MIN, k++) {
+        const cold = opts.coldEvery !== undefined && k > 0 && k % opts.coldEvery === 0;
+        if (cold) cache = new DetectorCache();
+        const r = await detectAnomalies({
+          ...deps,
+          detection,
+          clock: { now: () => now },
+          detectorCache: cache,
+          ...(opts.store ? { checkpoints: opts.store } : {}),
+        });
+        recorded.push(...r.recorded.map((a) => `${a.series}@${(a.ts - T0) / MIN}:${a.severity}`));
+        if (cold) coldReads.push(r.pointsRead);
+        restored += r.checkpointsRestored;
+        errors += r.checkpointErrors;
+      }
+      return { recorded, coldReads, restored, errors, log: deps.log };
+    };
+
+    it('a cold start resumes from the stored checkpoint: the same records as a warm process, few points read', async () => {
+      const warm = await run({});
+      const store = new MemoryCheckpointStore();
+      const cold = await run({ store, coldEvery: 6, everyMinutes: 20 });
+      expect(warm.recorded.some((r) => r.endsWith('@250:critical'))).toBe(true);
+      expect(cold.recorded).toEqual(warm.recorded);
+      expect(cold.restored).toBe(2 * cold.coldReads.length); // both series, every cold start
+      expect(cold.errors).toBe(0);
+      // Each cold start read what is newer than a checkpoint ≤ 20 min old: far less than the memory.
+      for (const n of cold.coldReads) expect(n).toBeLessThan(2 * 40);
+      // Saved when 20 minutes newer: about every 4th run, not every run.
+      expect(store.saves).toBeGreaterThan(10);
+      expect(store.saves).toBeLessThan(2 * 25);
+      // Without a store the same cold starts re-read their whole memory (here: everything since T0).
+      const bare = await run({ coldEvery: 6 });
+      for (const n of bare.coldReads) expect(n).toBeGreaterThan(2 * 150);
+    });
+
+    it('a store that fails to load or save never fails detection: logged, counted, re-warmed', async () => {
+      const warm = await run({});
+      const broken: CheckpointStore = {
+        load: async () => {
+          throw new Error('AccessDenied');
+        },
+        save: async () => {
+          throw new Error('SlowDown');
+        },
+      };
+      const r = await run({ store: broken, coldEvery: 6 });
+      expect(r.recorded).toEqual(warm.recorded);
+      expect(r.restored).toBe(0);
+      expect(r.errors).toBeGreaterThan(0);
+      const warnings = r.log.lines.filter((l) => l.level === 'warn').map((l) => l.message);
+      expect(warnings).toContain('Detector checkpoint unusable; re-warming the series from its points');
+      expect(warnings).toContain('Detector checkpoint not saved; the next run tries again');
+    });
+
+    it('a checkpoint taken at another sensitivity is not resumed, and is replaced', async () => {
+      const store = new MemoryCheckpointStore();
+      await run({ store });
+      const before = store.saves;
+      const deps = await seeded((s, i) => values.get(s.id)![i]!, 600);
+      await deps.control.advanceWatermark(DETECT_JOB, T0 + 595 * MIN);
+      const r = await detectAnomalies({
+        ...deps,
+        detectorCache: new DetectorCache(),
+        checkpoints: store,
+        sensitivityOf: async () => 1.2,
+      });
+      expect(r.checkpointsRestored).toBe(0);
+      expect(r.checkpointErrors).toBe(0);
+      expect(store.saves).toBe(before + 2);
+    });
   });
 
   it('never crashes or records anything on NaN-laden or constant series', async () => {

@@ -1,7 +1,8 @@
 // (domain) detector checkpoints kept between detect runs in one process (a warm Lambda, the local
-// stack, a replay). Detection is a stream; without a checkpoint a run re-warms the detector from the
-// finite memory it reads (same verdicts for the level baseline, see memoryPoints). With one it feeds
-// only the new points — and the seasonal baselines keep their full look-back.
+// stack, a replay). Detection is a stream; without a checkpoint a run resumes from the persisted one
+// (CheckpointStore, when configured) or re-warms the detector from the finite memory it reads (same
+// verdicts for the level baseline, see memoryPoints). With one it feeds only the new points — and the
+// seasonal baselines keep their full look-back.
 import type { SeriesDetector } from './series-detector';
 
 interface Entry {
@@ -12,6 +13,8 @@ interface Entry {
 /** Series id → the detector state after the last final point of the previous successful run. */
 export class DetectorCache {
   private readonly entries = new Map<string, Entry>();
+  /** Series id → lastTs of the checkpoint last persisted (this process's knowledge of the store). */
+  private readonly saved = new Map<string, number>();
 
   /** Take (and remove) the checkpoint of a series, if it was made at this sensitivity. */
   take(series: string, sensitivity: number): SeriesDetector | undefined {
@@ -26,5 +29,16 @@ export class DetectorCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** lastTs of the series' newest persisted checkpoint, −∞ when none is known. */
+  savedAt(series: string): number {
+    return this.saved.get(series) ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** Record that the checkpoint with this lastTs is the persisted one (undefined: none usable is). */
+  markSaved(series: string, lastTs: number | undefined): void {
+    if (lastTs === undefined) this.saved.delete(series);
+    else this.saved.set(series, lastTs);
   }
 }

@@ -35,7 +35,7 @@
 import type { Severity } from '../types';
 import type { DetectorResult } from './detector';
 import { abstain } from './detector';
-import { FadingMax, medianOf, SortedWindow } from './sorted-window';
+import { FadingMax, type FadingState, medianOf, SortedWindow } from './sorted-window';
 
 /** A severity ladder in a detector's own deviation unit; below `mediumAt` an anomaly is `low`. */
 export interface SeverityLadder {
@@ -104,6 +104,78 @@ const SHIFT_AGREEMENT = 0.5;
 const RESOLUTION_EVERY = 50;
 /** Highest score of a point that did not fire. */
 const NOT_FIRED = 0.49;
+
+/**
+ * Version of the detector's algorithm and state layout. Bump it whenever a change alters verdicts or
+ * the snapshot: checkpoints of another version are discarded (the detector re-warms from the stored
+ * points) instead of resuming a stream the new code would have judged differently. A unit test
+ * fails when verdicts change and this is not bumped.
+ */
+export const DETECTOR_VERSION = 2;
+
+/** Everything a detector's verdicts depend on besides the points: settings, period, sensitivity. */
+export function detectorFingerprint(
+  settings: DetectorSettings,
+  periodMs: number,
+  sensitivity: number,
+): string {
+  const { windowPoints, historyPoints, fadePoints, minPoints, refractoryPoints, minRelativeDeviation } =
+    settings;
+  return JSON.stringify({
+    v: DETECTOR_VERSION,
+    periodMs,
+    sensitivity,
+    windowPoints,
+    historyPoints,
+    fadePoints,
+    minPoints,
+    refractoryPoints,
+    minRelativeDeviation,
+    seasonality: settings.seasonality,
+    zscore: settings.zscore,
+    spike: settings.spike,
+    levelShift: settings.levelShift,
+  });
+}
+
+/**
+ * A detector's whole state as plain JSON (a checkpoint another process resumes from). Numbers that
+ * JSON cannot hold (NaN, −∞: "not yet") are null.
+ */
+export interface DetectorSnapshot {
+  /** {@link detectorFingerprint} of the detector that took it. */
+  readonly fingerprint: string;
+  /** Timestamp of the last point fed. */
+  readonly lastTs: number;
+  /** Window contents, oldest first. */
+  readonly windows: {
+    readonly level: readonly number[];
+    readonly levelResiduals: readonly number[];
+    readonly steps: readonly number[];
+    readonly pointHistory: readonly number[];
+    readonly shiftHistory: readonly number[];
+    /** Residuals of each seasonal candidate, in the settings' order (daily, weekly). */
+    readonly seasons: readonly (readonly number[])[];
+  };
+  readonly faded: { readonly point: FadingState | null; readonly shift: FadingState | null };
+  readonly recent: readonly number[];
+  /** The seasonal look-back: timestamps (the first, then differences) and values. */
+  readonly past: { readonly tsDeltas: readonly number[]; readonly values: readonly number[] };
+  readonly firstTs: number | null;
+  readonly previous: number | null;
+  readonly index: number;
+  readonly lastFire: number | null;
+  readonly lastFireRank: number;
+  readonly resolution: number;
+  readonly resolutionAt: number | null;
+}
+
+/** A snapshot that does not fit the detector restoring it. */
+export class SnapshotError extends Error {
+  override name = 'SnapshotError';
+}
+
+const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** Points of memory a verdict depends on (besides seasonal look-back): what detect must read first. */
 export function memoryPoints(settings: DetectorSettings): number {
@@ -247,6 +319,112 @@ export class SeriesDetector {
       pastStart: 0,
     });
     return copy;
+  }
+
+  /** The whole state as plain JSON, for a checkpoint kept outside this process. */
+  snapshot(): DetectorSnapshot {
+    const ts = this.pastTs.slice(this.pastStart);
+    return {
+      fingerprint: detectorFingerprint(this.settings, this.periodMs, this.sensitivity),
+      lastTs: this.lastFed,
+      windows: {
+        level: this.level.values(),
+        levelResiduals: this.levelResiduals.values(),
+        steps: this.steps.values(),
+        pointHistory: this.pointHistory.values(),
+        shiftHistory: this.shiftHistory.values(),
+        seasons: this.seasons.map((x) => x.residuals.values()),
+      },
+      faded: { point: this.pointFaded?.state() ?? null, shift: this.shiftFaded?.state() ?? null },
+      recent: [...this.recent],
+      past: {
+        tsDeltas: ts.map((t, i) => (i === 0 ? t : t - ts[i - 1]!)),
+        values: this.pastValues.slice(this.pastStart),
+      },
+      firstTs: orNull(this.firstTs),
+      previous: orNull(this.previous),
+      index: this.index,
+      lastFire: orNull(this.lastFire),
+      lastFireRank: this.lastFireRank,
+      resolution: this.resolution,
+      resolutionAt: orNull(this.resolutionAt),
+    };
+  }
+
+  /**
+   * A detector in the state of `snapshot`, or undefined when it was taken by another detector
+   * (other settings, period, sensitivity or {@link DETECTOR_VERSION}): resuming that would judge the
+   * next points by rules they were not meant for.
+   * @throws SnapshotError when the snapshot is malformed (lengths, order, non-finite values)
+   */
+  static restore(
+    settings: DetectorSettings,
+    periodMs: number,
+    sensitivity: number,
+    snapshot: DetectorSnapshot,
+  ): SeriesDetector | undefined {
+    if (snapshot.fingerprint !== detectorFingerprint(settings, periodMs, sensitivity)) return undefined;
+    const d = new SeriesDetector(settings, periodMs, sensitivity);
+    try {
+      const w = snapshot.windows;
+      if (w.seasons.length !== d.seasons.length) throw new RangeError('wrong number of seasonal windows');
+      const fill = (target: SortedWindow, values: readonly number[]) =>
+        SortedWindow.of(target.capacity, values);
+      const faded = (f: FadingMax | undefined, state: FadingState | null) => {
+        if ((f === undefined) !== (state === null)) throw new RangeError('fading memory present in one only');
+        return f && state ? FadingMax.restore(f.capacity, f.tau, state) : undefined;
+      };
+      const ts: number[] = [];
+      snapshot.past.tsDeltas.forEach((delta, i) => {
+        ts.push(i === 0 ? delta : ts[i - 1]! + delta);
+      });
+      const past = snapshot.past.values;
+      const finite = (xs: readonly number[]) => xs.every(Number.isFinite);
+      if (
+        ts.length !== past.length ||
+        !finite(ts) ||
+        !finite(past) ||
+        ts.some((t, i) => i > 0 && t <= ts[i - 1]!)
+      )
+        throw new RangeError('seasonal look-back is not an increasing series of finite points');
+      if (snapshot.recent.length > settings.levelShift.points || !finite(snapshot.recent))
+        throw new RangeError('recent residuals do not fit');
+      const ints = [snapshot.index, snapshot.lastFireRank];
+      if (
+        !ints.every((x) => Number.isInteger(x) && x >= 0) ||
+        snapshot.lastFireRank > 3 ||
+        !Number.isFinite(snapshot.lastTs) ||
+        !(Number.isFinite(snapshot.resolution) && snapshot.resolution >= 0)
+      )
+        throw new RangeError('counters are not counts');
+      Object.assign(d, {
+        level: fill(d.level, w.level),
+        levelResiduals: fill(d.levelResiduals, w.levelResiduals),
+        steps: fill(d.steps, w.steps),
+        pointHistory: fill(d.pointHistory, w.pointHistory),
+        shiftHistory: fill(d.shiftHistory, w.shiftHistory),
+        seasons: d.seasons.map((x, k) => ({ ...x, residuals: fill(x.residuals, w.seasons[k]!) })),
+        pointFaded: faded(d.pointFaded, snapshot.faded.point),
+        shiftFaded: faded(d.shiftFaded, snapshot.faded.shift),
+        recent: [...snapshot.recent],
+        pastTs: ts,
+        pastValues: [...past],
+        pastStart: 0,
+        firstTs: snapshot.firstTs ?? Number.NaN,
+        previous: snapshot.previous ?? Number.NaN,
+        index: snapshot.index,
+        lastFire: snapshot.lastFire ?? Number.NEGATIVE_INFINITY,
+        lastFireRank: snapshot.lastFireRank,
+        resolution: snapshot.resolution,
+        resolutionAt: snapshot.resolutionAt ?? Number.NEGATIVE_INFINITY,
+        lastFed: snapshot.lastTs,
+      });
+    } catch (error) {
+      throw new SnapshotError(`Detector snapshot does not fit: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return d;
   }
 
   /** Judge a point against everything before it, then remember it. Non-finite values are rejected. */

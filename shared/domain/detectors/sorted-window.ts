@@ -22,6 +22,27 @@ export class SortedWindow {
     return copy;
   }
 
+  /** The held values in arrival order, oldest first (a checkpoint; {@link SortedWindow.of} restores it). */
+  values(): number[] {
+    const n = this.sorted.length;
+    const start = n < this.capacity ? 0 : this.head;
+    return Array.from({ length: n }, (_, i) => this.ring[(start + i) % this.capacity]!);
+  }
+
+  /** A window holding `values` (oldest first), as if they had been pushed in that order. */
+  static of(capacity: number, values: readonly number[]): SortedWindow {
+    if (values.length > capacity) throw new RangeError(`${values.length} values exceed capacity ${capacity}`);
+    const w = new SortedWindow(capacity);
+    values.forEach((v, i) => {
+      if (!Number.isFinite(v)) throw new RangeError(`value ${i} is not a finite number`);
+      w.ring[i] = v;
+    });
+    w.head = values.length % capacity;
+    w.sorted.push(...values);
+    w.sorted.sort((a, b) => a - b);
+    return w;
+  }
+
   /** Values held (≤ capacity). */
   get size(): number {
     return this.sorted.length;
@@ -106,6 +127,16 @@ export function medianOf(values: readonly number[]): number {
   return n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
 
+/** A {@link FadingMax}'s state as plain numbers. */
+export interface FadingState {
+  /** Values pushed so far. */
+  readonly count: number;
+  /** Arrival index of each held candidate, oldest first. */
+  readonly arrivals: readonly number[];
+  /** Their log-keys (ln value + arrival / tau), strictly decreasing. */
+  readonly keys: readonly number[];
+}
+
 /**
  * The largest of the last `capacity` values pushed, each weighted by exp(−age/tau) where age counts
  * pushes since it arrived: a memory that fades instead of dropping off a cliff. Weights decay at one
@@ -134,6 +165,36 @@ export class FadingMax {
     copy.arrivals = this.arrivals.slice(this.head);
     copy.count = this.count;
     return copy;
+  }
+
+  /** The state as plain numbers (a checkpoint; {@link FadingMax.restore} reads it). */
+  state(): FadingState {
+    return {
+      count: this.count,
+      arrivals: this.arrivals.slice(this.head),
+      keys: this.keys.slice(this.head),
+    };
+  }
+
+  /** A FadingMax in the state `state()` returned. */
+  static restore(capacity: number, tau: number, state: FadingState): FadingMax {
+    const f = new FadingMax(capacity, tau);
+    const { count, arrivals, keys } = state;
+    const ok =
+      Number.isInteger(count) &&
+      count >= 0 &&
+      arrivals.length === keys.length &&
+      arrivals.length <= capacity &&
+      arrivals.every(
+        (a, i) =>
+          Number.isInteger(a) && a < count && a > count - 1 - capacity && (i === 0 || a > arrivals[i - 1]!),
+      ) &&
+      keys.every((k, i) => Number.isFinite(k) && (i === 0 || k < keys[i - 1]!));
+    if (!ok) throw new RangeError('not a FadingMax state of this capacity');
+    f.count = count;
+    f.arrivals = [...arrivals];
+    f.keys = [...keys];
+    return f;
   }
 
   /** Add a value ≥ 0 (non-positive values only age the others). */
