@@ -9,6 +9,7 @@ import { memoryPoints } from '../shared/domain/anomaly';
 import { SeriesDetector } from '../shared/domain/detectors/series-detector';
 import { createRng } from '../shared/domain/random';
 import { parseMonitorConfig } from '../shared/monitor-config';
+import { markdownTable } from './table';
 
 const { values } = parseArgs({ options: { weeks: { type: 'string', default: '5' } } });
 const WEEKS = Number(values.weeks);
@@ -61,12 +62,8 @@ const header = [
   'decode + restore',
   'a cold start without it re-reads',
 ];
-const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-const line = (cells: string[]) => `| ${cells.map((x, c) => x.padEnd(widths[c]!)).join(' | ')} |`;
 console.log(`\nDetector checkpoints after ${WEEKS} weeks of a daily-seasonal series (defaults)\n`);
-console.log(line(header));
-console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-for (const r of rows) console.log(line(r));
+for (const l of markdownTable(header, rows)) console.log(l);
 console.log(
   '\nWith a checkpoint a cold start reads only the points after it (≤ checkpointEveryMinutes of them) and' +
     ' keeps the 4-week seasonal look-back; without one it re-reads the memory above and the weekly baseline' +

@@ -31,6 +31,7 @@ import { parseMonitorConfig } from '../shared/monitor-config';
 import type { Log, PredictionStore } from '../shared/ports';
 import { checkDrift } from '../shared/use-cases/check-drift';
 import { trainDriftModel } from '../shared/use-cases/train-drift-model';
+import { markdownTable } from './table';
 
 const { values } = parseArgs({
   options: {
@@ -205,13 +206,7 @@ async function main(): Promise<void> {
   await benchTrain();
   process.stderr.write('checking (memory, then dynalite)…\n');
   await benchCheck();
-  const widths = [0, 1, 2].map((c) =>
-    Math.max(...rowsOut.map((r) => r[c]!.length), ['what', 'time / size', 'notes'][c]!.length),
-  );
-  const line = (r: readonly string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
-  console.log(line(['what', 'time / size', 'notes']));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const r of rowsOut) console.log(line(r));
+  for (const l of markdownTable(['what', 'time / size', 'notes'], rowsOut)) console.log(l);
   console.log(`\nNode ${process.version}, ${seconds(performance.now() - t0)} in all.`);
 }
 

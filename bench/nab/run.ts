@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { medianSpacingSeconds, parseReplayTimestamp } from '../../shared/adapters/csv-replay-source';
 import { scanSeries } from '../../shared/domain/anomaly';
 import { parseMonitorConfig } from '../../shared/monitor-config';
+import { markdownTable } from '../table';
 import {
   defaultNabDir,
   listKeysIn,
@@ -181,12 +182,8 @@ function main(): void {
     'FP rows',
     'threshold (std)',
   ];
-  const widths = header.map((h, c) => Math.max(h.length, ...table.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((x, c) => x.padEnd(widths[c]!)).join(' | ')} |`;
   console.log(`\nNAB (${files.length} files, ${rows.toLocaleString()} rows, ${windowCount} windows)\n`);
-  console.log(line(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const r of table) console.log(line(r));
+  for (const l of markdownTable(header, table)) console.log(l);
   console.log(
     `\nDetection ${detectSeconds.toFixed(1)} s (${Math.round(rows / detectSeconds).toLocaleString()} rows/s), total ${seconds.toFixed(1)} s.` +
       ' Our threshold is swept per profile over the whole corpus (one threshold, never per file);' +
