@@ -109,12 +109,11 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
       const sensitivity = sensitivities.get(spec.metric) ?? 1;
       const memoryFrom = from - memory * spec.period * 1000;
       let resume = cache?.take(spec.id, sensitivity);
-      if (!resume && store && cache) {
-        resume = await restore(spec, sensitivity);
-        if (resume) restored++;
-      }
+      const fromStore = !resume && store !== undefined;
+      if (fromStore) resume = await restore(spec, sensitivity);
       // A checkpoint past `from` (a previous run's records failed) or older than the memory: start over.
       if (resume && !(resume.lastTs <= from && resume.lastTs >= memoryFrom)) resume = undefined;
+      if (fromStore && resume) restored++;
       const points = await deps.store.queryRange(spec.id, resume ? resume.lastTs + 1 : memoryFrom, now, now);
       pointsRead += points.length;
       const last =

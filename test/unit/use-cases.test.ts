@@ -336,6 +336,23 @@ describe('detectAnomalies', () => {
       expect(r.checkpointErrors).toBe(0);
       expect(store.saves).toBe(before + 2);
     });
+
+    it('a checkpoint older than the detector memory is not resumed (the gap would be judged blind)', async () => {
+      const store = new MemoryCheckpointStore();
+      await run({ store });
+      const deps = await seeded((s, i) => values.get(s.id)![i]!, 600);
+      const later = T0 + (600 + 7000) * MIN; // the memory is 6,100 one-minute points
+      await deps.control.advanceWatermark(DETECT_JOB, later - 5 * MIN);
+      const r = await detectAnomalies({
+        ...deps,
+        clock: { now: () => later },
+        detectorCache: new DetectorCache(),
+        checkpoints: store,
+      });
+      expect(r.checkpointsRestored).toBe(0);
+      expect(r.checkpointErrors).toBe(0);
+      expect(r.seriesFailed).toEqual([]);
+    });
   });
 
   it('never crashes or records anything on NaN-laden or constant series', async () => {
