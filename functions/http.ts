@@ -12,6 +12,7 @@ import {
   DependencyError,
   ForbiddenError,
   type MonitorError,
+  messageOf,
   NotFoundError,
   UnauthorizedError,
   ValidationError,
@@ -161,7 +162,7 @@ export function errorResult(error: unknown, log: Log): APIGatewayProxyResult {
     return body(503, error, 'A backing service failed; try again');
   }
   log.error('Request failed', {
-    error: error instanceof Error ? error.message : String(error),
+    error: messageOf(error),
     stack: error instanceof Error ? error.stack : undefined,
   });
   return jsonResult(500, { error: 'Internal error', field: null } satisfies ErrorBody);

@@ -26,7 +26,7 @@ import { DynamoDriftStore } from '../shared/adapters/dynamodb-drift-store';
 import { DynamoFeedbackStore } from '../shared/adapters/dynamodb-feedback-store';
 import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
 import { DynamoThresholdStore } from '../shared/adapters/dynamodb-threshold-store';
-import { ValidationError } from '../shared/errors';
+import { messageOf, ValidationError } from '../shared/errors';
 import { expandSeries } from '../shared/monitor-config';
 import type { Log, MetricStore, PredictionStore } from '../shared/ports';
 import { formatAdjustment } from '../shared/use-cases/feedback';
@@ -404,7 +404,7 @@ export async function runCli(
     for (const line of lines) io.out(line);
     return 0;
   } catch (error) {
-    io.err(error instanceof Error ? error.message : String(error));
+    io.err(messageOf(error));
     return 1;
   }
 }

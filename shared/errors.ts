@@ -44,3 +44,8 @@ export class ForbiddenError extends MonitorError {}
 
 /** An AWS service (or its local emulator) failed after the SDK's own retries. */
 export class DependencyError extends MonitorError {}
+
+/** The message of anything thrown (an Error's message, else its string form), for logs and results. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

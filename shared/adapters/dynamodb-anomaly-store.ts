@@ -8,7 +8,7 @@ import type { Anomaly } from '../domain/anomaly';
 import { newerFirst } from '../domain/dashboard';
 import { FEEDBACK_LABELS } from '../domain/feedback';
 import { dayKey, daysBetween } from '../domain/time';
-import { DependencyError } from '../errors';
+import { DependencyError, messageOf } from '../errors';
 import type {
   AlertStateUpdate,
   AnomalyDetail,
@@ -164,7 +164,7 @@ export class DynamoAnomalyStore implements AnomalyStore, AnomalyTimelineStore {
         created.push(anomaly);
       } catch (error) {
         if (isConditionalCheckFailed(error)) existing++;
-        else failed.push({ anomaly, error: error instanceof Error ? error.message : String(error) });
+        else failed.push({ anomaly, error: messageOf(error) });
       }
     });
     created.sort((a, b) => a.ts - b.ts || a.series.localeCompare(b.series));
@@ -221,7 +221,7 @@ export class DynamoAnomalyStore implements AnomalyStore, AnomalyTimelineStore {
           series: u.series,
           ts: u.ts,
           state: u.state,
-          error: error instanceof Error ? error.message : String(error),
+          error: messageOf(error),
         });
       }
     });

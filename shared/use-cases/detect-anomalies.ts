@@ -6,6 +6,7 @@ import { type Anomaly, evaluateSeriesResumable, memoryPoints } from '../domain/a
 import type { DetectorCache } from '../domain/detectors/detector-cache';
 import { SeriesDetector } from '../domain/detectors/series-detector';
 import type { SeriesSpec } from '../domain/types';
+import { messageOf } from '../errors';
 import type { DetectionConfig } from '../monitor-config';
 import type { AnomalyStore, CheckpointStore, Clock, ControlStore, Log, MetricStore } from '../ports';
 
@@ -129,7 +130,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
       failedSeries.push(spec.id);
       deps.log.error('Detection failed for a series', {
         series: spec.id,
-        error: error instanceof Error ? error.message : String(error),
+        error: messageOf(error),
       });
       return [];
     }
@@ -147,7 +148,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
       cache!.markSaved(spec.id, undefined);
       deps.log.warn('Detector checkpoint unusable; re-warming the series from its points', {
         series: spec.id,
-        error: error instanceof Error ? error.message : String(error),
+        error: messageOf(error),
       });
       return undefined;
     }
@@ -189,7 +190,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
         checkpointErrors++;
         deps.log.warn('Detector checkpoint not saved; the next run tries again', {
           series: id,
-          error: error instanceof Error ? error.message : String(error),
+          error: messageOf(error),
         });
       }
     });

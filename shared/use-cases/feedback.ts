@@ -17,7 +17,7 @@ import {
   type ThresholdState,
   type TuningPolicy,
 } from '../domain/feedback';
-import { ConflictError, DependencyError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, DependencyError, messageOf, NotFoundError, ValidationError } from '../errors';
 import type { AnomalyRecord, AnomalyRef, Clock, FeedbackStore, Log, ThresholdStore } from '../ports';
 
 /** What feedback and threshold changes need. */
@@ -125,7 +125,7 @@ async function undoFeedback(
     deps.log.error('Feedback counted nowhere and could not be undone; re-mark the anomaly', {
       series: ref.series,
       ts: ref.ts,
-      error: error instanceof Error ? error.message : String(error),
+      error: messageOf(error),
     });
   }
 }

@@ -6,6 +6,7 @@ import { alertIdOf, buildAlertMessage, buildResolvedMessage } from '../domain/al
 import { type AlertGroup, addToDigest, type PlannedAnomaly, planAlerts, SAME_RUN } from '../domain/alerting';
 import type { Anomaly } from '../domain/anomaly';
 import type { SeriesSpec } from '../domain/types';
+import { messageOf } from '../errors';
 import type { MonitorConfig } from '../monitor-config';
 import type {
   AlertPublisher,
@@ -314,8 +315,4 @@ async function deadLetterIfStale(
 
 function dashboard(policy: MonitorConfig['alerts']): { dashboardUrl?: string } {
   return policy.dashboardUrl ? { dashboardUrl: policy.dashboardUrl } : {};
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
