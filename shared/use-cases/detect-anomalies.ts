@@ -122,7 +122,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
       if (last !== undefined) coverage.set(spec.id, last);
       const { anomalies, checkpoint } = evaluateSeriesResumable(spec, points, from, now, cfg, sensitivity, {
         resume,
-        checkpointAt: deps.detectorCache ? now - overlapMs : undefined,
+        checkpointAt: cache ? now - overlapMs : undefined,
       });
       if (checkpoint) checkpoints.set(spec.id, checkpoint);
       return anomalies;
@@ -176,10 +176,9 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
       const checkpoint = checkpoints.get(spec.id);
       if (!checkpoint) continue;
       cache?.put(spec.id, sensitivities.get(spec.metric) ?? 1, checkpoint);
-      const lastTs = checkpoint.lastTs;
-      if (store && cache && Number.isFinite(lastTs) && lastTs > cache.savedAt(spec.id)) {
-        if (lastTs - cache.savedAt(spec.id) >= everyMs) due.push({ id: spec.id, checkpoint });
-      }
+      // Due once `everyMs` newer than the saved one (and never the same one twice, even at 0).
+      const sinceSaved = checkpoint.lastTs - (cache?.savedAt(spec.id) ?? Number.NaN);
+      if (store && sinceSaved > 0 && sinceSaved >= everyMs) due.push({ id: spec.id, checkpoint });
     }
     await mapLimit(due, deps.concurrency ?? 8, async ({ id, checkpoint }) => {
       try {

@@ -17,8 +17,8 @@
 //    Sigmas are robust (MAD); when most residuals are zero (quantised or sparse series, an error
 //    count that is almost always 0) they fall back to the 90th percentile, then the mean absolute
 //    deviation, so a burst on a normally-zero series is judged instead of ignored. No sigma is
-//    below 1 % of the level or the data's resolution (its smallest step): one more event on a count
-//    is never many sigmas.
+//    below 1 % of the level or the data's resolution (the smallest gap between distinct values in
+//    the window): one more event on a count is never many sigmas.
 // 3. Surprise, not just distance: each stream (point = max(z, step/2); level shift) keeps the last
 //    `historyPoints` of its own raw deviations, and a point is anomalous only when its deviation
 //    beats every one of them (a new record for this series) and clears the stream's floor. That
