@@ -1,6 +1,8 @@
 // (shared) the monitoring config: what to collect, how to detect, how to alert. Validated with zod
 // before anything is deployed (`cdk synth`) or started (`npm start`); errors name the bad field.
 import { z } from 'zod';
+import { type Direction, type SemanticsOverrides, semanticsFor } from './domain/detectors/semantics';
+import { DEFAULT_DETECTOR_SETTINGS, type SeverityLadder } from './domain/detectors/settings';
 import { WEEKDAYS } from './domain/feedback';
 import type { SeriesSpec } from './domain/types';
 import { ConfigError } from './errors';
@@ -19,7 +21,28 @@ const statistic = z
     'must be a CloudWatch statistic (Average, Sum, Minimum, Maximum, SampleCount, pNN)',
   );
 
+/**
+ * Operator semantics (shared/domain/detectors/semantics.ts), per series or per metric; anything left
+ * out comes from the metric's unit and name (`%` → bounds [0, 100], a 5-point minimum move; CPU,
+ * latency, errors, queue depth → only a rise is an anomaly).
+ */
+const semanticsFields = {
+  /** Which side of the expected range is an anomaly. */
+  direction: z.enum(['above', 'below', 'both']).optional(),
+  /** A move smaller than this (in the metric's unit) is never an anomaly, whatever its z. */
+  minDeviation: z.number().finite().min(0).optional(),
+  /** Values the metric can take: expected ranges are clipped to them, values outside are skipped. */
+  bounds: z
+    .strictObject({
+      min: z.number().finite().nullable().optional(),
+      max: z.number().finite().nullable().optional(),
+    })
+    .refine((b) => b.min == null || b.max == null || b.min < b.max, 'min must be below max')
+    .optional(),
+};
+
 const seriesEntry = z.strictObject({
+  ...semanticsFields,
   /** Friendly metric name, e.g. `cpu_percent`. Several entries may share one (one per instance). */
   metric: friendlyName,
   /** Optional label suffix that tells entries of one metric apart, e.g. `web-1`. */
@@ -43,6 +66,7 @@ const seriesEntry = z.strictObject({
 });
 
 const rdsMetric = z.strictObject({
+  ...semanticsFields,
   metric: friendlyName,
   metricName: z.string().min(1),
   stat: statistic.default('Average'),
@@ -85,41 +109,51 @@ const ORDER_MESSAGE = 'must satisfy floor <= mediumAt <= highAt <= criticalAt';
  * Windows are in points, not minutes, so one setting fits 1-minute and 1-hour series alike. The defaults
  * are what `npm run bench:nab` measures.
  */
+const D = DEFAULT_DETECTOR_SETTINGS;
+const ladderOf = (l: SeverityLadder) => ladderShape(l.floor, l.mediumAt, l.highAt, l.criticalAt);
 const detection = z.strictObject({
-  /** Baseline (median) and residual-scale windows. */
-  windowPoints: z.number().int().min(20).max(5000).default(1000),
-  /** Each detector's own history of deviations: an anomaly must beat all of them. */
-  historyPoints: z.number().int().min(50).max(20_000).default(2000),
-  /** Deviations older than the history fade (× e^(−age/fadePoints)) instead of dropping out; 0 = off. */
-  fadePoints: z.number().int().min(0).max(20_000).default(1000),
-  /** No verdict before this many points (warm-up). */
-  minPoints: z.number().int().min(10).max(5000).default(100),
-  /** After an anomaly, this many points cannot fire again (one incident, one detection). */
-  refractoryPoints: z.number().int().min(0).max(5000).default(100),
+  /** Level baseline (median) window. */
+  windowPoints: z.number().int().min(20).max(5000).default(D.windowPoints),
+  /** Memory of normal deviations (weight e^(−age/historyPoints)); an anomaly must clear what it reached. */
+  historyPoints: z.number().int().min(50).max(20_000).default(D.historyPoints),
+  /** The bar is the deviation this much remembered weight reaches (a fresh deviation weighs 1). */
+  tailWeight: z.number().gt(0).max(100).default(D.tailWeight),
+  /** Past incidents raise the bar only once this much (decayed) weight of them reached a size. */
+  recurrenceWeight: z.number().gt(0).max(100).default(D.recurrenceWeight),
+  /** No full verdict before this many points (the new-range rule judges from newRange.minPoints). */
+  minPoints: z.number().int().min(10).max(5000).default(D.minPoints),
+  /** After an anomaly, this many points cannot fire again unless the incident escalates. */
+  refractoryPoints: z.number().int().min(0).max(5000).default(D.refractoryPoints),
+  /** An incident still open after this many points becomes the new normal (its way back stays quiet). */
+  acceptPoints: z.number().int().min(1).max(20_000).default(D.acceptPoints),
   /** Sigma floor as a fraction of the baseline level (tiny wiggles on a quiet series never count). */
-  minRelativeDeviation: z.number().min(0).max(1).default(0.01),
+  minRelativeDeviation: z.number().min(0).max(1).default(D.minRelativeDeviation),
   seasonality: z
     .strictObject({
-      enabled: z.boolean().default(true),
-      /** Same-time-of-day baseline over up to this many previous days (used once 2 days exist). */
-      days: z.number().int().min(2).max(28).default(7),
-      /** Same time and weekday over up to this many previous weeks (used once 2 weeks exist; 0 = off). */
-      weeks: z.number().int().min(0).max(8).default(4),
+      enabled: z.boolean().default(D.seasonality.enabled),
+      /** Daily profile, learned over about this many days (used once 2 days are seen). */
+      days: z.number().int().min(2).max(28).default(D.seasonality.days),
+      /** Weekly profile, learned over about this many weeks (used once 2 weeks are seen; 0 = off). */
+      weeks: z.number().int().min(0).max(8).default(D.seasonality.weeks),
+    })
+    .prefault({}),
+  /** A value beyond everything seen by factor × the range seen fires, even in warm-up and refractory. */
+  newRange: z
+    .strictObject({
+      factor: z.number().gt(0).max(100).default(D.newRange.factor),
+      minPoints: z.number().int().min(2).max(5000).default(D.newRange.minPoints),
     })
     .prefault({}),
   /** Robust z of the point against the baseline. */
-  zscore: z
-    .strictObject(ladderShape(3, 5, 7, 10))
-    .refine(ordered, ORDER_MESSAGE)
-    .prefault({}),
-  /** Step from the previous point, in typical steps. */
-  spike: z
-    .strictObject(ladderShape(6, 10, 14, 20))
-    .refine(ordered, ORDER_MESSAGE)
-    .prefault({}),
-  /** Median of the last `points` residuals, in IQR-sigmas of the window. */
+  zscore: z.strictObject(ladderOf(D.zscore)).refine(ordered, ORDER_MESSAGE).prefault({}),
+  /** Step away from the expected value, in typical steps. */
+  spike: z.strictObject(ladderOf(D.spike)).refine(ordered, ORDER_MESSAGE).prefault({}),
+  /** Median of the last `points` residuals, in sigmas. */
   levelShift: z
-    .strictObject({ ...ladderShape(2, 3, 5, 8), points: z.number().int().min(3).max(1000).default(30) })
+    .strictObject({
+      ...ladderOf(D.levelShift),
+      points: z.number().int().min(3).max(1000).default(D.levelShift.points),
+    })
     .refine(ordered, ORDER_MESSAGE)
     .prefault({}),
   /** Detect re-evaluates points this old to catch late arrivals; re-runs are idempotent. */
@@ -420,6 +454,8 @@ export const MonitorConfigSchema = z
     /** Points and anomalies expire (DynamoDB TTL) after this many days. */
     retentionDays: z.number().int().min(1).max(365).default(30),
     series: z.array(seriesEntry).default([]),
+    /** Per-metric defaults of the operator semantics (a series' own fields win). */
+    metrics: z.record(friendlyName, z.strictObject(semanticsFields)).default({}),
     rds: z.strictObject({ instances: z.array(rdsInstance).default([]) }).prefault({}),
     schedules: schedules.prefault({}),
     collection: z
@@ -529,6 +565,11 @@ export function seriesIdOf(
 /** Every series the config asks for: the `series` list plus the metrics of each RDS instance. */
 export function expandSeries(config: MonitorConfig): SeriesSpec[] {
   const out: SeriesSpec[] = [];
+  /** The series' semantics when the config says anything about them (else the unit's defaults apply). */
+  const semantics = (metric: string, unit: string | undefined, own: SemanticsInput) => {
+    const overrides = overridesOf(config.metrics[metric], own);
+    return Object.keys(overrides).length === 0 ? {} : { semantics: semanticsFor(metric, unit, overrides) };
+  };
   for (const s of config.series) {
     const dimLabel = s.label ?? Object.values(s.dimensions).join(' ');
     out.push({
@@ -543,6 +584,7 @@ export function expandSeries(config: MonitorConfig): SeriesSpec[] {
       scale: s.scale,
       ...(s.unit !== undefined ? { unit: s.unit } : {}),
       tags: { resource: dimLabel || s.metric, ...s.tags },
+      ...semantics(s.metric, s.unit, s),
     });
   }
   for (const instance of config.rds.instances) {
@@ -561,8 +603,30 @@ export function expandSeries(config: MonitorConfig): SeriesSpec[] {
         scale: m.scale,
         ...(m.unit !== undefined ? { unit: m.unit } : {}),
         tags: { resource: instance.id, service: 'rds', ...instance.tags },
+        ...semantics(m.metric, m.unit, m),
       });
     }
+  }
+  return out;
+}
+
+type SemanticsInput = {
+  readonly direction?: Direction | undefined;
+  readonly minDeviation?: number | undefined;
+  readonly bounds?:
+    | { readonly min?: number | null | undefined; readonly max?: number | null | undefined }
+    | undefined;
+};
+
+/** The metric's defaults overlaid with the series' own fields (only what is set). */
+function overridesOf(metric: SemanticsInput | undefined, own: SemanticsInput): SemanticsOverrides {
+  const out: { -readonly [K in keyof SemanticsOverrides]: SemanticsOverrides[K] } = {};
+  for (const layer of [metric, own]) {
+    if (!layer) continue;
+    if (layer.direction !== undefined) out.direction = layer.direction;
+    if (layer.minDeviation !== undefined) out.minDeviation = layer.minDeviation;
+    if (layer.bounds?.min !== undefined) out.min = layer.bounds.min;
+    if (layer.bounds?.max !== undefined) out.max = layer.bounds.max;
   }
   return out;
 }

@@ -8,32 +8,54 @@ import { formatIssues } from '../monitor-config';
 
 const finite = z.number().finite();
 const numbers = z.array(finite);
-const fading = z
-  .strictObject({ count: z.number().int().min(0), arrivals: numbers, keys: numbers })
-  .nullable();
+const nullable = finite.nullable();
+const count = z.number().int().min(0);
+const scale = z.strictObject({ mean: finite.min(0), n: count });
+const tail = z.strictObject({
+  bins: z.array(z.tuple([z.number().int().min(0), finite.min(0)])).max(4096),
+  unit: finite.min(1),
+  total: finite.min(0),
+});
 
-/** The snapshot's JSON shape. */
+/** The snapshot's JSON shape (the domain checks capacities and order on restore). */
 export const SnapshotSchema = z.strictObject({
   fingerprint: z.string().min(1).max(4096),
   lastTs: finite,
-  windows: z.strictObject({
+  baseline: z.strictObject({
     level: numbers,
-    levelResiduals: numbers,
-    steps: numbers,
-    pointHistory: numbers,
-    shiftHistory: numbers,
-    seasons: z.array(numbers).max(2),
+    levelScale: scale,
+    levelFit: scale,
+    stepScale: scale,
+    profiles: z.array(z.strictObject({ values: numbers, counts: numbers, scale, fit: scale })).max(2),
+    firstTs: nullable,
+    resolution: finite.min(0),
+    sinceResolution: count,
   }),
-  faded: z.strictObject({ point: fading, shift: fading }),
+  tails: z.strictObject({ point: tail, shift: tail, incidentPoint: tail, incidentShift: tail }),
+  incident: z.strictObject({
+    open: z.boolean(),
+    dir: z.number().int().min(-1).max(1),
+    start: z.number().int(),
+    elevated: count,
+    normalRun: count,
+    accepted: z.boolean(),
+    base0: nullable,
+    low: nullable,
+    high: nullable,
+    pending: numbers.max(2),
+    recoveryLow: nullable,
+    recoveryHigh: nullable,
+    recoveryDir: z.number().int().min(-1).max(1),
+    recoveryUntil: z.number().int(),
+    lastIncident: z.number().int(),
+  }),
   recent: numbers,
-  past: z.strictObject({ tsDeltas: numbers, values: numbers }),
-  firstTs: finite.nullable(),
-  previous: finite.nullable(),
-  index: z.number().int().min(0),
-  lastFire: finite.nullable(),
+  previous: nullable,
+  index: count,
+  lastFire: nullable,
   lastFireRank: z.number().int().min(0).max(3),
-  resolution: finite.min(0),
-  resolutionAt: finite.nullable(),
+  seenLow: nullable,
+  seenHigh: nullable,
 });
 
 /** Parse a stored checkpoint body (gzipped JSON). @throws ValidationError naming what is wrong */

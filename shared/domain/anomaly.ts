@@ -2,6 +2,7 @@
 // explanation. Pure; the detect use case feeds it the points read from the store.
 import type { DetectionConfig } from '../monitor-config';
 import type { DetectorResult } from './detectors/detector';
+import { type SeriesSemantics, semanticsOf } from './detectors/semantics';
 import { type BaselineModel, SeriesDetector, type Verdict } from './detectors/series-detector';
 import { formatNumber } from './format';
 import { type AlertLevel, alertLevelOf, compareSeverity, type SeriesSpec, type Severity } from './types';
@@ -73,6 +74,8 @@ function describe(r: DetectorResult): string {
       return `jump of ${fmt(r.deviation)} typical steps from ${fmt(r.baseline)}`;
     case 'level_shift':
       return `recent median moved ${fmt(r.deviation)} sigma from baseline ${fmt(r.baseline)}`;
+    case 'new_range':
+      return `${fmt(r.deviation)}× beyond everything the series has shown`;
     default:
       return `${r.method} deviation ${fmt(r.deviation)}`;
   }
@@ -142,6 +145,8 @@ export interface ScanOptions {
   readonly resume?: SeriesDetector | undefined;
   /** Return a copy of the state after the last point with ts ≤ this (what the next run resumes from). */
   readonly checkpointAt?: number | undefined;
+  /** Operator semantics of the series. @default NEUTRAL_SEMANTICS (no direction, minimum or bounds) */
+  readonly semantics?: SeriesSemantics | undefined;
 }
 
 /**
@@ -159,7 +164,7 @@ export function scanSeries(
   visit: (point: { ts: number; value: number }, verdict: Verdict) => void,
   options: ScanOptions = {},
 ): SeriesDetector | undefined {
-  const detector = options.resume ?? new SeriesDetector(config, periodMs, sensitivity);
+  const detector = options.resume ?? new SeriesDetector(config, periodMs, sensitivity, options.semantics);
   const at = options.checkpointAt;
   let checkpoint: SeriesDetector | undefined;
   let lastTs = detector.lastTs;
@@ -180,7 +185,9 @@ export function scanSeries(
 export { memoryPoints } from './detectors/series-detector';
 
 /** What evaluation needs of a series: names for the anomaly, the period for the seasonal look-ups. */
-export type DetectedSeries = Pick<SeriesSpec, 'id' | 'metric' | 'label' | 'unit'> & { period?: number };
+export type DetectedSeries = Pick<SeriesSpec, 'id' | 'metric' | 'label' | 'unit' | 'semantics'> & {
+  period?: number;
+};
 /** A point as the detector reads it. */
 export type SeriesPoint = { readonly ts: number; readonly value: number };
 
@@ -220,7 +227,7 @@ export function evaluateSeriesResumable(
       if (anomaly && compareSeverity(anomaly.severity, config.recordMinSeverity) >= 0)
         anomalies.push(anomaly);
     },
-    options,
+    { semantics: semanticsOf(spec), ...options },
   );
   return { anomalies, checkpoint };
 }

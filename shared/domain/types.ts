@@ -1,4 +1,5 @@
 // (domain) the value types every layer shares. Pure data, no behaviour.
+import type { SeriesSemantics } from './detectors/semantics';
 
 /** Detector severity, ordered low → critical. */
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -35,6 +36,8 @@ export interface SeriesSpec {
   readonly unit?: string;
   /** Free-form tags (service, team, resource) used for grouping and maintenance windows. */
   readonly tags: Readonly<Record<string, string>>;
+  /** Operator semantics set in the config; absent = the defaults of the metric's unit and name. */
+  readonly semantics?: SeriesSemantics;
 }
 
 /** Compare severities: positive when `a` is worse than `b`. */

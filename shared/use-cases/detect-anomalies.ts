@@ -4,6 +4,7 @@
 import { mapLimit } from '../async';
 import { type Anomaly, evaluateSeriesResumable, memoryPoints } from '../domain/anomaly';
 import type { DetectorCache } from '../domain/detectors/detector-cache';
+import { semanticsOf } from '../domain/detectors/semantics';
 import { SeriesDetector } from '../domain/detectors/series-detector';
 import type { SeriesSpec } from '../domain/types';
 import { messageOf } from '../errors';
@@ -139,7 +140,8 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   async function restore(spec: SeriesSpec, sensitivity: number): Promise<SeriesDetector | undefined> {
     try {
       const snapshot = await store!.load(spec.id);
-      const detector = snapshot && SeriesDetector.restore(cfg, spec.period * 1000, sensitivity, snapshot);
+      const detector =
+        snapshot && SeriesDetector.restore(cfg, spec.period * 1000, sensitivity, snapshot, semanticsOf(spec));
       // Another version, config or sensitivity took it: not this stream's; the next save replaces it.
       cache!.markSaved(spec.id, detector ? detector.lastTs : undefined);
       return detector;

@@ -53,7 +53,11 @@ describe('detector snapshots', () => {
     const snap = d.snapshot();
     expect(SeriesDetector.restore(detection, PERIOD, 1.1, snap)).toBeUndefined();
     expect(SeriesDetector.restore(detection, 60_000, 1, snap)).toBeUndefined();
-    expect(SeriesDetector.restore({ ...detection, fadePoints: 10 }, PERIOD, 1, snap)).toBeUndefined();
+    expect(SeriesDetector.restore({ ...detection, historyPoints: 10 }, PERIOD, 1, snap)).toBeUndefined();
+    // Detect-level knobs change no verdict: the checkpoint still fits.
+    expect(
+      SeriesDetector.restore({ ...detection, lateOverlapMinutes: 3 } as typeof detection, PERIOD, 1, snap),
+    ).toBeDefined();
     expect(snap.fingerprint).toContain(`"v":${DETECTOR_VERSION}`);
   });
 
@@ -63,14 +67,18 @@ describe('detector snapshots', () => {
     const snap = d.snapshot();
     const bad = (patch: Partial<DetectorSnapshot>) => () =>
       SeriesDetector.restore(detection, PERIOD, 1, { ...snap, ...patch });
-    expect(bad({ windows: { ...snap.windows, level: new Array(1001).fill(1) } })).toThrow(/exceed capacity/);
-    expect(bad({ windows: { ...snap.windows, steps: [1, Number.NaN] } })).toThrow(SnapshotError);
-    expect(bad({ windows: { ...snap.windows, seasons: [] } })).toThrow(/seasonal windows/);
-    expect(bad({ past: { tsDeltas: [1, 0], values: [1, 2] } })).toThrow(/increasing/);
-    expect(bad({ faded: { point: null, shift: snap.faded.shift } })).toThrow(/fading memory/);
-    expect(bad({ faded: { ...snap.faded, point: { count: 5, arrivals: [9], keys: [1] } } })).toThrow(
-      /FadingMax/,
+    const b = snap.baseline;
+    expect(bad({ baseline: { ...b, level: new Array(1001).fill(1) } })).toThrow(/exceed capacity/);
+    expect(bad({ baseline: { ...b, level: [1, Number.NaN] } })).toThrow(SnapshotError);
+    expect(bad({ baseline: { ...b, profiles: [] } })).toThrow(/seasonal profiles/);
+    expect(bad({ baseline: { ...b, profiles: b.profiles.map((p) => ({ ...p, values: [1] })) } })).toThrow(
+      /slots/,
     );
+    expect(bad({ baseline: { ...b, levelScale: { mean: -1, n: 3 } } })).toThrow(/scale/);
+    expect(bad({ tails: { ...snap.tails, point: { bins: [[9999, 1]], unit: 1, total: 1 } } })).toThrow(
+      /tail bin/,
+    );
+    expect(bad({ incident: { ...snap.incident, dir: 5 } })).toThrow(/incident/);
     expect(bad({ index: -1 })).toThrow(/counts/);
   });
 
@@ -89,6 +97,7 @@ describe('DETECTOR_VERSION', () => {
   // newer one, so a change in verdicts must come with a version bump (and a new line here).
   const DIGESTS: Record<number, string> = {
     2: '7761abbc3826e21f',
+    3: '969fc1502fcd448e',
   };
   it('is bumped whenever verdicts change', () => {
     const scores = verdictsOf(new SeriesDetector(detection, PERIOD), series()).map(
