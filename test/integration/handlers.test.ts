@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store';
 import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
 import { S3CheckpointStore } from '../../shared/adapters/s3-checkpoint-store';
+import { semanticsOf } from '../../shared/domain/detectors/semantics';
 import { SeriesDetector } from '../../shared/domain/detectors/series-detector';
 import { DEFAULT_TUNING_POLICY } from '../../shared/domain/feedback';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
@@ -151,7 +152,7 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
     const snapshot = await new S3CheckpointStore({ client: s3.client, bucket: s3.bucket }).load(spec.id);
     expect(snapshot?.lastTs).toBe(T0 + MIN - 10 * MIN);
     const detection = parseMonitorConfig(config).detection;
-    expect(SeriesDetector.restore(detection, 60_000, 1.2, snapshot!)).toBeDefined();
+    expect(SeriesDetector.restore(detection, 60_000, 1.2, snapshot!, semanticsOf(spec))).toBeDefined();
 
     // The same scheduled event delivered again (Lambda retry): no duplicate.
     const again = await detect.handler(scheduledEvent(T0 + MIN), fakeContext());

@@ -51,9 +51,13 @@ describe('monitoring config', () => {
     const config = parseMonitorConfig({ series: [{ metric: 'x', namespace: 'N', metricName: 'M' }] });
     expect(config.detection).toMatchObject({
       windowPoints: 1000,
-      historyPoints: 2000,
-      minPoints: 100,
+      historyPoints: 8000,
+      tailWeight: 0.2,
+      recurrenceWeight: 1,
+      minPoints: 60,
       refractoryPoints: 100,
+      acceptPoints: 120,
+      newRange: { factor: 0.5, minPoints: 10 },
       seasonality: { enabled: true, days: 7 },
       zscore: { floor: 3, mediumAt: 5, highAt: 7, criticalAt: 10 },
       spike: { floor: 6, mediumAt: 10, highAt: 14, criticalAt: 20 },

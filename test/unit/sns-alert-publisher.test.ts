@@ -52,9 +52,9 @@ describe('SnsAlertPublisher', () => {
     const input = sns.commandCalls(PublishCommand)[0]!.args[0].input;
     expect(input).toEqual({
       TopicArn: TOPIC,
-      // The expected range is the baseline ± the bar the point had to clear: the largest deviation the
-      // noisy history had shown (≈ 6.2 robust sigmas around ≈ 11).
-      Subject: '[CRITICAL] web-1: cpu_percent web-1 = 97 %, expected 4.82-17.2',
+      // The expected range is the baseline ± the bar the point had to clear: what the noisy history's
+      // normal deviations reached (≈ 3.8 sigmas around ≈ 11).
+      Subject: '[CRITICAL] web-1: cpu_percent web-1 = 97 %, expected 7.21-14.8',
       Message: expect.any(String),
       MessageAttributes: {
         severity: { DataType: 'String', StringValue: 'CRITICAL' },
