@@ -1,7 +1,7 @@
 // Alerting benchmark: a week of noisy 1-minute metrics with injected incidents, replayed through the
 // production detect + alert use cases (in-memory stores, the real token-bucket arithmetic, a simulated
 // clock running the 5-minute schedule). Prints pages sent, what each rule held back, and the most
-// messages in any 15-minute window.  Run: npm run bench:alerting [-- --days 7 --seed 42]
+// messages in any 15-minute window.  Run: npm run bench:alerting [-- --days 7 --seed 42 --pages]
 
 import { parseArgs } from 'node:util';
 import {
@@ -22,7 +22,12 @@ import { publishAlerts } from '../shared/use-cases/publish-alerts';
 
 const MIN = 60_000;
 const { values } = parseArgs({
-  options: { days: { type: 'string', default: '7' }, seed: { type: 'string', default: '42' } },
+  options: {
+    days: { type: 'string', default: '7' },
+    seed: { type: 'string', default: '42' },
+    /** List every page (time and subject), to see which are noise. */
+    pages: { type: 'boolean', default: false },
+  },
 });
 const DAYS = Number(values.days);
 const SEED = Number(values.seed);
@@ -196,6 +201,8 @@ async function main(): Promise<void> {
     max15 = Math.max(max15, sent.filter((x) => x.at >= m.at && x.at < m.at + 15 * MIN).length);
   const recorded = (await anomalies.listRange(0, Number.MAX_SAFE_INTEGER)).length;
 
+  if (values.pages)
+    for (const p of pages) console.log(`${new Date(p.at).toISOString()}  ${p.subject}`);
   const rows: [string, string][] = [
     ['series × days (1-min points)', `${series.length} × ${DAYS} (${all.length.toLocaleString()} points)`],
     ['anomalies recorded', String(recorded)],

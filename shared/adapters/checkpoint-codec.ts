@@ -49,7 +49,7 @@ export const SnapshotSchema = z.strictObject({
     recoveryUntil: z.number().int(),
     lastIncident: z.number().int(),
   }),
-  recent: numbers,
+  recent: z.array(numbers).length(3),
   previous: nullable,
   index: count,
   lastFire: nullable,

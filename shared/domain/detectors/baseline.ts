@@ -11,6 +11,8 @@ type Seasonality = DetectorSettings['seasonality'];
 
 /** Which baseline a point was judged against. */
 export type BaselineModel = 'level' | 'daily' | 'weekly';
+/** The candidates in the order {@link Expectation.candidates} lists them. */
+export const MODELS: readonly BaselineModel[] = ['level', 'daily', 'weekly'];
 
 const DAY_MS = 86_400_000;
 const MIN_RESIDUALS = 20;
@@ -106,6 +108,8 @@ export interface Expectation {
   readonly shiftSigma: number;
   /** Sigma of a step between consecutive points (NaN until known). */
   readonly stepSigma: number;
+  /** Every candidate's expected value (NaN where it cannot say yet): level, then daily, weekly. */
+  readonly candidates: readonly number[];
 }
 
 /** Plain-JSON state of a {@link Baseline}. */
@@ -205,6 +209,7 @@ export class Baseline {
       floor,
       shiftSigma: model === 'level' ? spread || sigma : sigma,
       stepSigma: scaleOf(this.stepScale),
+      candidates: [level, ...this.profileNow.map((offset) => level + offset)],
     };
   }
 

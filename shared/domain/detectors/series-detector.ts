@@ -15,7 +15,7 @@
 // Sensitivity s (1 + the metric's feedback adjustment) multiplies every floor, bar and severity
 // threshold: s = 1.1 is 10% less sensitive.
 import type { Severity } from '../types';
-import { Baseline, type BaselineModel, type Expectation } from './baseline';
+import { Baseline, type BaselineModel, type Expectation, MODELS } from './baseline';
 import { barScore, ELEVATED_Z, IncidentMemory, ladder, NOT_FIRED, rank, worse } from './decision';
 import type { DetectorResult } from './detector';
 import { abstain } from './detector';
@@ -77,8 +77,8 @@ export class SeriesDetector {
   private incidentPoints: DecayedTail;
   private incidentShifts: DecayedTail;
   private incident: IncidentMemory;
-  /** Residuals of the last levelShift.points points (their median is the level-shift reading). */
-  private recent: SortedWindow;
+  /** Residuals of the last levelShift.points points against each candidate baseline (MODELS order). */
+  private recent: SortedWindow[];
   private previous = Number.NaN;
   private index = 0;
   private lastFire = Number.NEGATIVE_INFINITY;
@@ -110,7 +110,7 @@ export class SeriesDetector {
     this.incidentPoints = new DecayedTail(settings.historyPoints);
     this.incidentShifts = new DecayedTail(settings.historyPoints);
     this.incident = new IncidentMemory(settings.acceptPoints);
-    this.recent = new SortedWindow(settings.levelShift.points);
+    this.recent = MODELS.map(() => new SortedWindow(settings.levelShift.points));
   }
 
   /** Timestamp of the last point fed (−∞ before any). */
@@ -133,7 +133,7 @@ export class SeriesDetector {
       incidentPoints: this.incidentPoints.clone(),
       incidentShifts: this.incidentShifts.clone(),
       incident: this.incident.clone(),
-      recent: this.recent.clone(),
+      recent: this.recent.map((w) => w.clone()),
     });
     return copy;
   }
@@ -151,7 +151,7 @@ export class SeriesDetector {
         incidentShift: this.incidentShifts.state(),
       },
       incident: this.incident.state(),
-      recent: this.recent.values(),
+      recent: this.recent.map((w) => w.values()),
       previous: orNull(this.previous),
       index: this.index,
       lastFire: orNull(this.lastFire),
@@ -177,7 +177,7 @@ export class SeriesDetector {
       return undefined;
     const d = new SeriesDetector(settings, periodMs, sensitivity, semantics);
     try {
-      if (snapshot.recent.length > settings.levelShift.points || !snapshot.recent.every(Number.isFinite))
+      if (snapshot.recent.length !== MODELS.length || !snapshot.recent.every((r) => r.every(Number.isFinite)))
         throw new RangeError('recent residuals do not fit');
       if (
         !(Number.isInteger(snapshot.index) && snapshot.index >= 0) ||
@@ -202,7 +202,7 @@ export class SeriesDetector {
         incidentPoints: DecayedTail.restore(settings.historyPoints, snapshot.tails.incidentPoint),
         incidentShifts: DecayedTail.restore(settings.historyPoints, snapshot.tails.incidentShift),
         incident: IncidentMemory.restore(settings.acceptPoints, snapshot.incident),
-        recent: SortedWindow.of(settings.levelShift.points, snapshot.recent),
+        recent: MODELS.map((_, k) => SortedWindow.of(settings.levelShift.points, snapshot.recent[k] ?? [])),
         previous: snapshot.previous ?? Number.NaN,
         index: snapshot.index,
         lastFire: snapshot.lastFire ?? Number.NEGATIVE_INFINITY,
@@ -246,11 +246,16 @@ export class SeriesDetector {
     let shift = 0;
     let shiftSigma = Number.NaN;
     let shiftInEffect = false;
+    // Each candidate baseline keeps its own recent residuals (residuals against another baseline are
+    // not comparable); the chosen one's median is the level-shift reading.
+    e.candidates.forEach((base, k) => {
+      if (Number.isFinite(base)) this.recent[k]!.push(value - base);
+    });
+    const recent = this.recent[e.model === null ? 0 : MODELS.indexOf(e.model)]!;
     if (Number.isFinite(residual)) {
-      this.recent.push(residual);
-      if (this.recent.size === cfg.levelShift.points) {
+      if (recent.size === cfg.levelShift.points) {
         shiftSigma = positiveOrNaN(Math.max(e.shiftSigma, e.floor));
-        const moved = this.recent.quantile(0.5);
+        const moved = recent.quantile(0.5);
         if (!Number.isNaN(shiftSigma)) shift = moved / shiftSigma;
         shiftInEffect =
           residual * moved > 0 &&
@@ -355,7 +360,7 @@ export class SeriesDetector {
     // The level-shift stream still carries the incident's residuals for `points` more points.
     if (
       normal &&
-      this.recent.size === cfg.levelShift.points &&
+      recent.size === cfg.levelShift.points &&
       this.index - this.incident.lastIncident > cfg.levelShift.points
     )
       this.shiftTail.push(shiftRaw);
@@ -394,7 +399,7 @@ export class SeriesDetector {
       Number.isNaN(shiftSigma)
         ? abstain(
             'level_shift',
-            this.recent.size < cfg.levelShift.points ? 'insufficient-data' : 'no-spread',
+            recent.size < cfg.levelShift.points ? 'insufficient-data' : 'no-spread',
             e.base,
           )
         : result(
@@ -477,7 +482,8 @@ export class SeriesDetector {
     return {
       fired: true,
       score: Math.min(1, 1 - 0.5 / excess),
-      severity: excess >= 3 ? 'high' : 'medium',
+      // Barely beyond the range of a young series is worth recording, not a page.
+      severity: excess >= 4 ? 'high' : excess >= 2 ? 'medium' : 'low',
       low,
       high,
       excess,

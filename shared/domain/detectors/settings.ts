@@ -69,7 +69,7 @@ export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
   acceptPoints: 120,
   minRelativeDeviation: 0.01,
   seasonality: { enabled: true, days: 7, weeks: 4 },
-  newRange: { factor: 0.5, minPoints: 10 },
+  newRange: { factor: 1, minPoints: 10 },
   zscore: { floor: 3, mediumAt: 5, highAt: 7, criticalAt: 10 },
   spike: { floor: 6, mediumAt: 10, highAt: 14, criticalAt: 20 },
   levelShift: { floor: 2, mediumAt: 3, highAt: 5, criticalAt: 8, points: 30 },

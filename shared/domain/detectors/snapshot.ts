@@ -19,8 +19,8 @@ export interface DetectorSnapshot {
     readonly incidentShift: TailState;
   };
   readonly incident: IncidentState;
-  /** Residuals of the last levelShift.points points, oldest first. */
-  readonly recent: readonly number[];
+  /** Residuals of the last levelShift.points points against each candidate (level, daily, weekly), oldest first. */
+  readonly recent: readonly (readonly number[])[];
   readonly previous: number | null;
   readonly index: number;
   readonly lastFire: number | null;
