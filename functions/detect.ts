@@ -3,10 +3,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
+import { CloudWatchMetricSource } from '../shared/adapters/cloudwatch-metric-source';
 import { DynamoAlertStore } from '../shared/adapters/dynamodb-alert-store';
 import { DynamoAnomalyStore } from '../shared/adapters/dynamodb-anomaly-store';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client';
@@ -46,6 +48,8 @@ const snsClient = tracer.captureAWSv3Client(new SNSClient({}));
 const sqsClient = tracer.captureAWSv3Client(new SQSClient({}));
 const s3Client = tracer.captureAWSv3Client(new S3Client({}));
 const checkpoints = new S3CheckpointStore({ client: s3Client, bucket: env[ENV.detectorStateBucket] });
+// Backfill on first sight: a series with no checkpoint and too little stored history asks CloudWatch once.
+const backfill = new CloudWatchMetricSource({ client: tracer.captureAWSv3Client(new CloudWatchClient({})) });
 
 const deps = {
   store: new DynamoMetricStore({ client: ddb, tableName: env[ENV.pointsTable], log }),
@@ -101,13 +105,24 @@ export async function lambdaHandler(event: unknown): Promise<DetectResponse> {
     return { status: 'rejected', issues: invocation.issues };
   }
   const { recorded, coverage, ...result } = await detectAnomalies(
-    { ...deps, sensitivityOf: sensitivityReader(thresholds), detectorCache, checkpoints },
+    {
+      ...deps,
+      sensitivityOf: sensitivityReader(thresholds),
+      detectorCache,
+      checkpoints,
+      backfill,
+      maintenance: alertDeps.alerts,
+    },
     invocation.now === undefined ? {} : { now: invocation.now },
   );
   metrics.addMetric('AnomaliesRecorded', MetricUnit.Count, recorded.length);
   metrics.addMetric('SeriesFailed', MetricUnit.Count, result.seriesFailed.length);
   metrics.addMetric('AnomalyWriteFailed', MetricUnit.Count, result.recordFailed);
   metrics.addMetric('DetectorCheckpointErrors', MetricUnit.Count, result.checkpointErrors);
+  metrics.addMetric('PointsInvalid', MetricUnit.Count, result.pointsInvalid);
+  metrics.addMetric('PointsBackfilled', MetricUnit.Count, result.pointsBackfilled);
+  metrics.addMetric('BackfillErrors', MetricUnit.Count, result.backfillErrors);
+  metrics.addMetric('SeriesLearning', MetricUnit.Count, result.seriesLearning.length);
   logger.info('Detect finished', { ...result, recordedCount: recorded.length });
   // Alerting runs on what was recorded even when some series failed; pending ones from earlier runs too.
   const alerts = await publishAlerts(alertDeps, {

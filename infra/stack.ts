@@ -107,7 +107,8 @@ export class MonitorStack extends Stack {
       // paging the same pending anomaly twice or racing on the digest.
       reservedConcurrentExecutions: 1,
     })
-      .bindTable(points, ENV.pointsTable, ['dynamodb:Query'])
+      // Query to read; BatchWriteItem for the history backfill on first sight stores.
+      .bindTable(points, ENV.pointsTable, ['dynamodb:Query', 'dynamodb:BatchWriteItem'])
       .bindTable(anomalies, ENV.anomaliesTable, ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
       // Control items by partition: its watermark, the NOC bucket and digest, open alerts (read/write);
       // maintenance windows (read only). Never collect's watermark.
@@ -124,6 +125,12 @@ export class MonitorStack extends Stack {
       .bindTable(control, ENV.controlTable, ['dynamodb:GetItem'], {
         leadingKeys: [`${TUNING_STATE_PREFIX}*`],
       });
+    // Backfill on first sight: a new series' history, once, from CloudWatch.
+    this.detect.grantUnscoped(
+      ['cloudwatch:GetMetricData'],
+      'cloudwatch:GetMetricData supports no resource-level permissions (the Service Authorization ' +
+        'Reference lists no resource type or condition key for it); it is read-only (history backfill).',
+    );
 
     // Feedback and tuning (issue #6): metric state items `tuning#<metric>`, history `tuning-history`.
     const tuningState = { leadingKeys: [`${TUNING_STATE_PREFIX}*`] };

@@ -147,6 +147,8 @@ export interface ScanOptions {
   readonly checkpointAt?: number | undefined;
   /** Operator semantics of the series. @default NEUTRAL_SEMANTICS (no direction, minimum or bounds) */
   readonly semantics?: SeriesSemantics | undefined;
+  /** False for points that must not be learned as normal (maintenance windows). @default every point is */
+  readonly learn?: ((ts: number) => boolean) | undefined;
 }
 
 /**
@@ -174,7 +176,7 @@ export function scanSeries(
     if (p.ts > to) break;
     if (at !== undefined && checkpoint === undefined && p.ts > at) checkpoint = detector.clone();
     lastTs = p.ts;
-    const verdict = detector.push(p.ts, p.value);
+    const verdict = detector.push(p.ts, p.value, options.learn?.(p.ts) ?? true);
     if (p.ts >= from) visit(p, verdict);
   }
   if (at !== undefined && checkpoint === undefined) checkpoint = detector.clone();
@@ -212,9 +214,11 @@ export function evaluateSeriesResumable(
   config: DetectionConfig,
   sensitivity = 1,
   options: ScanOptions = {},
-): { anomalies: Anomaly[]; checkpoint: SeriesDetector | undefined } {
+): EvaluationResult {
   const anomalies: Anomaly[] = [];
   const periodMs = (spec.period ?? 60) * 1000;
+  let invalid = 0;
+  let learning: boolean | undefined;
   const checkpoint = scanSeries(
     points,
     from,
@@ -223,11 +227,23 @@ export function evaluateSeriesResumable(
     sensitivity,
     periodMs,
     (p, verdict) => {
+      if (verdict.invalid) invalid++;
+      else learning = verdict.learning;
       const anomaly = decide(spec, p.ts, p.value, verdict, sensitivity);
       if (anomaly && compareSeverity(anomaly.severity, config.recordMinSeverity) >= 0)
         anomalies.push(anomaly);
     },
     { semantics: semanticsOf(spec), ...options },
   );
-  return { anomalies, checkpoint };
+  return { anomalies, checkpoint, invalid, learning };
+}
+
+/** What evaluating one series found. */
+export interface EvaluationResult {
+  readonly anomalies: Anomaly[];
+  readonly checkpoint: SeriesDetector | undefined;
+  /** Points judged that the metric cannot take (outside its bounds): skipped, never learned. */
+  readonly invalid: number;
+  /** Whether the last judged point was still in warm-up (undefined: none judged). */
+  readonly learning: boolean | undefined;
 }

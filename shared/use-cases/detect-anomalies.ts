@@ -2,6 +2,7 @@
 // record the anomalies idempotently.
 
 import { mapLimit } from '../async';
+import { type MaintenanceWindow, mutes } from '../domain/alerting';
 import { type Anomaly, evaluateSeriesResumable, memoryPoints } from '../domain/anomaly';
 import type { DetectorCache } from '../domain/detectors/detector-cache';
 import { semanticsOf } from '../domain/detectors/semantics';
@@ -9,7 +10,15 @@ import { SeriesDetector } from '../domain/detectors/series-detector';
 import type { SeriesSpec } from '../domain/types';
 import { messageOf } from '../errors';
 import type { DetectionConfig } from '../monitor-config';
-import type { AnomalyStore, CheckpointStore, Clock, ControlStore, Log, MetricStore } from '../ports';
+import type {
+  AnomalyStore,
+  CheckpointStore,
+  Clock,
+  ControlStore,
+  Log,
+  MetricSource,
+  MetricStore,
+} from '../ports';
 
 /** The watermark name of this job in the control store. */
 export const DETECT_JOB = 'detect';
@@ -42,6 +51,18 @@ export interface DetectDeps {
    * re-warms from the points, as without a store.
    */
   readonly checkpoints?: CheckpointStore;
+  /**
+   * Backfill on first sight: a series with no checkpoint whose stored history is shorter than the
+   * seasonal baselines need asks this source (CloudWatch) once per process for it, stores it and
+   * learns from it, so a new stack has its daily and weekly baselines on day one. Counted and logged;
+   * a failure leaves the series judged from what it has.
+   */
+  readonly backfill?: MetricSource;
+  /**
+   * Maintenance windows: points inside one are judged but never learned as normal (nor do they
+   * open an incident), so planned work does not become the baseline.
+   */
+  readonly maintenance?: { listWindows(): Promise<readonly MaintenanceWindow[]> };
   /** Watermark name. @default DETECT_JOB */
   readonly job?: string;
   /** Series evaluated at once. @default 8 */
@@ -63,6 +84,13 @@ export interface DetectResult {
   readonly recordFailed: number;
   /** Series read this run → time of their latest point (alerting resolves only series with data). */
   readonly coverage: ReadonlyMap<string, number>;
+  /** Points judged that the metric cannot take (outside its bounds, e.g. negative bytes): skipped, never learned. */
+  readonly pointsInvalid: number;
+  /** Points fetched by backfill on first sight, and backfills that failed (each logged). */
+  readonly pointsBackfilled: number;
+  readonly backfillErrors: number;
+  /** Series whose newest verdict was still warm-up ("learning"): no full verdict yet. */
+  readonly seriesLearning: readonly string[];
   /** Persisted checkpoints this run resumed from, and saved. */
   readonly checkpointsRestored: number;
   readonly checkpointsSaved: number;
@@ -106,6 +134,11 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   const store = cache ? deps.checkpoints : undefined;
   let restored = 0;
   let checkpointErrors = 0;
+  let pointsInvalid = 0;
+  let pointsBackfilled = 0;
+  let backfillErrors = 0;
+  const seriesLearning: string[] = [];
+  const windows = deps.maintenance ? await deps.maintenance.listWindows() : [];
   const perSeries = await mapLimit(deps.series, deps.concurrency ?? 8, async (spec) => {
     try {
       const sensitivity = sensitivities.get(spec.metric) ?? 1;
@@ -116,17 +149,24 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
       // A checkpoint past `from` (a previous run's records failed) or older than the memory: start over.
       if (resume && !(resume.lastTs <= from && resume.lastTs >= memoryFrom)) resume = undefined;
       if (fromStore && resume) restored++;
-      const points = await deps.store.queryRange(spec.id, resume ? resume.lastTs + 1 : memoryFrom, now, now);
+      const points =
+        !resume && deps.backfill && cache && !cache.wasBackfilled(spec.id)
+          ? await withBackfill(spec, deps.backfill, cache)
+          : await deps.store.queryRange(spec.id, resume ? resume.lastTs + 1 : memoryFrom, now, now);
       pointsRead += points.length;
       const last =
         points.at(-1)?.ts ?? (resume && Number.isFinite(resume.lastTs) ? resume.lastTs : undefined);
       if (last !== undefined) coverage.set(spec.id, last);
-      const { anomalies, checkpoint } = evaluateSeriesResumable(spec, points, from, now, cfg, sensitivity, {
+      const muted = windows.length > 0 ? (ts: number) => !windows.some((w) => mutes(w, spec, ts)) : undefined;
+      const evaluated = evaluateSeriesResumable(spec, points, from, now, cfg, sensitivity, {
         resume,
         checkpointAt: cache ? now - overlapMs : undefined,
+        learn: muted,
       });
-      if (checkpoint) checkpoints.set(spec.id, checkpoint);
-      return anomalies;
+      pointsInvalid += evaluated.invalid;
+      if (evaluated.learning) seriesLearning.push(spec.id);
+      if (evaluated.checkpoint) checkpoints.set(spec.id, evaluated.checkpoint);
+      return evaluated.anomalies;
     } catch (error) {
       failedSeries.push(spec.id);
       deps.log.error('Detection failed for a series', {
@@ -136,6 +176,38 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
       return [];
     }
   });
+  /**
+   * The stored history of a series seen for the first time, completed from the source when it is
+   * shorter than the baselines need (written back, so the next cold start has it too).
+   */
+  async function withBackfill(spec: SeriesSpec, source: MetricSource, c: DetectorCache) {
+    c.markBackfilled(spec.id);
+    const start = now - backfillSpanMs(spec.period, cfg.seasonality);
+    const stored = await deps.store.queryRange(spec.id, start, now, now);
+    const firstStored = stored[0]?.ts ?? now;
+    // Within a day of the span's start is history enough (a few missing points are just gaps).
+    if (firstStored - start <= 86_400_000) return stored;
+    try {
+      const fetched = await source.fetch([spec], start, firstStored);
+      const older = fetched.points.filter((p) => p.ts < firstStored).sort((a, b) => a.ts - b.ts);
+      if (older.length > 0) await deps.store.putPoints(older);
+      pointsBackfilled += older.length;
+      deps.log.info('Backfilled a new series from the metric source', {
+        series: spec.id,
+        points: older.length,
+        from: new Date(start).toISOString(),
+      });
+      return [...older, ...stored];
+    } catch (error) {
+      backfillErrors++;
+      deps.log.warn('Backfill failed; the series is judged from the points it has', {
+        series: spec.id,
+        error: messageOf(error),
+      });
+      return stored;
+    }
+  }
+
   /** The series' persisted checkpoint, if there is one this detector may resume. */
   async function restore(spec: SeriesSpec, sensitivity: number): Promise<SeriesDetector | undefined> {
     try {
@@ -207,8 +279,32 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
     alreadyRecorded: result.existing,
     recordFailed: result.failed.length,
     coverage,
+    pointsInvalid,
+    pointsBackfilled,
+    backfillErrors,
+    seriesLearning,
     checkpointsRestored: restored,
     checkpointsSaved: saved,
     checkpointErrors,
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * How far back backfill on first sight asks: two weeks and a day when the weekly baseline is on (it
+ * is used once two weeks are seen), three days for the daily one, else the detector's memory — never
+ * beyond what CloudWatch keeps at that period (1-minute data 15 days, 5-minute 63 days, sub-minute 3 h).
+ */
+export function backfillSpanMs(periodSeconds: number, seasonality: DetectionConfig['seasonality']): number {
+  const wanted = !seasonality.enabled ? DAY_MS : seasonality.weeks >= 2 ? 15 * DAY_MS : 3 * DAY_MS;
+  const kept =
+    periodSeconds < 60
+      ? 3 * 3_600_000
+      : periodSeconds < 300
+        ? 15 * DAY_MS
+        : periodSeconds < 3600
+          ? 63 * DAY_MS
+          : 455 * DAY_MS;
+  return Math.min(wanted, kept);
 }

@@ -469,12 +469,14 @@ describe('MonitorStack', () => {
       );
     });
 
-    it('detect: Query on points; Put/Query/Update on anomalies; control items; publish to the topic and its DLQ; its checkpoint prefix', () => {
+    it('detect: Query and backfill writes on points; Put/Query/Update on anomalies; control items; publish to the topic and its DLQ; its checkpoint prefix; GetMetricData for backfill', () => {
       const state = arn(stack.detectorState.bucket);
       expect(grantsOf(statementsOf(template, logicalId(stack, stack.detect.role)))).toEqual(
         [
           ...base(stack.detect),
+          'cloudwatch:GetMetricData -> *',
           `dynamodb:Query -> ${arn(points)}`,
+          `dynamodb:BatchWriteItem -> ${arn(points)}`,
           `dynamodb:PutItem -> ${arn(anomalies)}`,
           `dynamodb:Query -> ${arn(anomalies)}`,
           `dynamodb:UpdateItem -> ${arn(anomalies)}`,
@@ -877,6 +879,7 @@ describe('MonitorStack', () => {
         'DriftSentinel/Dashboard/Logs: AwsSolutions-S1',
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::<DetectorStateBucket95DEE478.Arn>/detector-state/*]',
+        'DriftSentinel/Detect/UnscopedPolicy1: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG3',
         'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG6',
         'DriftSentinel/MlDrift/AccessLogs: AwsSolutions-S1',

@@ -15,6 +15,16 @@ export class DetectorCache {
   private readonly entries = new Map<string, Entry>();
   /** Series id → lastTs of the checkpoint last persisted (this process's knowledge of the store). */
   private readonly saved = new Map<string, number>();
+  /** Series this process already tried to backfill (once per process, whatever the outcome). */
+  private readonly backfilled = new Set<string>();
+
+  wasBackfilled(series: string): boolean {
+    return this.backfilled.has(series);
+  }
+
+  markBackfilled(series: string): void {
+    this.backfilled.add(series);
+  }
 
   /** Take (and remove) the checkpoint of a series, if it was made at this sensitivity. */
   take(series: string, sensitivity: number): SeriesDetector | undefined {

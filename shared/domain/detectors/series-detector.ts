@@ -219,8 +219,12 @@ export class SeriesDetector {
     return d;
   }
 
-  /** Judge a point against everything before it, then remember it. Invalid values are rejected. */
-  push(ts: number, value: number): Verdict {
+  /**
+   * Judge a point against everything before it, then remember it. Invalid values are rejected.
+   * `learn` false (a maintenance window): judged, but nothing of it is learned as normal, and it
+   * opens no incident.
+   */
+  push(ts: number, value: number, learn = true): Verdict {
     if (!Number.isFinite(value) || !Number.isFinite(ts) || !withinBounds(this.semantics, value))
       return INVALID;
     const cfg = this.settings;
@@ -248,9 +252,10 @@ export class SeriesDetector {
     let shiftInEffect = false;
     // Each candidate baseline keeps its own recent residuals (residuals against another baseline are
     // not comparable); the chosen one's median is the level-shift reading.
-    e.candidates.forEach((base, k) => {
-      if (Number.isFinite(base)) this.recent[k]!.push(value - base);
-    });
+    if (learn)
+      e.candidates.forEach((base, k) => {
+        if (Number.isFinite(base)) this.recent[k]!.push(value - base);
+      });
     const recent = this.recent[e.model === null ? 0 : MODELS.indexOf(e.model)]!;
     if (Number.isFinite(residual)) {
       if (recent.size === cfg.levelShift.points) {
@@ -311,65 +316,29 @@ export class SeriesDetector {
     if (held && !escalates) score *= 0.5;
     if (newRange.fired) score = Math.max(score, newRange.score);
     const fired = score >= 0.5;
-    if (fired) {
-      this.lastFire = this.index;
-      this.lastFireRank = rank(candidate ?? 'low');
-    }
 
     // 4. What may be learned as normal.
-    const dir = Math.sign(Number.isFinite(residual) && residual !== 0 ? residual : value - this.seenHigh);
-    const elevated =
-      fired || (this.incident.open && this.incident.dir * z >= ELEVATED_Z * s && Math.abs(residual) >= big);
-    if (fired) {
-      this.incidentPoints.push(pointRaw);
-      this.incidentShifts.push(shiftRaw);
-    } else {
-      this.incidentPoints.tick();
-      this.incidentShifts.tick();
-    }
-    if (fired && !this.incident.open) {
-      this.incident.fire(
-        this.index,
-        dir,
+    if (learn)
+      this.remember({
+        ts,
         value,
-        e.base,
-        [pointRaw, shiftRaw],
-        IncidentMemory.dwarfs(pointRaw, pointBar),
-      );
-    } else {
-      const band: [number, number] = [
-        e.base - cfg.zscore.floor * s * (sigma || 0),
-        e.base + cfg.zscore.floor * s * (sigma || 0),
-      ];
-      const blip = this.incident.follow(this.index, value, elevated, band);
-      if (blip.length === 2) {
-        this.pointTail.push(blip[0]!);
-        this.shiftTail.push(blip[1]!);
-      }
+        step,
+        e,
+        fired,
+        candidate,
+        residual,
+        z,
+        sigma,
+        pointRaw,
+        shiftRaw,
+        pointBar,
+        recovering,
+        shiftReady: recent.size === cfg.levelShift.points,
+      });
+    else {
+      this.previous = value;
+      this.lastFed = ts;
     }
-    const inIncident = this.incident.open && elevated;
-    this.baseline.learn(
-      ts,
-      value,
-      step,
-      !(this.incident.shieldsBaseline(elevated) || (fired && !this.incident.accepted)),
-    );
-    const normal = !inIncident && !recovering && Number.isFinite(residual);
-    if (normal) this.pointTail.push(pointRaw);
-    else this.pointTail.tick();
-    // The level-shift stream still carries the incident's residuals for `points` more points.
-    if (
-      normal &&
-      recent.size === cfg.levelShift.points &&
-      this.index - this.incident.lastIncident > cfg.levelShift.points
-    )
-      this.shiftTail.push(shiftRaw);
-    else this.shiftTail.tick();
-    this.seenLow = Math.min(this.seenLow, value);
-    this.seenHigh = Math.max(this.seenHigh, value);
-    this.previous = value;
-    this.lastFed = ts;
-    this.index++;
 
     // 5. Results, for the explanation: expected ranges clipped to what the metric can be.
     const shiftFired = fired && shiftSeverity !== null;
@@ -443,6 +412,96 @@ export class SeriesDetector {
       learning: !warm,
       invalid: false,
     };
+  }
+
+  /** Learn a judged point: incidents, the baseline and the memory of normal deviations. */
+  private remember(p: {
+    ts: number;
+    value: number;
+    step: number;
+    e: Expectation;
+    fired: boolean;
+    candidate: Severity | null;
+    residual: number;
+    z: number;
+    sigma: number;
+    pointRaw: number;
+    shiftRaw: number;
+    pointBar: number;
+    recovering: boolean;
+    shiftReady: boolean;
+  }): void {
+    const {
+      ts,
+      value,
+      step,
+      e,
+      fired,
+      candidate,
+      residual,
+      z,
+      sigma,
+      pointRaw,
+      shiftRaw,
+      pointBar,
+      recovering,
+    } = p;
+    const cfg = this.settings;
+    const s = this.sensitivity;
+    const big = this.semantics.minDeviation;
+    if (fired) {
+      this.lastFire = this.index;
+      this.lastFireRank = rank(candidate ?? 'low');
+    }
+    const dir = Math.sign(Number.isFinite(residual) && residual !== 0 ? residual : value - this.seenHigh);
+    const elevated =
+      fired || (this.incident.open && this.incident.dir * z >= ELEVATED_Z * s && Math.abs(residual) >= big);
+    if (fired) {
+      this.incidentPoints.push(pointRaw);
+      this.incidentShifts.push(shiftRaw);
+    } else {
+      this.incidentPoints.tick();
+      this.incidentShifts.tick();
+    }
+    if (fired && !this.incident.open) {
+      this.incident.fire(
+        this.index,
+        dir,
+        value,
+        e.base,
+        [pointRaw, shiftRaw],
+        IncidentMemory.dwarfs(pointRaw, pointBar),
+      );
+    } else {
+      const band: [number, number] = [
+        e.base - cfg.zscore.floor * s * (sigma || 0),
+        e.base + cfg.zscore.floor * s * (sigma || 0),
+      ];
+      const blip = this.incident.follow(this.index, value, elevated, band);
+      if (blip.length === 2) {
+        this.pointTail.push(blip[0]!);
+        this.shiftTail.push(blip[1]!);
+      }
+    }
+    const inIncident = this.incident.open && elevated;
+    this.baseline.learn(
+      ts,
+      value,
+      step,
+      !(this.incident.shieldsBaseline(elevated) || (fired && !this.incident.accepted)),
+    );
+    const normal = !inIncident && !recovering && Number.isFinite(residual);
+    if (normal) this.pointTail.push(pointRaw);
+    else this.pointTail.tick();
+    // The level-shift stream still carries the incident's residuals for `points` more points.
+    if (normal && p.shiftReady && this.index - this.incident.lastIncident > cfg.levelShift.points)
+      this.shiftTail.push(shiftRaw);
+    else this.shiftTail.tick();
+    this.seenLow = Math.min(this.seenLow, value);
+    this.seenHigh = Math.max(this.seenHigh, value);
+    this.previous = value;
+    this.lastFed = ts;
+    this.index++;
   }
 
   /** The causal new-range rule: far beyond everything seen, on a side that matters. */
