@@ -412,6 +412,27 @@ describe('MonitorStack', () => {
       });
     });
 
+    /** `aws:SourceAccount` this account and `aws:SourceArn` any alarm of this account and region. */
+    const ALARMS_OF_THIS_ACCOUNT = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':alarm:*',
+            ],
+          ],
+        },
+      },
+    };
+
     it("runs one detect at a time, and lets only this account's alarms use the key", () => {
       const { stack, template } = build();
       template.hasResourceProperties('AWS::Lambda::Function', {
@@ -421,13 +442,106 @@ describe('MonitorStack', () => {
       template.hasResourceProperties('AWS::KMS::Key', {
         KeyPolicy: {
           Statement: Match.arrayWith([
-            Match.objectLike({
+            {
+              Sid: 'AllowCloudWatchAlarmsToEncrypt',
+              Effect: 'Allow',
               Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-            }),
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Resource: '*',
+              Condition: ALARMS_OF_THIS_ACCOUNT,
+            },
           ]),
         },
       });
+    });
+
+    it("lets this account's alarms publish: the topic policy replaces SNS's default one", () => {
+      const { stack, template } = build();
+      const topicRef = { Ref: logicalId(stack, stack.alerts.topic) };
+      const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+      expect(policies).toHaveLength(1);
+      expect(policies[0]?.Properties.Topics).toEqual([topicRef]);
+      expect(policies[0]?.Properties.PolicyDocument.Statement).toEqual([
+        {
+          Sid: 'AllowPublishThroughSSLOnly',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sns:Publish',
+          Resource: topicRef,
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+        {
+          Sid: 'AllowCloudWatchAlarmsToPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: topicRef,
+          Condition: ALARMS_OF_THIS_ACCOUNT,
+        },
+      ]);
+    });
+
+    it('lets EventBridge deliver to every rule target and dead letter, for that rule only', () => {
+      const { template } = build();
+      // Just the fields this test reads, of rules, permissions and queue policies.
+      type Arn = { 'Fn::GetAtt': [string, string] };
+      type Statement = {
+        Effect: string;
+        Principal?: { Service?: string };
+        Action: string | string[];
+        Condition?: unknown;
+      };
+      type Props = {
+        Targets: { Arn: Arn; DeadLetterConfig?: { Arn: Arn } }[];
+        Principal?: string;
+        Action?: string;
+        FunctionName?: unknown;
+        SourceArn?: unknown;
+        Queues?: unknown;
+        PolicyDocument: { Statement: Statement[] };
+      };
+      const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Props }>;
+      const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
+      const rules = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Events::Rule');
+      const checked: string[] = [];
+      for (const [ruleId, rule] of rules) {
+        const ruleArn = { 'Fn::GetAtt': [ruleId, 'Arn'] };
+        for (const target of rule.Properties.Targets) {
+          const arns = [target.Arn, target.DeadLetterConfig?.Arn].filter((a) => a !== undefined);
+          for (const arn of arns) {
+            const [id] = arn['Fn::GetAtt'];
+            const type = resources[id]?.Type;
+            if (type === 'AWS::Lambda::Function') {
+              const allowed = ofType('AWS::Lambda::Permission').some(
+                (p) =>
+                  p.Properties.Principal === 'events.amazonaws.com' &&
+                  p.Properties.Action === 'lambda:InvokeFunction' &&
+                  JSON.stringify(p.Properties.FunctionName) === JSON.stringify(arn) &&
+                  JSON.stringify(p.Properties.SourceArn) === JSON.stringify(ruleArn),
+              );
+              expect({ ruleId, id, allowed }).toEqual({ ruleId, id, allowed: true });
+            } else {
+              expect(type).toBe('AWS::SQS::Queue');
+              const allowed = ofType('AWS::SQS::QueuePolicy').some(
+                (p) =>
+                  JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: id }]) &&
+                  p.Properties.PolicyDocument.Statement.some(
+                    (s) =>
+                      s.Effect === 'Allow' &&
+                      s.Principal?.Service === 'events.amazonaws.com' &&
+                      [s.Action].flat().includes('sqs:SendMessage') &&
+                      JSON.stringify(s.Condition) ===
+                        JSON.stringify({ ArnEquals: { 'aws:SourceArn': ruleArn } }),
+                  ),
+              );
+              expect({ ruleId, id, allowed }).toEqual({ ruleId, id, allowed: true });
+            }
+            checked.push(`${ruleId} → ${id}`);
+          }
+        }
+      }
+      // collect, detect, tune and check-drift (function + DLQ each); predictions (buffer + DLQ).
+      expect(checked).toHaveLength(10);
     });
 
     it('has no subscription without an e-mail, and every DLQ alarm notifies the topic', () => {
