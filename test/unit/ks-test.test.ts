@@ -11,9 +11,10 @@ import {
 } from '../../shared/domain/ks-test';
 import { createRng } from '../../shared/domain/random';
 import { ValidationError } from '../../shared/errors';
+import { FIXTURES_DIR } from '../helpers/shared-data';
 
-// Reference vectors from scipy.stats.ks_2samp 1.10.1, read from ../shared (never copied into the repo).
-const REFERENCE_PATH = join(__dirname, '..', '..', '..', 'shared', 'testdata', 'ks_reference.json');
+// Reference vectors from scipy.stats.ks_2samp 1.10.1 (a copy of ../shared/testdata, test/fixtures/SOURCE.md).
+const REFERENCE_PATH = join(FIXTURES_DIR, 'ks_reference.json');
 
 interface ScipyResult {
   readonly statistic: number;
@@ -92,7 +93,7 @@ const MODES: [scipyName: 'exact' | 'asymp' | 'auto', method: KsMethod, used: 'ex
   ['auto', 'auto', 'exact'],
 ];
 
-describe('ksTwoSample against scipy.stats.ks_2samp (testdata/ks_reference.json)', () => {
+describe('ksTwoSample against scipy.stats.ks_2samp (test/fixtures/ks_reference.json)', () => {
   it('covers every case in the reference file', () => {
     expect(reference.cases.map((c) => c.name)).toEqual([
       'small_equal_n_shift',
