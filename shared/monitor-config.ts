@@ -1,6 +1,15 @@
 // (shared) the monitoring config: what to collect, how to detect, how to alert. Validated with zod
 // before anything is deployed (`cdk synth`) or started (`npm start`); errors name the bad field.
 import { z } from 'zod';
+import {
+  checkRateLimit,
+  dashboardUrlSchema,
+  dimensionsSchema,
+  groupBySchema,
+  printable,
+  scaleSchema,
+  seriesLimitIssues,
+} from './config/limits';
 import { WEEKDAYS } from './domain/feedback';
 import type { SeriesSpec } from './domain/types';
 import { ConfigError } from './errors';
@@ -9,7 +18,7 @@ const friendlyName = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be snake_case: a lowercase letter, then letters, digits or _');
 
-const dimensions = z.record(z.string().min(1).max(255), z.string().min(1).max(1024));
+const dimensions = dimensionsSchema;
 
 /** CloudWatch statistic: a standard one or a percentile such as `p95`. */
 const statistic = z
@@ -23,7 +32,7 @@ const seriesEntry = z.strictObject({
   /** Friendly metric name, e.g. `cpu_percent`. Several entries may share one (one per instance). */
   metric: friendlyName,
   /** Optional label suffix that tells entries of one metric apart, e.g. `web-1`. */
-  label: z.string().min(1).max(128).optional(),
+  label: printable(128).optional(),
   namespace: z.string().min(1).max(255),
   metricName: z.string().min(1).max(255),
   dimensions: dimensions.default({}),
@@ -37,16 +46,16 @@ const seriesEntry = z.strictObject({
     .refine((p) => [1, 5, 10, 30].includes(p) || p % 60 === 0, 'must be 1, 5, 10, 30 or a multiple of 60')
     .default(60),
   /** Multiplier applied to each value, e.g. 1/1048576 for bytes → MB, 1000 for seconds → ms. */
-  scale: z.number().finite().positive().default(1),
+  scale: scaleSchema.default(1),
   unit: z.string().max(32).optional(),
-  tags: z.record(z.string(), z.string()).default({}),
+  tags: z.record(printable(128), printable(256)).default({}),
 });
 
 const rdsMetric = z.strictObject({
   metric: friendlyName,
   metricName: z.string().min(1),
   stat: statistic.default('Average'),
-  scale: z.number().finite().positive().default(1),
+  scale: scaleSchema.default(1),
   unit: z.string().max(32).optional(),
 });
 
@@ -62,7 +71,7 @@ const rdsInstance = z.strictObject({
   /** DBInstanceIdentifier. */
   id: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DBInstanceIdentifier'),
   metrics: z.array(rdsMetric).min(1).optional(),
-  tags: z.record(z.string(), z.string()).default({}),
+  tags: z.record(printable(128), printable(256)).default({}),
 });
 
 const severity = z.enum(['low', 'medium', 'high', 'critical']);
@@ -161,6 +170,7 @@ const alerts = z.strictObject({
         .max(24 * 60)
         .default(15),
     })
+    .superRefine(checkRateLimit)
     .prefault({}),
   dedupWindowMinutes: z
     .number()
@@ -187,10 +197,10 @@ const alerts = z.strictObject({
     .max(24 * 60)
     .default(60),
   /** Tag (or dimension) whose value groups anomalies into one message. */
-  groupBy: z.string().min(1).default('resource'),
+  groupBy: groupBySchema.default('resource'),
   /** Optional e-mail subscription for the NOC topic. */
   email: email.optional(),
-  dashboardUrl: z.url().optional(),
+  dashboardUrl: dashboardUrlSchema.optional(),
 });
 
 /** Model names as they appear in prediction events (shared/domain/predictions.ts MODEL_NAME). */
@@ -493,6 +503,7 @@ export function parseMonitorConfig(raw: unknown, source = 'config'): MonitorConf
     if (ids.has(spec.id)) duplicates.push(`series: duplicate series ${spec.id}`);
     ids.add(spec.id);
   }
+  duplicates.push(...seriesLimitIssues([...ids]));
   if (duplicates.length > 0) throw new ConfigError(`Invalid monitoring config (${source})`, duplicates);
   return config;
 }
