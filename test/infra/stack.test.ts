@@ -722,6 +722,34 @@ describe('MonitorStack', () => {
       ]);
     });
 
+    it("scopes the deploy role's CloudFront invalidation to the dashboard's distribution", () => {
+      const role = logicalId(stack, stack.dashboard.deployment.handlerRole);
+      const cloudfront = statementsOf(template, role).filter((s) =>
+        [s.Action].flat().some((a) => String(a).startsWith('cloudfront:')),
+      );
+      const distribution = logicalId(stack, stack.dashboard.distribution);
+      expect(cloudfront).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation'],
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':cloudfront::',
+                { Ref: 'AWS::AccountId' },
+                ':distribution/',
+                { Ref: distribution },
+              ],
+            ],
+          },
+        },
+      ]);
+      for (const s of statementsOf(template, role)) expect([s.Action, s.Resource]).not.toContainEqual('*');
+    });
+
     it('uses no managed policies, no wildcard actions, no Not* tricks', () => {
       // Except CDK's own BucketDeployment provider (deploy time only; acknowledged in cdk-nag, see below).
       const provider = logicalId(stack, stack.dashboard.deployment.handlerRole);
@@ -973,6 +1001,7 @@ describe('MonitorStack', () => {
         'DriftSentinel/Api/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Collect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Collect/UnscopedPolicy1: AwsSolutions-IAM5[Resource::*]',
+        `DriftSentinel/${BUCKET_DEPLOYMENT_PROVIDER}: AwsSolutions-L1`,
         ...[
           'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
           'IAM5[Action::s3:Abort*]',
@@ -980,11 +1009,9 @@ describe('MonitorStack', () => {
           'IAM5[Action::s3:GetBucket*]',
           'IAM5[Action::s3:GetObject*]',
           'IAM5[Action::s3:List*]',
-          'IAM5[Resource::*]',
           'IAM5[Resource::<DashboardSiteAB106610.Arn>/*]',
           'IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
-        ].map((id) => `DriftSentinel/${BUCKET_DEPLOYMENT_PROVIDER}/ServiceRole: AwsSolutions-${id}`),
-        `DriftSentinel/${BUCKET_DEPLOYMENT_PROVIDER}: AwsSolutions-L1`,
+        ].map((id) => `DriftSentinel/Dashboard/DeployRole: AwsSolutions-${id}`),
         'DriftSentinel/Dashboard/Distribution: AwsSolutions-CFR1',
         'DriftSentinel/Dashboard/Distribution: AwsSolutions-CFR2',
         'DriftSentinel/Dashboard/Distribution: AwsSolutions-CFR4',
