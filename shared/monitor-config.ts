@@ -1,6 +1,7 @@
 // (shared) the monitoring config: what to collect, how to detect, how to alert. Validated with zod
 // before anything is deployed (`cdk synth`) or started (`npm start`); errors name the bad field.
 import { z } from 'zod';
+import { apiSchema } from './config/api';
 import {
   checkRateLimit,
   dashboardUrlSchema,
@@ -455,6 +456,8 @@ export const MonitorConfigSchema = z
     drift: drift.prefault({}),
     feedback: feedback.prefault({}),
     dashboard: dashboard.prefault({}),
+    /** Per-client protection of the HTTP API (shared/config/api.ts). */
+    api: apiSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (c.series.length === 0 && c.rds.instances.length === 0) {

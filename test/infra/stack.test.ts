@@ -957,6 +957,108 @@ describe('MonitorStack', () => {
       }
     });
 
+    it('limits each client with a web ACL on the stage: per IP, tighter without a token, 429 in the API shape', () => {
+      const acls = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+      expect(acls).toHaveLength(1);
+      const acl = acls[0]?.Properties;
+      expect(acl).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+      const block = { Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'tooMany' } } };
+      expect(acl.Rules).toEqual([
+        expect.objectContaining({
+          Name: 'UnauthenticatedPerIp',
+          Action: block,
+          Statement: {
+            RateBasedStatement: {
+              Limit: 100,
+              EvaluationWindowSec: 300,
+              AggregateKeyType: 'IP',
+              ScopeDownStatement: {
+                NotStatement: {
+                  Statement: {
+                    SizeConstraintStatement: {
+                      FieldToMatch: { SingleHeader: { Name: 'authorization' } },
+                      ComparisonOperator: 'GT',
+                      Size: 0,
+                      TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+                    },
+                  },
+                },
+              },
+            },
+          },
+        }),
+        expect.objectContaining({
+          Name: 'PerIp',
+          Action: block,
+          Statement: {
+            RateBasedStatement: { Limit: 1000, EvaluationWindowSec: 300, AggregateKeyType: 'IP' },
+          },
+        }),
+      ]);
+      expect(JSON.parse(acl.CustomResponseBodies.tooMany.Content)).toEqual({
+        error: expect.stringMatching(/^Too many requests/),
+        field: null,
+      });
+      const stage = logicalId(stack, stack.httpApi.restApi.deploymentStage);
+      const associations = template.findResources('AWS::WAFv2::WebACLAssociation');
+      expect(Object.values(associations)).toEqual([
+        {
+          Type: 'AWS::WAFv2::WebACLAssociation',
+          DependsOn: [stage],
+          Properties: {
+            ResourceArn: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':apigateway:',
+                  { Ref: 'AWS::Region' },
+                  '::/restapis/',
+                  { Ref: logicalId(stack, stack.httpApi.restApi) },
+                  '/stages/',
+                  { Ref: stage },
+                ],
+              ],
+            },
+            WebACLArn: { 'Fn::GetAtt': [stack.getLogicalId(stack.httpApi.webAcl!), 'Arn'] },
+          },
+        },
+      ]);
+    });
+
+    it('takes the limits from the config, and without the web ACL says so in its cdk-nag reason', () => {
+      const custom = build(
+        parseMonitorConfig(
+          {
+            ...EXAMPLE,
+            api: { waf: { requestsPer5MinutesPerIp: 5000, unauthenticatedPer5MinutesPerIp: 200 } },
+          },
+          'test',
+        ),
+      );
+      const rules = Object.values(custom.template.findResources('AWS::WAFv2::WebACL'))[0]?.Properties.Rules;
+      expect(
+        rules.map(
+          (r: { Statement: { RateBasedStatement: { Limit: number } } }) =>
+            r.Statement.RateBasedStatement.Limit,
+        ),
+      ).toEqual([200, 5000]);
+
+      const off = build(parseMonitorConfig({ ...EXAMPLE, api: { waf: { enabled: false } } }, 'test'));
+      off.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+      off.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+      const report = new AwsSolutionsChecks(off.app).validateScope(off.app);
+      expect(report.success).toBe(true);
+      const acknowledged = off.stack.httpApi.restApi.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .map((m) => m.data as Record<string, string>)
+        .find((d) => Object.keys(d).some((k) => k.includes('AwsSolutions-APIG3')));
+      expect(Object.values(acknowledged ?? {}).join()).toMatch(
+        /api\.waf\.enabled: false.*one client can use it up/,
+      );
+    });
+
     it('lets API Gateway invoke the function only for its own methods, and outputs the URL', () => {
       const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
         (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
@@ -1018,7 +1120,6 @@ describe('MonitorStack', () => {
         'DriftSentinel/Dashboard/Logs: AwsSolutions-S1',
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::<DetectorStateBucket95DEE478.Arn>/detector-state/*]',
-        'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG3',
         'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG6',
         'DriftSentinel/MlDrift/AccessLogs: AwsSolutions-S1',
         'DriftSentinel/MlDrift/Check/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
