@@ -544,6 +544,43 @@ describe('MonitorStack', () => {
       expect(checked).toHaveLength(10);
     });
 
+    it('lets S3 deliver access logs only for the buckets that log there, from this account', () => {
+      const { template } = build();
+      const resources = template.toJSON().Resources as Record<
+        string,
+        { Type: string; Properties: Record<string, unknown> }
+      >;
+      const logged = Object.entries(resources).filter(
+        ([, r]) => r.Type === 'AWS::S3::Bucket' && r.Properties.LoggingConfiguration !== undefined,
+      );
+      // The site, models and detector-state buckets.
+      expect(logged).toHaveLength(3);
+      for (const [id, bucket] of logged) {
+        const target = (bucket.Properties.LoggingConfiguration as { DestinationBucketName: { Ref: string } })
+          .DestinationBucketName.Ref;
+        const policy = Object.values(resources).find(
+          (r) =>
+            r.Type === 'AWS::S3::BucketPolicy' &&
+            JSON.stringify(r.Properties.Bucket) === JSON.stringify({ Ref: target }),
+        );
+        if (!policy) throw new Error(`no bucket policy on ${target}, where ${id} logs`);
+        const { Statement: statements } = policy.Properties.PolicyDocument as {
+          Statement: Record<string, unknown>[];
+        };
+        expect(statements).toContainEqual(
+          expect.objectContaining({
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+            Condition: {
+              ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [id, 'Arn'] } },
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            },
+          }),
+        );
+      }
+    });
+
     it('has no subscription without an e-mail, and every DLQ alarm notifies the topic', () => {
       const { stack, template } = build();
       template.resourceCountIs('AWS::SNS::Subscription', 0);
