@@ -204,7 +204,7 @@ export class MonitorApi extends Construct {
     }
 
     if (props.waf) {
-      this.webAcl = this.protectPerClient(id, props.waf);
+      this.webAcl = this.protectPerClient(id, props.waf, props.allowedOrigin);
     } else {
       Validations.of(this.restApi).acknowledge({
         id: 'AwsSolutions-APIG3',
@@ -217,9 +217,10 @@ export class MonitorApi extends Construct {
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-APIG6',
       reason:
-        'Execution logging needs the region-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), ' +
-        'a singleton this stack must not take over; the JSON access log records every request (caller, ' +
-        'route, status, latencies, gateway and integration errors) and the function logs each one.',
+        'Execution logs would add request traces only: the JSON access log already records every request ' +
+        '(caller, route, status, latencies, gateway and integration errors) and the function logs each one. ' +
+        'Both kinds use the region-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), a singleton ' +
+        'this stack must not take over; docs/security.md says how to set it once per account and region.',
     });
   }
 
@@ -227,7 +228,7 @@ export class MonitorApi extends Construct {
    * A web ACL on the stage: per source IP, requests without a token are limited tightly (nobody signed
    * in needs many), all requests less so; a client over a limit gets 429 in the API's error shape.
    */
-  private protectPerClient(id: string, waf: MonitorApiWafProps): wafv2.CfnWebACL {
+  private protectPerClient(id: string, waf: MonitorApiWafProps, allowedOrigin: string): wafv2.CfnWebACL {
     const issues: string[] = [];
     const limits = {
       requestsPer5MinutesPerIp: waf.requestsPer5MinutesPerIp,
@@ -244,7 +245,18 @@ export class MonitorApi extends Construct {
       metricName,
       sampledRequestsEnabled: true,
     });
-    const tooMany = { customResponse: { responseCode: 429, customResponseBodyKey: 'tooMany' } };
+    // With the CORS header, so the dashboard reads a 429 as such (not as a network failure).
+    const tooMany = {
+      customResponse: {
+        responseCode: 429,
+        customResponseBodyKey: 'tooMany',
+        responseHeaders: [
+          { name: 'Access-Control-Allow-Origin', value: allowedOrigin },
+          { name: 'Vary', value: 'Origin' },
+          { name: 'Retry-After', value: '300' },
+        ],
+      },
+    };
     const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       description: 'Drift Sentinel API: per-client request rates',
       scope: 'REGIONAL',

@@ -999,7 +999,26 @@ describe('MonitorStack', () => {
       expect(acls).toHaveLength(1);
       const acl = acls[0]?.Properties;
       expect(acl).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
-      const block = { Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'tooMany' } } };
+      // The dashboard's origin, so it can read the 429.
+      const dashboardOrigin = {
+        'Fn::Join': [
+          '',
+          ['https://', { 'Fn::GetAtt': [logicalId(stack, stack.dashboard.distribution), 'DomainName'] }],
+        ],
+      };
+      const block = {
+        Block: {
+          CustomResponse: {
+            ResponseCode: 429,
+            CustomResponseBodyKey: 'tooMany',
+            ResponseHeaders: [
+              { Name: 'Access-Control-Allow-Origin', Value: dashboardOrigin },
+              { Name: 'Vary', Value: 'Origin' },
+              { Name: 'Retry-After', Value: '300' },
+            ],
+          },
+        },
+      };
       expect(acl.Rules).toEqual([
         expect.objectContaining({
           Name: 'UnauthenticatedPerIp',
