@@ -63,7 +63,7 @@ export interface MonitorApiProps {
 export interface MonitorApiWafProps {
   /** Any request. */
   readonly requestsPer5MinutesPerIp: number;
-  /** Requests without an Authorization header (no token: probes, CORS preflights). */
+  /** Requests without an Authorization header (no token: probes), CORS preflights aside. */
   readonly unauthenticatedPer5MinutesPerIp: number;
 }
 
@@ -281,17 +281,36 @@ export class MonitorApi extends Construct {
               limit: waf.unauthenticatedPer5MinutesPerIp,
               evaluationWindowSec: 300,
               aggregateKeyType: 'IP',
-              // Counts only requests that carry no Authorization header.
+              // Counts requests that carry no Authorization header, except CORS preflights (browsers
+              // send those without credentials, one per distinct URL): the PerIp rule bounds those.
               scopeDownStatement: {
-                notStatement: {
-                  statement: {
-                    sizeConstraintStatement: {
-                      fieldToMatch: { singleHeader: { Name: 'authorization' } },
-                      comparisonOperator: 'GT',
-                      size: 0,
-                      textTransformations: [{ priority: 0, type: 'NONE' }],
+                andStatement: {
+                  statements: [
+                    {
+                      notStatement: {
+                        statement: {
+                          sizeConstraintStatement: {
+                            fieldToMatch: { singleHeader: { Name: 'authorization' } },
+                            comparisonOperator: 'GT',
+                            size: 0,
+                            textTransformations: [{ priority: 0, type: 'NONE' }],
+                          },
+                        },
+                      },
                     },
-                  },
+                    {
+                      notStatement: {
+                        statement: {
+                          byteMatchStatement: {
+                            fieldToMatch: { method: {} },
+                            positionalConstraint: 'EXACTLY',
+                            searchString: 'OPTIONS',
+                            textTransformations: [{ priority: 0, type: 'NONE' }],
+                          },
+                        },
+                      },
+                    },
+                  ],
                 },
               },
             },

@@ -11,7 +11,7 @@ const waf = z.strictObject({
   enabled: z.boolean().default(true),
   /** Any request, per source IP (an office behind one NAT address counts as one client). */
   requestsPer5MinutesPerIp: z.number().int().min(100).max(2_000_000_000).default(1000),
-  /** Requests without an Authorization header (not signed in: probes, preflights), per source IP. */
+  /** Requests without an Authorization header (not signed in: probes; CORS preflights aside), per source IP. */
   unauthenticatedPer5MinutesPerIp: z.number().int().min(100).max(2_000_000_000).default(100),
 });
 

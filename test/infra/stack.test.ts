@@ -994,7 +994,7 @@ describe('MonitorStack', () => {
       }
     });
 
-    it('limits each client with a web ACL on the stage: per IP, tighter without a token, 429 in the API shape', () => {
+    it('limits each client with a web ACL on the stage: per IP, tighter without a token (preflights aside), 429 in the API shape', () => {
       const acls = Object.values(template.findResources('AWS::WAFv2::WebACL'));
       expect(acls).toHaveLength(1);
       const acl = acls[0]?.Properties;
@@ -1029,15 +1029,33 @@ describe('MonitorStack', () => {
               EvaluationWindowSec: 300,
               AggregateKeyType: 'IP',
               ScopeDownStatement: {
-                NotStatement: {
-                  Statement: {
-                    SizeConstraintStatement: {
-                      FieldToMatch: { SingleHeader: { Name: 'authorization' } },
-                      ComparisonOperator: 'GT',
-                      Size: 0,
-                      TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+                AndStatement: {
+                  Statements: [
+                    {
+                      NotStatement: {
+                        Statement: {
+                          SizeConstraintStatement: {
+                            FieldToMatch: { SingleHeader: { Name: 'authorization' } },
+                            ComparisonOperator: 'GT',
+                            Size: 0,
+                            TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+                          },
+                        },
+                      },
                     },
-                  },
+                    {
+                      NotStatement: {
+                        Statement: {
+                          ByteMatchStatement: {
+                            FieldToMatch: { Method: {} },
+                            PositionalConstraint: 'EXACTLY',
+                            SearchString: 'OPTIONS',
+                            TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+                          },
+                        },
+                      },
+                    },
+                  ],
                 },
               },
             },
