@@ -67,7 +67,11 @@ export type CheckDriftResponse =
 
 /** Validate the event, run one check, publish its counts. */
 export async function lambdaHandler(event: unknown): Promise<CheckDriftResponse> {
-  const invocation = parseScheduledInvocation(event);
+  const invocation = parseScheduledInvocation(
+    event,
+    Date.now(),
+    Math.max(config.retentionDays, config.drift.predictions.retentionDays),
+  );
   if (!invocation.ok) {
     logger.error('Rejected malformed event; nothing checked', { issues: invocation.issues });
     metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);

@@ -41,7 +41,7 @@ export type CollectResponse = { status: 'rejected'; issues: string[] } | ({ stat
 
 /** Validate the event, run one collect, publish its counts. */
 export async function lambdaHandler(event: unknown): Promise<CollectResponse> {
-  const invocation = parseScheduledInvocation(event);
+  const invocation = parseScheduledInvocation(event, Date.now(), config.retentionDays);
   if (!invocation.ok) {
     logger.error('Rejected malformed event; nothing collected', { issues: invocation.issues });
     metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);

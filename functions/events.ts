@@ -15,19 +15,27 @@ export const ScheduledEventSchema = z.object({
 export const ManualInvocationSchema = z.strictObject({ time: isoTime.optional() });
 
 const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
+const DAY_MS = 86_400_000;
+/** The longest `retentionDays` (points, anomalies) the config allows: no such data is older. */
+export const MAX_RETENTION_DAYS = 365;
 
-/** Parse a scheduled or manual invocation: its `now` (undefined = use the clock) or the named problems. */
+/**
+ * Parse a scheduled or manual invocation: its `now` (undefined = use the clock) or the named problems.
+ * Bad input is answered, never thrown: a throw would be retried twice and parked in the dead-letter
+ * queue as if a dependency had failed.
+ * @param maxAgeDays - a manual `time` may be at most this old: the data the job reads and writes
+ *   (the config's retentionDays) is gone beyond it. Scheduled events need no such bound: EventBridge
+ *   sends them at their time and drops them after the target's maximum event age (hours).
+ */
 export function parseScheduledInvocation(
   event: unknown,
   clockNow: number = Date.now(),
+  maxAgeDays: number = MAX_RETENTION_DAYS,
 ): { ok: true; now: number | undefined } | { ok: false; issues: string[] } {
   const value = event ?? {};
   // Pick the schema by shape so that errors name the real field instead of "no union member matched".
-  const schema =
-    typeof value === 'object' && value !== null && 'source' in value
-      ? ScheduledEventSchema
-      : ManualInvocationSchema;
-  const parsed = schema.safeParse(value);
+  const scheduled = typeof value === 'object' && value !== null && 'source' in value;
+  const parsed = (scheduled ? ScheduledEventSchema : ManualInvocationSchema).safeParse(value);
   if (!parsed.success) return { ok: false, issues: formatIssues(parsed.error) };
   const time = parsed.data.time;
   const now = time === undefined ? undefined : Date.parse(time);
@@ -35,6 +43,15 @@ export function parseScheduledInvocation(
   // silently stop monitoring until time caught up.
   if (now !== undefined && now > clockNow + MAX_CLOCK_AHEAD_MS) {
     return { ok: false, issues: [`time: ${time} is in the future (more than 5 minutes ahead of the clock)`] };
+  }
+  if (!scheduled && now !== undefined && now < clockNow - maxAgeDays * DAY_MS) {
+    return {
+      ok: false,
+      issues: [
+        `time: ${time} is more than ${maxAgeDays} days ago; the data this job reads is kept ` +
+          `${maxAgeDays} days (retentionDays), so a manual run may go back at most that far`,
+      ],
+    };
   }
   return { ok: true, now };
 }

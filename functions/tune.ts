@@ -33,7 +33,7 @@ export type TuneResponse = { status: 'rejected'; issues: string[] } | ({ status:
 
 /** Validate the event, run the weekly tune for the week its time falls after. */
 export async function lambdaHandler(event: unknown): Promise<TuneResponse> {
-  const invocation = parseScheduledInvocation(event);
+  const invocation = parseScheduledInvocation(event, Date.now(), config.retentionDays);
   if (!invocation.ok) {
     logger.error('Rejected malformed event; nothing tuned', { issues: invocation.issues });
     metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);

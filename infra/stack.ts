@@ -196,6 +196,7 @@ export class MonitorStack extends Stack {
       })),
       userPool: this.staffAuth.userPool,
       allowedOrigin: origin,
+      ...(config.api.waf.enabled ? { waf: config.api.waf } : {}),
     });
     this.api.lambdaFunction.addEnvironment(ENV.dashboardOrigin, origin);
     this.api.lambdaFunction.addEnvironment(ENV.dashboardClientId, this.staffAuth.client.userPoolClientId);

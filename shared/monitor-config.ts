@@ -1,6 +1,16 @@
 // (shared) the monitoring config: what to collect, how to detect, how to alert. Validated with zod
 // before anything is deployed (`cdk synth`) or started (`npm start`); errors name the bad field.
 import { z } from 'zod';
+import { apiSchema } from './config/api';
+import {
+  checkRateLimit,
+  dashboardUrlSchema,
+  dimensionsSchema,
+  groupBySchema,
+  printable,
+  scaleSchema,
+  seriesLimitIssues,
+} from './config/limits';
 import { type Direction, type SemanticsOverrides, semanticsFor } from './domain/detectors/semantics';
 import { DEFAULT_DETECTOR_SETTINGS, type SeverityLadder } from './domain/detectors/settings';
 import { WEEKDAYS } from './domain/feedback';
@@ -11,7 +21,7 @@ const friendlyName = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be snake_case: a lowercase letter, then letters, digits or _');
 
-const dimensions = z.record(z.string().min(1).max(255), z.string().min(1).max(1024));
+const dimensions = dimensionsSchema;
 
 /** CloudWatch statistic: a standard one or a percentile such as `p95`. */
 const statistic = z
@@ -46,7 +56,7 @@ const seriesEntry = z.strictObject({
   /** Friendly metric name, e.g. `cpu_percent`. Several entries may share one (one per instance). */
   metric: friendlyName,
   /** Optional label suffix that tells entries of one metric apart, e.g. `web-1`. */
-  label: z.string().min(1).max(128).optional(),
+  label: printable(128).optional(),
   namespace: z.string().min(1).max(255),
   metricName: z.string().min(1).max(255),
   dimensions: dimensions.default({}),
@@ -60,9 +70,9 @@ const seriesEntry = z.strictObject({
     .refine((p) => [1, 5, 10, 30].includes(p) || p % 60 === 0, 'must be 1, 5, 10, 30 or a multiple of 60')
     .default(60),
   /** Multiplier applied to each value, e.g. 1/1048576 for bytes → MB, 1000 for seconds → ms. */
-  scale: z.number().finite().positive().default(1),
+  scale: scaleSchema.default(1),
   unit: z.string().max(32).optional(),
-  tags: z.record(z.string(), z.string()).default({}),
+  tags: z.record(printable(128), printable(256)).default({}),
 });
 
 const rdsMetric = z.strictObject({
@@ -70,7 +80,7 @@ const rdsMetric = z.strictObject({
   metric: friendlyName,
   metricName: z.string().min(1),
   stat: statistic.default('Average'),
-  scale: z.number().finite().positive().default(1),
+  scale: scaleSchema.default(1),
   unit: z.string().max(32).optional(),
 });
 
@@ -86,7 +96,7 @@ const rdsInstance = z.strictObject({
   /** DBInstanceIdentifier. */
   id: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DBInstanceIdentifier'),
   metrics: z.array(rdsMetric).min(1).optional(),
-  tags: z.record(z.string(), z.string()).default({}),
+  tags: z.record(printable(128), printable(256)).default({}),
 });
 
 const severity = z.enum(['low', 'medium', 'high', 'critical']);
@@ -195,6 +205,7 @@ const alerts = z.strictObject({
         .max(24 * 60)
         .default(15),
     })
+    .superRefine(checkRateLimit)
     .prefault({}),
   dedupWindowMinutes: z
     .number()
@@ -221,10 +232,10 @@ const alerts = z.strictObject({
     .max(24 * 60)
     .default(60),
   /** Tag (or dimension) whose value groups anomalies into one message. */
-  groupBy: z.string().min(1).default('resource'),
+  groupBy: groupBySchema.default('resource'),
   /** Optional e-mail subscription for the NOC topic. */
   email: email.optional(),
-  dashboardUrl: z.url().optional(),
+  dashboardUrl: dashboardUrlSchema.optional(),
 });
 
 /** Model names as they appear in prediction events (shared/domain/predictions.ts MODEL_NAME). */
@@ -481,6 +492,8 @@ export const MonitorConfigSchema = z
     drift: drift.prefault({}),
     feedback: feedback.prefault({}),
     dashboard: dashboard.prefault({}),
+    /** Per-client protection of the HTTP API (shared/config/api.ts). */
+    api: apiSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (c.series.length === 0 && c.rds.instances.length === 0) {
@@ -529,6 +542,7 @@ export function parseMonitorConfig(raw: unknown, source = 'config'): MonitorConf
     if (ids.has(spec.id)) duplicates.push(`series: duplicate series ${spec.id}`);
     ids.add(spec.id);
   }
+  duplicates.push(...seriesLimitIssues([...ids]));
   if (duplicates.length > 0) throw new ConfigError(`Invalid monitoring config (${source})`, duplicates);
   return config;
 }

@@ -1,7 +1,7 @@
-// (infra) the NOC topic: SNS encrypted with a customer-managed KMS key (rotation on), TLS-only, an
-// optional e-mail subscription from config, and the alarmed queue where alerts that could not be
-// published for too long are parked.
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+// (infra) the NOC topic: SNS encrypted with a customer-managed KMS key (rotation on), TLS-only, open to
+// this account's CloudWatch alarms, an optional e-mail subscription from config, and the alarmed queue
+// where alerts that could not be published for too long are parked.
+import { Aws, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -34,14 +34,20 @@ export class AlertTopic extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Only alarms of this account and region (confused-deputy guard), for the key and the topic alike.
+    const alarmsOfThisAccount = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+    };
+    const cloudwatchService = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
     // CloudWatch alarms publish to the encrypted topic; they need the data key.
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        sid: 'AllowCloudWatchAlarmsToEncrypt',
+        principals: [cloudwatchService],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        // Only alarms of this account (confused-deputy guard).
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        conditions: alarmsOfThisAccount,
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', {
@@ -49,6 +55,17 @@ export class AlertTopic extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    // The topic policy (created for enforceSSL) replaces SNS's default one, which is what let alarms
+    // publish: without this statement every alarm fires into an AuthorizationError and nobody is paged.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [cloudwatchService],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: alarmsOfThisAccount,
+      }),
+    );
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
     this.deadLetter = new AlarmedDeadLetterQueue(this, 'AlertDeadLetter', { purpose: 'alert publish' });
     Validations.of(this.deadLetter.queue).acknowledge({

@@ -7,6 +7,7 @@ import { Duration, Size, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { ValidationError } from '../../shared/errors';
 import type { MonitorFunction } from './monitor-function';
@@ -47,10 +48,23 @@ export interface MonitorApiProps {
    */
   readonly throttlingBurstLimit?: number;
   /**
+   * Per-client limits: a WAFv2 web ACL on the stage with per-IP rate-based rules (5-minute windows).
+   * @default none - the stage throttle is the only limit, and one client can use it up
+   */
+  readonly waf?: MonitorApiWafProps;
+  /**
    * Retention of the access log group.
    * @default logs.RetentionDays.ONE_YEAR - who changed thresholds is audit data
    */
   readonly accessLogRetention?: logs.RetentionDays;
+}
+
+/** Per-IP limits of the web ACL, requests per 5 minutes (WAF's minimum is 10). */
+export interface MonitorApiWafProps {
+  /** Any request. */
+  readonly requestsPer5MinutesPerIp: number;
+  /** Requests without an Authorization header (no token: probes), CORS preflights aside. */
+  readonly unauthenticatedPer5MinutesPerIp: number;
 }
 
 const PATH = /^(\/(?:[a-z0-9-]+|\{[A-Za-z][A-Za-z0-9]*\}))+$/;
@@ -72,6 +86,8 @@ export class MonitorApi extends Construct {
   public readonly validator: apigateway.RequestValidator;
   /** Verifies the Cognito ID token of every request. */
   public readonly authorizer: apigateway.CognitoUserPoolsAuthorizer;
+  /** The stage's web ACL, when {@link MonitorApiProps.waf} is set. */
+  public readonly webAcl?: wafv2.CfnWebACL;
 
   public constructor(scope: Construct, id: string, props: MonitorApiProps) {
     super(scope, id);
@@ -187,22 +203,142 @@ export class MonitorApi extends Construct {
       this.restApi.addGatewayResponse(id, { type, templates: json(field), responseHeaders: cors });
     }
 
-    Validations.of(this.restApi).acknowledge(
-      {
+    if (props.waf) {
+      this.webAcl = this.protectPerClient(id, props.waf, props.allowedOrigin);
+    } else {
+      Validations.of(this.restApi).acknowledge({
         id: 'AwsSolutions-APIG3',
         reason:
-          'Requests without a valid Cognito token are refused by the authorizer before the integration, the ' +
-          'function refuses non-staff users, and the stage is throttled; a WAF web ACL adds cost without a ' +
-          'threat it stops.',
+          'Per-client protection is switched off in the monitoring config (api.waf.enabled: false), to save ' +
+          "the web ACL's price: the stage throttle is then the only limit, and one client can use it up for " +
+          'everyone. Requests without a valid Cognito token are still refused before the integration.',
+      });
+    }
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-APIG6',
+      reason:
+        'Execution logs would add request traces only: the JSON access log already records every request ' +
+        '(caller, route, status, latencies, gateway and integration errors) and the function logs each one. ' +
+        'Both kinds use the region-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), a singleton ' +
+        'this stack must not take over; docs/security.md says how to set it once per account and region.',
+    });
+  }
+
+  /**
+   * A web ACL on the stage: per source IP, requests without a token are limited tightly (nobody signed
+   * in needs many), all requests less so; a client over a limit gets 429 in the API's error shape.
+   */
+  private protectPerClient(id: string, waf: MonitorApiWafProps, allowedOrigin: string): wafv2.CfnWebACL {
+    const issues: string[] = [];
+    const limits = {
+      requestsPer5MinutesPerIp: waf.requestsPer5MinutesPerIp,
+      unauthenticatedPer5MinutesPerIp: waf.unauthenticatedPer5MinutesPerIp,
+    };
+    for (const [name, limit] of Object.entries(limits)) {
+      if (!Number.isInteger(limit) || limit < 10 || limit > 2_000_000_000) {
+        issues.push(`waf.${name}: must be an integer from 10 to 2,000,000,000 (WAF's range)`);
+      }
+    }
+    if (issues.length > 0) throw new ValidationError(`Invalid MonitorApi ${id}`, issues);
+    const visibility = (metricName: string) => ({
+      cloudWatchMetricsEnabled: true,
+      metricName,
+      sampledRequestsEnabled: true,
+    });
+    // With the CORS header, so the dashboard reads a 429 as such (not as a network failure).
+    const tooMany = {
+      customResponse: {
+        responseCode: 429,
+        customResponseBodyKey: 'tooMany',
+        responseHeaders: [
+          { name: 'Access-Control-Allow-Origin', value: allowedOrigin },
+          { name: 'Vary', value: 'Origin' },
+          { name: 'Retry-After', value: '300' },
+        ],
       },
-      {
-        id: 'AwsSolutions-APIG6',
-        reason:
-          'Execution logging needs the region-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), ' +
-          'a singleton this stack must not take over; the JSON access log records every request (caller, ' +
-          'route, status, latencies, gateway and integration errors) and the function logs each one.',
+    };
+    const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      description: 'Drift Sentinel API: per-client request rates',
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility(`${id}WebAcl`),
+      customResponseBodies: {
+        tooMany: {
+          contentType: 'APPLICATION_JSON',
+          content: JSON.stringify({
+            error: 'Too many requests from this address; try again in a few minutes',
+            field: null,
+          }),
+        },
       },
-    );
+      rules: [
+        {
+          name: 'UnauthenticatedPerIp',
+          priority: 0,
+          action: { block: tooMany },
+          statement: {
+            rateBasedStatement: {
+              limit: waf.unauthenticatedPer5MinutesPerIp,
+              evaluationWindowSec: 300,
+              aggregateKeyType: 'IP',
+              // Counts requests that carry no Authorization header, except CORS preflights (browsers
+              // send those without credentials, one per distinct URL): the PerIp rule bounds those.
+              scopeDownStatement: {
+                andStatement: {
+                  statements: [
+                    {
+                      notStatement: {
+                        statement: {
+                          sizeConstraintStatement: {
+                            fieldToMatch: { singleHeader: { Name: 'authorization' } },
+                            comparisonOperator: 'GT',
+                            size: 0,
+                            textTransformations: [{ priority: 0, type: 'NONE' }],
+                          },
+                        },
+                      },
+                    },
+                    {
+                      notStatement: {
+                        statement: {
+                          byteMatchStatement: {
+                            fieldToMatch: { method: {} },
+                            positionalConstraint: 'EXACTLY',
+                            searchString: 'OPTIONS',
+                            textTransformations: [{ priority: 0, type: 'NONE' }],
+                          },
+                        },
+                      },
+                    },
+                  ],
+                },
+              },
+            },
+          },
+          visibilityConfig: visibility(`${id}UnauthenticatedPerIp`),
+        },
+        {
+          name: 'PerIp',
+          priority: 1,
+          action: { block: tooMany },
+          statement: {
+            rateBasedStatement: {
+              limit: waf.requestsPer5MinutesPerIp,
+              evaluationWindowSec: 300,
+              aggregateKeyType: 'IP',
+            },
+          },
+          visibilityConfig: visibility(`${id}PerIp`),
+        },
+      ],
+    });
+    const association = new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.restApi.deploymentStage.stageArn,
+      webAclArn: webAcl.attrArn,
+    });
+    // The stage ARN is built from names, not a reference: wait for the stage to exist.
+    association.node.addDependency(this.restApi.deploymentStage);
+    return webAcl;
   }
 
   /** The base URL of the deployed stage. */

@@ -1,7 +1,7 @@
 // (domain) two-sample Kolmogorov–Smirnov test for prediction drift (DESIGN §6), pure.
 //
 // Numbers match scipy.stats.ks_2samp (scipy 1.10, alternative='two-sided'), the reference vectors in
-// ../shared/testdata/ks_reference.json:
+// test/fixtures/ks_reference.json (a copy of ../shared/testdata/ks_reference.json):
 // - the statistic is evaluated at every pooled value with right-continuous ECDFs (numpy's
 //   searchsorted side='right'), which is what makes ties come out right;
 // - method 'auto' is exact when max(n1, n2) <= 10 000, else asymptotic;

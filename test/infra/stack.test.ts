@@ -412,6 +412,27 @@ describe('MonitorStack', () => {
       });
     });
 
+    /** `aws:SourceAccount` this account and `aws:SourceArn` any alarm of this account and region. */
+    const ALARMS_OF_THIS_ACCOUNT = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':alarm:*',
+            ],
+          ],
+        },
+      },
+    };
+
     it("runs one detect at a time, and lets only this account's alarms use the key", () => {
       const { stack, template } = build();
       template.hasResourceProperties('AWS::Lambda::Function', {
@@ -421,13 +442,143 @@ describe('MonitorStack', () => {
       template.hasResourceProperties('AWS::KMS::Key', {
         KeyPolicy: {
           Statement: Match.arrayWith([
-            Match.objectLike({
+            {
+              Sid: 'AllowCloudWatchAlarmsToEncrypt',
+              Effect: 'Allow',
               Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-            }),
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Resource: '*',
+              Condition: ALARMS_OF_THIS_ACCOUNT,
+            },
           ]),
         },
       });
+    });
+
+    it("lets this account's alarms publish: the topic policy replaces SNS's default one", () => {
+      const { stack, template } = build();
+      const topicRef = { Ref: logicalId(stack, stack.alerts.topic) };
+      const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+      expect(policies).toHaveLength(1);
+      expect(policies[0]?.Properties.Topics).toEqual([topicRef]);
+      expect(policies[0]?.Properties.PolicyDocument.Statement).toEqual([
+        {
+          Sid: 'AllowPublishThroughSSLOnly',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sns:Publish',
+          Resource: topicRef,
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+        {
+          Sid: 'AllowCloudWatchAlarmsToPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: topicRef,
+          Condition: ALARMS_OF_THIS_ACCOUNT,
+        },
+      ]);
+    });
+
+    it('lets EventBridge deliver to every rule target and dead letter, for that rule only', () => {
+      const { template } = build();
+      // Just the fields this test reads, of rules, permissions and queue policies.
+      type Arn = { 'Fn::GetAtt': [string, string] };
+      type Statement = {
+        Effect: string;
+        Principal?: { Service?: string };
+        Action: string | string[];
+        Condition?: unknown;
+      };
+      type Props = {
+        Targets: { Arn: Arn; DeadLetterConfig?: { Arn: Arn } }[];
+        Principal?: string;
+        Action?: string;
+        FunctionName?: unknown;
+        SourceArn?: unknown;
+        Queues?: unknown;
+        PolicyDocument: { Statement: Statement[] };
+      };
+      const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Props }>;
+      const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
+      const rules = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Events::Rule');
+      const checked: string[] = [];
+      for (const [ruleId, rule] of rules) {
+        const ruleArn = { 'Fn::GetAtt': [ruleId, 'Arn'] };
+        for (const target of rule.Properties.Targets) {
+          const arns = [target.Arn, target.DeadLetterConfig?.Arn].filter((a) => a !== undefined);
+          for (const arn of arns) {
+            const [id] = arn['Fn::GetAtt'];
+            const type = resources[id]?.Type;
+            if (type === 'AWS::Lambda::Function') {
+              const allowed = ofType('AWS::Lambda::Permission').some(
+                (p) =>
+                  p.Properties.Principal === 'events.amazonaws.com' &&
+                  p.Properties.Action === 'lambda:InvokeFunction' &&
+                  JSON.stringify(p.Properties.FunctionName) === JSON.stringify(arn) &&
+                  JSON.stringify(p.Properties.SourceArn) === JSON.stringify(ruleArn),
+              );
+              expect({ ruleId, id, allowed }).toEqual({ ruleId, id, allowed: true });
+            } else {
+              expect(type).toBe('AWS::SQS::Queue');
+              const allowed = ofType('AWS::SQS::QueuePolicy').some(
+                (p) =>
+                  JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: id }]) &&
+                  p.Properties.PolicyDocument.Statement.some(
+                    (s) =>
+                      s.Effect === 'Allow' &&
+                      s.Principal?.Service === 'events.amazonaws.com' &&
+                      [s.Action].flat().includes('sqs:SendMessage') &&
+                      JSON.stringify(s.Condition) ===
+                        JSON.stringify({ ArnEquals: { 'aws:SourceArn': ruleArn } }),
+                  ),
+              );
+              expect({ ruleId, id, allowed }).toEqual({ ruleId, id, allowed: true });
+            }
+            checked.push(`${ruleId} → ${id}`);
+          }
+        }
+      }
+      // collect, detect, tune and check-drift (function + DLQ each); predictions (buffer + DLQ).
+      expect(checked).toHaveLength(10);
+    });
+
+    it('lets S3 deliver access logs only for the buckets that log there, from this account', () => {
+      const { template } = build();
+      const resources = template.toJSON().Resources as Record<
+        string,
+        { Type: string; Properties: Record<string, unknown> }
+      >;
+      const logged = Object.entries(resources).filter(
+        ([, r]) => r.Type === 'AWS::S3::Bucket' && r.Properties.LoggingConfiguration !== undefined,
+      );
+      // The site, models and detector-state buckets.
+      expect(logged).toHaveLength(3);
+      for (const [id, bucket] of logged) {
+        const target = (bucket.Properties.LoggingConfiguration as { DestinationBucketName: { Ref: string } })
+          .DestinationBucketName.Ref;
+        const policy = Object.values(resources).find(
+          (r) =>
+            r.Type === 'AWS::S3::BucketPolicy' &&
+            JSON.stringify(r.Properties.Bucket) === JSON.stringify({ Ref: target }),
+        );
+        if (!policy) throw new Error(`no bucket policy on ${target}, where ${id} logs`);
+        const { Statement: statements } = policy.Properties.PolicyDocument as {
+          Statement: Record<string, unknown>[];
+        };
+        expect(statements).toContainEqual(
+          expect.objectContaining({
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+            Condition: {
+              ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [id, 'Arn'] } },
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            },
+          }),
+        );
+      }
     });
 
     it('has no subscription without an e-mail, and every DLQ alarm notifies the topic', () => {
@@ -608,6 +759,34 @@ describe('MonitorStack', () => {
         // Dashboard reads: open alerts and drift results, nothing else of drift's or alerting's state.
         { actions: ['dynamodb:Query'], resource: controlArn, keys: ['alerts', 'drift#run'] },
       ]);
+    });
+
+    it("scopes the deploy role's CloudFront invalidation to the dashboard's distribution", () => {
+      const role = logicalId(stack, stack.dashboard.deployment.handlerRole);
+      const cloudfront = statementsOf(template, role).filter((s) =>
+        [s.Action].flat().some((a) => String(a).startsWith('cloudfront:')),
+      );
+      const distribution = logicalId(stack, stack.dashboard.distribution);
+      expect(cloudfront).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation'],
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':cloudfront::',
+                { Ref: 'AWS::AccountId' },
+                ':distribution/',
+                { Ref: distribution },
+              ],
+            ],
+          },
+        },
+      ]);
+      for (const s of statementsOf(template, role)) expect([s.Action, s.Resource]).not.toContainEqual('*');
     });
 
     it('uses no managed policies, no wildcard actions, no Not* tricks', () => {
@@ -817,6 +996,145 @@ describe('MonitorStack', () => {
       }
     });
 
+    it('limits each client with a web ACL on the stage: per IP, tighter without a token (preflights aside), 429 in the API shape', () => {
+      const acls = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+      expect(acls).toHaveLength(1);
+      const acl = acls[0]?.Properties;
+      expect(acl).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+      // The dashboard's origin, so it can read the 429.
+      const dashboardOrigin = {
+        'Fn::Join': [
+          '',
+          ['https://', { 'Fn::GetAtt': [logicalId(stack, stack.dashboard.distribution), 'DomainName'] }],
+        ],
+      };
+      const block = {
+        Block: {
+          CustomResponse: {
+            ResponseCode: 429,
+            CustomResponseBodyKey: 'tooMany',
+            ResponseHeaders: [
+              { Name: 'Access-Control-Allow-Origin', Value: dashboardOrigin },
+              { Name: 'Vary', Value: 'Origin' },
+              { Name: 'Retry-After', Value: '300' },
+            ],
+          },
+        },
+      };
+      expect(acl.Rules).toEqual([
+        expect.objectContaining({
+          Name: 'UnauthenticatedPerIp',
+          Action: block,
+          Statement: {
+            RateBasedStatement: {
+              Limit: 100,
+              EvaluationWindowSec: 300,
+              AggregateKeyType: 'IP',
+              ScopeDownStatement: {
+                AndStatement: {
+                  Statements: [
+                    {
+                      NotStatement: {
+                        Statement: {
+                          SizeConstraintStatement: {
+                            FieldToMatch: { SingleHeader: { Name: 'authorization' } },
+                            ComparisonOperator: 'GT',
+                            Size: 0,
+                            TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+                          },
+                        },
+                      },
+                    },
+                    {
+                      NotStatement: {
+                        Statement: {
+                          ByteMatchStatement: {
+                            FieldToMatch: { Method: {} },
+                            PositionalConstraint: 'EXACTLY',
+                            SearchString: 'OPTIONS',
+                            TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+                          },
+                        },
+                      },
+                    },
+                  ],
+                },
+              },
+            },
+          },
+        }),
+        expect.objectContaining({
+          Name: 'PerIp',
+          Action: block,
+          Statement: {
+            RateBasedStatement: { Limit: 1000, EvaluationWindowSec: 300, AggregateKeyType: 'IP' },
+          },
+        }),
+      ]);
+      expect(JSON.parse(acl.CustomResponseBodies.tooMany.Content)).toEqual({
+        error: expect.stringMatching(/^Too many requests/),
+        field: null,
+      });
+      const stage = logicalId(stack, stack.httpApi.restApi.deploymentStage);
+      const associations = template.findResources('AWS::WAFv2::WebACLAssociation');
+      expect(Object.values(associations)).toEqual([
+        {
+          Type: 'AWS::WAFv2::WebACLAssociation',
+          DependsOn: [stage],
+          Properties: {
+            ResourceArn: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':apigateway:',
+                  { Ref: 'AWS::Region' },
+                  '::/restapis/',
+                  { Ref: logicalId(stack, stack.httpApi.restApi) },
+                  '/stages/',
+                  { Ref: stage },
+                ],
+              ],
+            },
+            WebACLArn: { 'Fn::GetAtt': [stack.getLogicalId(stack.httpApi.webAcl!), 'Arn'] },
+          },
+        },
+      ]);
+    });
+
+    it('takes the limits from the config, and without the web ACL says so in its cdk-nag reason', () => {
+      const custom = build(
+        parseMonitorConfig(
+          {
+            ...EXAMPLE,
+            api: { waf: { requestsPer5MinutesPerIp: 5000, unauthenticatedPer5MinutesPerIp: 200 } },
+          },
+          'test',
+        ),
+      );
+      const rules = Object.values(custom.template.findResources('AWS::WAFv2::WebACL'))[0]?.Properties.Rules;
+      expect(
+        rules.map(
+          (r: { Statement: { RateBasedStatement: { Limit: number } } }) =>
+            r.Statement.RateBasedStatement.Limit,
+        ),
+      ).toEqual([200, 5000]);
+
+      const off = build(parseMonitorConfig({ ...EXAMPLE, api: { waf: { enabled: false } } }, 'test'));
+      off.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+      off.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+      const report = new AwsSolutionsChecks(off.app).validateScope(off.app);
+      expect(report.success).toBe(true);
+      const acknowledged = off.stack.httpApi.restApi.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .map((m) => m.data as Record<string, string>)
+        .find((d) => Object.keys(d).some((k) => k.includes('AwsSolutions-APIG3')));
+      expect(Object.values(acknowledged ?? {}).join()).toMatch(
+        /api\.waf\.enabled: false.*one client can use it up/,
+      );
+    });
+
     it('lets API Gateway invoke the function only for its own methods, and outputs the URL', () => {
       const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
         (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
@@ -861,6 +1179,7 @@ describe('MonitorStack', () => {
         'DriftSentinel/Api/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Collect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Collect/UnscopedPolicy1: AwsSolutions-IAM5[Resource::*]',
+        `DriftSentinel/${BUCKET_DEPLOYMENT_PROVIDER}: AwsSolutions-L1`,
         ...[
           'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
           'IAM5[Action::s3:Abort*]',
@@ -868,11 +1187,9 @@ describe('MonitorStack', () => {
           'IAM5[Action::s3:GetBucket*]',
           'IAM5[Action::s3:GetObject*]',
           'IAM5[Action::s3:List*]',
-          'IAM5[Resource::*]',
           'IAM5[Resource::<DashboardSiteAB106610.Arn>/*]',
           'IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
-        ].map((id) => `DriftSentinel/${BUCKET_DEPLOYMENT_PROVIDER}/ServiceRole: AwsSolutions-${id}`),
-        `DriftSentinel/${BUCKET_DEPLOYMENT_PROVIDER}: AwsSolutions-L1`,
+        ].map((id) => `DriftSentinel/Dashboard/DeployRole: AwsSolutions-${id}`),
         'DriftSentinel/Dashboard/Distribution: AwsSolutions-CFR1',
         'DriftSentinel/Dashboard/Distribution: AwsSolutions-CFR2',
         'DriftSentinel/Dashboard/Distribution: AwsSolutions-CFR4',
@@ -880,7 +1197,6 @@ describe('MonitorStack', () => {
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::<DetectorStateBucket95DEE478.Arn>/detector-state/*]',
         'DriftSentinel/Detect/UnscopedPolicy1: AwsSolutions-IAM5[Resource::*]',
-        'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG3',
         'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG6',
         'DriftSentinel/MlDrift/AccessLogs: AwsSolutions-S1',
         'DriftSentinel/MlDrift/Check/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',

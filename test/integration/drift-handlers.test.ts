@@ -15,6 +15,8 @@ import { startS3rver, type TestS3 } from '../helpers/s3rver';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
+/** The points' and the drift rows' step (drift.infra.stepSeconds). */
+const STEP = 5 * MIN;
 // Handlers use the real clock for event ages; everything is placed relative to it.
 const NOW = Math.floor(Date.now() / MIN) * MIN;
 const REJECTED_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/rejected-predictions';
@@ -32,7 +34,9 @@ const rawConfig = {
   drift: {
     fromEmail: 'sentinel@example.com',
     toEmails: ['ml-team@example.com', 'oncall@example.com'],
-    infra: { features: ['cpu_percent', 'memory_percent'], minRows: 500 },
+    // 5-minute rows: two days are 576 rows, a fifth of the DynamoDB writes of 1-minute rows (this test
+    // once hit its timeout on a loaded machine writing 8,640 points).
+    infra: { features: ['cpu_percent', 'memory_percent'], minRows: 100, stepSeconds: 300 },
   },
 };
 const config = parseMonitorConfig(rawConfig);
@@ -197,12 +201,13 @@ describe('train-drift and check-drift handlers', () => {
     );
   });
 
+  // Sized from its work, not the machine: ~1,700 point writes, two trainings, two checks; ~6 s idle.
   it('refuses to train on too little data, then trains, then check-drift mails the drift through SES', async () => {
     const points = new DynamoMetricStore({ client: db.doc, tableName: db.tables.points });
     const rng = createRng(5);
     const write = async (from: number, to: number, shift: number) => {
       const batch = [];
-      for (let ts = from; ts < to; ts += MIN) {
+      for (let ts = from; ts < to; ts += STEP) {
         const load = rng.normal(0, 1);
         batch.push({ series: series[0]!.id, ts, value: 40 + 5 * load + shift });
         batch.push({ series: series[1]!.id, ts, value: 60 + 3 * load + rng.normal(0, 1) + shift });
@@ -211,7 +216,7 @@ describe('train-drift and check-drift handlers', () => {
     };
     await write(NOW - 5 * 60 * MIN, NOW, 0);
     const refused = await train.handler({ days: 1 }, fakeContext());
-    expect(refused).toMatchObject({ status: 'refused', rows: 300, minRows: 500 });
+    expect(refused).toMatchObject({ status: 'refused', rows: 60, minRows: 100 });
 
     await write(NOW - 2 * DAY, NOW - 5 * 60 * MIN, 0);
     const trained = await train.handler({ days: 2 }, fakeContext());
@@ -275,5 +280,5 @@ describe('train-drift and check-drift handlers', () => {
       ['infra:infra', 'drifting', 'drifting'],
       ['model:churn', 'drifting', 'drifting'],
     ]);
-  });
+  }, 120_000);
 });

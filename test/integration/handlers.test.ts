@@ -95,6 +95,26 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
     expect(await count(db.tables.control)).toBe(0);
   });
 
+  it('answers a manual run dated before the data kept with a named issue, not a retried throw', async () => {
+    // tune used to throw a DependencyError (a key condition before 1970), retried twice into the DLQ.
+    for (const [name, run] of [
+      ['collect', collect.handler],
+      ['detect', detect.handler],
+      ['tune', tune.handler],
+    ] as const) {
+      const r = await run({ time: '1970-01-01T00:00:00Z' }, fakeContext(name));
+      expect({ name, r }).toEqual({
+        name,
+        r: {
+          status: 'rejected',
+          issues: [expect.stringMatching(/^time: 1970-01-01T00:00:00Z is more than \d+ days ago/)],
+        },
+      });
+    }
+    expect(cw.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+    expect(await count(db.tables.control)).toBe(0);
+  });
+
   it('collects 3 hours of points, then detect records the spike once', async () => {
     // CloudWatch answers with one value per minute over the requested range; a spike 3 minutes ago.
     cw.on(GetMetricDataCommand).callsFake((input) => {

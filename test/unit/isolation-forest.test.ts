@@ -6,6 +6,7 @@ import {
 } from '../../shared/domain/isolation-forest';
 import { createRng, type Rng } from '../../shared/domain/random';
 import { ValidationError } from '../../shared/errors';
+import { timeInReferenceUnits } from '../helpers/work-clock';
 
 /** ROC-AUC as the Mann–Whitney U statistic: P(score of an outlier > score of an inlier), ties count ½. */
 function rocAuc(positives: ArrayLike<number>, negatives: ArrayLike<number>): number {
@@ -341,7 +342,7 @@ describe('IsolationForest quality and cost', () => {
     expect(mean).toBeGreaterThanOrEqual(0.955);
   });
 
-  it('trains on 43,200 × 5 in well under a second with a ~300 KB model', () => {
+  it('trains on 43,200 × 5 in about the time of sorting a million doubles, with a ~300 KB model', () => {
     // Prepare: a month of 1-minute points, five metrics.
     const rng = createRng(43_200);
     const rows = 43_200;
@@ -350,10 +351,10 @@ describe('IsolationForest quality and cost', () => {
     const data = { data: values, dims: 5 };
 
     // Act
+    const fit = timeInReferenceUnits(() => IsolationForest.fit(data, { seed: 1 }));
+    const forest = fit.result;
+    const trainSeconds = fit.seconds;
     let started = performance.now();
-    const forest = IsolationForest.fit(data, { seed: 1 });
-    const trainSeconds = (performance.now() - started) / 1000;
-    started = performance.now();
     const scores = forest.scoreAll(data);
     const scoreSeconds = (performance.now() - started) / 1000;
     const json = JSON.stringify(forest);
@@ -366,7 +367,8 @@ describe('IsolationForest quality and cost', () => {
       `isolation forest 43,200 × 5: train ${trainSeconds.toFixed(3)} s, score all rows ${scoreSeconds.toFixed(3)} s, ` +
         `JSON ${(json.length / 1024).toFixed(0)} KB (${forest.nodeCount} nodes), parse+validate ${loadSeconds.toFixed(3)} s`,
     );
-    expect(trainSeconds).toBeLessThan(1);
+    // Subsampled trees: 0.5-0.95 × sorting 1M doubles measured; a per-row cost would be far more.
+    expect(fit.units).toBeLessThan(5);
     expect(json.length).toBeLessThan(400 * 1024);
     expect(reloaded.scoreAll({ data: values.subarray(0, 5000 * 5), dims: 5 })).toEqual(
       scores.subarray(0, 5000),

@@ -104,6 +104,107 @@ describe('monitoring config', () => {
     expect(error.issues.some((i) => i.startsWith(`${field}:`) || i.includes(`"${field}"`))).toBe(true);
   });
 
+  describe('dangerous values (limits in shared/config/limits.ts)', () => {
+    const one = { metric: 'x', namespace: 'N', metricName: 'M' };
+    const many = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ ...one, dimensions: { InstanceId: `i-${i}` } }));
+    const dims = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`d${i}`, 'v']));
+
+    it.each([
+      ['10,000 series', { series: many(10_000) }, /^series: 10000 series .* more than 1000/],
+      ['40 dimensions', { series: [{ ...one, dimensions: dims(40) }] }, /^series\.0\.dimensions: at most 30/],
+      [
+        'a 2,171-byte series id',
+        {
+          series: [{ ...one, dimensions: { a: 'x'.repeat(1024), b: 'y'.repeat(1024), c: 'z'.repeat(100) } }],
+        },
+        /^series: id N\/M\/a=x+… is 2171 bytes, 2189 URI-encoded; at most 512 and 960/,
+      ],
+      [
+        'an id that is short in bytes but long once URI-encoded (the S3 checkpoint key)',
+        { series: [{ ...one, dimensions: { a: '/'.repeat(400) } }] },
+        /^series: id N\/M\/a=\/+… is 417 bytes, 1227 URI-encoded; at most 512 and 960/,
+      ],
+      [
+        'a CR/LF in a dimension value',
+        { series: [{ ...one, dimensions: { a: 'x\r\nBcc: y' } }] },
+        /^series\.0\.dimensions\.a: must not contain control/,
+      ],
+      [
+        'a LF in a tag',
+        { series: [{ ...one, tags: { team: 'a\nb' } }] },
+        /^series\.0\.tags\.team: must not contain control/,
+      ],
+      [
+        'a scale of 1e200',
+        { series: [{ ...one, scale: 1e200 }] },
+        /^series\.0\.scale: must be at most 1000000000000/,
+      ],
+      [
+        'a scale of 1e-200',
+        { series: [{ ...one, scale: 1e-200 }] },
+        /^series\.0\.scale: must be at least 1e-12/,
+      ],
+      [
+        'a rate limit of 1000 per minute',
+        { series: [one], alerts: { rateLimit: { capacity: 10, refillTokens: 1000, refillMinutes: 1 } } },
+        /^alerts\.rateLimit\.refillTokens: 1000 per 1 min is more than 1 page a minute/,
+      ],
+      [
+        'a bucket of 1000',
+        { series: [one], alerts: { rateLimit: { capacity: 1000 } } },
+        /^alerts\.rateLimit\.capacity: must be at most 100/,
+      ],
+      [
+        'a javascript: dashboard URL',
+        { series: [one], alerts: { dashboardUrl: 'javascript:alert(1)' } },
+        /^alerts\.dashboardUrl: must be an https:\/\/ URL/,
+      ],
+      [
+        'a data: dashboard URL',
+        { series: [one], alerts: { dashboardUrl: 'data:text/html,<script>x</script>' } },
+        /^alerts\.dashboardUrl: /,
+      ],
+      [
+        'a plain http: dashboard URL',
+        { series: [one], alerts: { dashboardUrl: 'http://noc.example.com/' } },
+        /^alerts\.dashboardUrl: must be an https/,
+      ],
+      [
+        'CR/LF in groupBy',
+        { series: [one], alerts: { groupBy: 'resource\r\nX-Injected: 1' } },
+        /^alerts\.groupBy: must be a tag or dimension name/,
+      ],
+      [
+        'HTML in groupBy',
+        { series: [one], alerts: { groupBy: '<img src=x onerror=alert(1)>' } },
+        /^alerts\.groupBy: must be a tag or dimension name/,
+      ],
+    ])('rejects %s, naming the field', (_name, raw, issue) => {
+      const error = errorOf(() => parseMonitorConfig(raw, 'test.json'));
+      expect(error.message).toContain('test.json');
+      expect(error.issues).toEqual([expect.stringMatching(issue)]);
+    });
+
+    it('accepts the limits themselves and ordinary values', () => {
+      const config = parseMonitorConfig({
+        series: [...many(996), { ...one, dimensions: dims(30), scale: 1e-12 }],
+        rds: { instances: [] },
+        alerts: {
+          rateLimit: { capacity: 100, refillTokens: 60, refillMinutes: 60 },
+          dashboardUrl: 'https://noc.example.com/drift#/alerts',
+          groupBy: 'aws:cloudformation:stack-name',
+        },
+      });
+      expect(expandSeries(config)).toHaveLength(997);
+      expect(parseMonitorConfig({ series: many(1000) }).series).toHaveLength(1000);
+      expect(
+        parseMonitorConfig({ series: [one], alerts: { dashboardUrl: 'http://localhost:8080/' } }).alerts,
+      ).toMatchObject({ dashboardUrl: 'http://localhost:8080/' });
+      expect(() => parseMonitorConfig({ series: many(1001) })).toThrow(/more than 1000/);
+    });
+  });
+
   it('rejects invalid JSON and duplicate series', () => {
     expect(errorOf(() => parseMonitorConfigJson('{', 'f.json')).message).toMatch(/not valid JSON/);
     const dup = { metric: 'x', namespace: 'N', metricName: 'M', dimensions: { a: '1' } };

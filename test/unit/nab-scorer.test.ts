@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   canonicalTimestamp,
@@ -31,6 +31,7 @@ import {
   scoreCorpus,
   scoreFile,
 } from '../../bench/nab/scorer';
+import { describeWithSharedData, FIXTURES_DIR } from '../helpers/shared-data';
 
 const STD = NAB_PROFILES.standard;
 const FP = STD.CostMatrix.fpWeight;
@@ -357,15 +358,24 @@ const EXPECTED: Record<string, Expected> = {
   },
 };
 
-describe(`published NAB results (${NAB_DIR})`, () => {
+// NAB's profiles.json is copied into test/fixtures (MIT, test/fixtures/SOURCE.md); the corpus is not.
+it('reads the real profiles.json field names', () => {
+  const raw: unknown = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'nab', 'profiles.json'), 'utf8'));
+  expect(parseProfiles(raw)).toEqual(NAB_PROFILES);
+  expect(readProfiles(path.join(FIXTURES_DIR, 'nab'))).toEqual(NAB_PROFILES);
+});
+
+const describeWithNab = describeWithSharedData(
+  path.join(NAB_DIR, 'combined_windows.json'),
+  'set NAB_DIR to a NAB folder (data/, results/, combined_windows.json), or put it at ../shared/nab',
+);
+
+describeWithNab(`published NAB results (${NAB_DIR})`, () => {
   let corpus: NabCorpus;
   let profiles: Record<NabProfileName, NabProfile>;
   const results = new Map<string, ScorableFile[]>();
 
   beforeAll(() => {
-    if (!existsSync(path.join(NAB_DIR, 'combined_windows.json'))) {
-      throw new Error(`NAB data not found at ${NAB_DIR} (set NAB_DIR)`);
-    }
     corpus = loadNabCorpus(NAB_DIR);
     profiles = readProfiles(NAB_DIR);
     for (const d of Object.keys(EXPECTED)) results.set(d, loadDetectorResults(NAB_DIR, d, corpus));
@@ -377,9 +387,7 @@ describe(`published NAB results (${NAB_DIR})`, () => {
     expect(corpus.files.reduce((n, f) => n + f.windows.length, 0)).toBe(86);
   });
 
-  it('reads the real profiles.json field names', () => {
-    const raw: unknown = JSON.parse(readFileSync(path.join(NAB_DIR, 'profiles.json'), 'utf8'));
-    expect(parseProfiles(raw)).toEqual(NAB_PROFILES);
+  it("reads the corpus's profiles.json", () => {
     expect(profiles).toEqual(NAB_PROFILES);
   });
 
