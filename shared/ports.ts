@@ -165,6 +165,32 @@ export interface AlertStateStore {
   listWindows(): Promise<MaintenanceWindow[]>;
   putWindow(window: MaintenanceWindow): Promise<void>;
   deleteWindow(id: string): Promise<boolean>;
+  /** The publish record of a message (see PublishRecord), if any. */
+  getPublish(key: string): Promise<PublishRecord | undefined>;
+  /**
+   * Write a message's publish record if it is still at `expectedTries` (0 = no record yet).
+   * @returns false when another writer got there first (nothing written)
+   */
+  putPublish(record: PublishRecord, expectedTries: number): Promise<boolean>;
+}
+
+/**
+ * What is known about publishing one message (an ALERT or a RESOLVED notice), written before and
+ * after every publish so a retry recognises a message that already went out.
+ */
+export interface PublishRecord {
+  /** The message's stable key (`alert#<alertId>` or `resolved#<alertId>`). */
+  readonly key: string;
+  /** `attempting`: written before a publish whose outcome is not (yet) known. */
+  readonly status: 'attempting' | 'published' | 'failed';
+  /** Publish attempts so far, this one included. */
+  readonly tries: number;
+  /** Earlier attempts whose outcome stayed unknown (each may have been delivered). */
+  readonly unknowns: number;
+  readonly messageId?: string;
+  /** The anomalies (`series|ts`) the message covered. */
+  readonly members: readonly string[];
+  readonly at: number;
 }
 
 /** A change of an anomaly's alert state. */
