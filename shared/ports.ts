@@ -43,7 +43,16 @@ export interface MetricSource {
 /** Outcome of a batch write: what could not be written after retries is returned, never dropped. */
 export interface WriteResult {
   readonly written: number;
+  /** Not written for a transient reason (throttling): retried by the next run. */
   readonly failed: readonly MetricPoint[];
+  /** Refused by the store as invalid (never storable): counted and logged, never retried. */
+  readonly rejected: readonly RejectedPoint[];
+}
+
+/** A point that cannot be stored, and why. */
+export interface RejectedPoint {
+  readonly point: MetricPoint;
+  readonly reason: string;
 }
 
 /** Time-series storage of collected points (DynamoDB table with TTL). */

@@ -196,7 +196,7 @@ export async function startLocalStack(
       collection,
     });
     collectLog.info(
-      `${r.written} points written (${r.skipped} skipped, ${r.failed} failed) for ${r.series} series`,
+      `${r.written} points written (${r.skipped} skipped, ${r.failed} failed, ${r.rejected} rejected) for ${r.series} series`,
     );
     if (replay?.done(at.now())) collectLog.info('Replay finished: all points collected');
   };

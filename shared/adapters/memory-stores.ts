@@ -46,7 +46,7 @@ export class MemoryMetricStore implements MetricStore {
       }
       written++;
     }
-    return { written, failed: [] };
+    return { written, failed: [], rejected: [] };
   }
 
   /** Points with start <= ts <= end, oldest first. */
