@@ -306,7 +306,7 @@ export interface ThresholdPatch {
   readonly adjustment?: number;
   /** Take this many counts off `fpCount` (the immediate rule's reset); the write requires fpCount >= it. */
   readonly consumeFpCount?: number;
-  /** Mark the week evaluated; the write requires a different `lastTunedWeek`. */
+  /** Mark the week evaluated; the write requires the week not to be evaluated yet (any earlier week too). */
   readonly evaluation?: WeeklyEvaluation;
   /** The change this write makes (kept as `lastChange` until its history entry is written). */
   readonly change?: ThresholdChange;
