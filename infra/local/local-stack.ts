@@ -409,9 +409,14 @@ export async function startLocalStack(
       print(`  (credentials written to ${options['users-file']})`);
     }
   } else {
+    const bar = '!'.repeat(78);
+    print(bar);
     print(
-      `NO AUTH (--no-auth): every API request is ${auth.mode === 'none' ? auth.user : ''}, in the staff group`,
+      `!! NO AUTH (--no-auth): every API request is ${auth.mode === 'none' ? auth.user : ''}, in the staff group`,
     );
+    print('!! Anyone who can reach 127.0.0.1 on this machine can read and change everything.');
+    print('!! The server listens on loopback only and refuses foreign Host headers; do not proxy it.');
+    print(bar);
   }
   print(`Dashboard: ${http.url}`);
 
