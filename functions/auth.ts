@@ -103,6 +103,12 @@ export interface CognitoClaimsOptions {
    * @default any client of the user pool the authorizer trusts
    */
   readonly clientId?: string;
+  /**
+   * The issuer the token must carry (`iss`): the user pool's URL. Keeps tokens of any other pool — a
+   * local cognito-local's included — out even if something upstream let them through.
+   * @default not checked (the authorizer is bound to one user pool)
+   */
+  readonly issuer?: string;
 }
 
 const AUTH_FIELD = 'authorization';
@@ -130,6 +136,9 @@ export function cognitoClaims(options: CognitoClaimsOptions = {}): Authenticator
     const use = claimText(claims, 'token_use');
     if (use !== undefined && use !== 'id') {
       throw new UnauthorizedError(`An ID token is required, not an ${use} token`, { field: AUTH_FIELD });
+    }
+    if (options.issuer !== undefined && claimText(claims, 'iss') !== options.issuer) {
+      throw new UnauthorizedError('The token was issued by another user pool', { field: AUTH_FIELD });
     }
     if (options.clientId !== undefined && claimText(claims, 'aud') !== options.clientId) {
       throw new UnauthorizedError('The token was issued to another app client', { field: AUTH_FIELD });

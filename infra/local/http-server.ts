@@ -118,7 +118,11 @@ async function requireStaff(auth: LocalAuth, req: IncomingMessage): Promise<void
     ),
     requestContext: { authorizer },
   };
-  await cognitoClaims(auth.mode === 'password' ? { clientId: auth.cognito.clientId } : {})(event);
+  await cognitoClaims(
+    auth.mode === 'password'
+      ? { clientId: auth.cognito.clientId, issuer: `${auth.cognito.url}/${auth.cognito.userPoolId}` }
+      : {},
+  )(event);
 }
 
 const quiet: Log = {

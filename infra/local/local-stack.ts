@@ -292,7 +292,12 @@ export async function startLocalStack(
     cognito = await startCognitoLocal({ dir: join(dataDir, 'cognito'), port: options['cognito-port'] });
     auth = {
       mode: 'password',
-      verify: createIdTokenVerifier({ issuer: cognito.issuer, audience: cognito.clientId }),
+      // Pinned to this very instance: its issuer and its JWKS (a key made for this start, see GUARD).
+      verify: createIdTokenVerifier({
+        issuer: cognito.issuer,
+        audience: cognito.clientId,
+        jwksUrl: `${cognito.issuer}/.well-known/jwks.json`,
+      }),
       cognito: { url: cognito.url, clientId: cognito.clientId, userPoolId: cognito.userPoolId },
     };
   }
@@ -326,7 +331,7 @@ export async function startLocalStack(
     drift: driftState,
     clock,
     log: apiLog,
-    authenticate: cognitoClaims(cognito ? { clientId: cognito.clientId } : {}),
+    authenticate: cognitoClaims(cognito ? { clientId: cognito.clientId, issuer: cognito.issuer } : {}),
   });
   const http = await startHttpServer(options.port, {
     series,

@@ -122,6 +122,26 @@ describe('router: authentication (every route, before routing)', () => {
     expect(groupsOf(42)).toEqual([]);
   });
 
+  it('with an issuer configured, refuses a token of any other user pool (a local cognito-local one)', async () => {
+    const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123';
+    const strict = createRouter(
+      [route({ method: 'GET', path: '/api/x', summary: 'x' }, async () => ({ status: 200, body: {} }))],
+      log,
+      {
+        authenticate: cognitoClaims({ clientId: TEST_CLIENT_ID, issuer }),
+      },
+    );
+    const as = (iss: string | undefined) =>
+      apiEvent('GET', '/api/x', { claims: { ...STAFF_CLAIMS, ...(iss === undefined ? {} : { iss }) } });
+    expect(parsed(await strict(as(issuer))).status).toBe(200);
+    for (const iss of [
+      'http://127.0.0.1:9229/local_5uTj2Zbt',
+      'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other',
+      undefined,
+    ])
+      expect(parsed(await strict(as(iss)))).toMatchObject({ status: 401, body: { field: 'authorization' } });
+  });
+
   describe('a flattened cognito:groups with a comma is read from the ID token itself', () => {
     const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const tokenOf = (payload: Record<string, unknown>) =>
