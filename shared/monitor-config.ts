@@ -2,6 +2,7 @@
 // before anything is deployed (`cdk synth`) or started (`npm start`); errors name the bad field.
 import { z } from 'zod';
 import { WEEKDAYS } from './domain/feedback';
+import { seriesIdProblem } from './domain/point-limits';
 import type { SeriesSpec } from './domain/types';
 import { ConfigError } from './errors';
 
@@ -492,6 +493,9 @@ export function parseMonitorConfig(raw: unknown, source = 'config'): MonitorConf
   for (const spec of expandSeries(config)) {
     if (ids.has(spec.id)) duplicates.push(`series: duplicate series ${spec.id}`);
     ids.add(spec.id);
+    // Its points could never be stored (DynamoDB key size): say so now, not at every collect.
+    const tooLong = seriesIdProblem(spec.id);
+    if (tooLong) duplicates.push(`series: ${spec.label}: ${tooLong}`);
   }
   if (duplicates.length > 0) throw new ConfigError(`Invalid monitoring config (${source})`, duplicates);
   return config;
