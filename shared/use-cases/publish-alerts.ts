@@ -145,8 +145,10 @@ export async function publishAlerts(
   let stateWriteFailures = 0;
   for (const group of groups) {
     const repeats = group.anomalies.flatMap((p) => sameRun.get(p.dedupKey) ?? []);
-    const leavePending = (): void => {
-      for (const p of repeats) updates.delete(`${p.anomaly.series}|${p.anomaly.ts}`); // retried with the group
+    /** Same-run repeats follow their group: pending again unless their key was paged (`paged`). */
+    const leavePending = (paged: ReadonlySet<string> = new Set()): void => {
+      for (const p of repeats)
+        if (!paged.has(p.dedupKey)) updates.delete(`${p.anomaly.series}|${p.anomaly.ts}`); // retried with the group
     };
     const key = `alert#${alertIdOf(group)}`;
     let prior: PublishRecord | undefined;
@@ -169,8 +171,9 @@ export async function publishAlerts(
         messageId: prior.messageId,
       });
       replayed++;
-      if (!(await recordOpened(deps, group, prior, repeats, setState, latestByKey, openByKey)))
-        stateWriteFailures++;
+      const covered = await recordOpened(deps, group, prior, repeats, setState, latestByKey, openByKey);
+      if (covered === undefined) stateWriteFailures++;
+      leavePending(covered);
       continue;
     }
     const take = await deps.limiter.take(bucket, now);
@@ -221,8 +224,17 @@ export async function publishAlerts(
     });
     messagesSent++;
     digest = undefined;
-    if (!(await recordOpened(deps, group, outcome.record, repeats, setState, latestByKey, openByKey)))
-      stateWriteFailures++;
+    const covered = await recordOpened(
+      deps,
+      group,
+      outcome.record,
+      repeats,
+      setState,
+      latestByKey,
+      openByKey,
+    );
+    if (covered === undefined) stateWriteFailures++;
+    leavePending(covered);
   }
 
   // Resolve each page once every series it covered stayed normal — with data — for the quiet period.
@@ -391,7 +403,7 @@ async function recordPublish(deps: PublishDeps, record: PublishRecord): Promise<
  * repeats `deduplicated`) and their open alerts are written. If an open-alert write fails none of
  * the states is set, so the next run recognises the message (its publish record) and redoes this.
  * Group anomalies the message did not cover (they arrived after it) stay pending.
- * @returns false when an open-alert write failed
+ * @returns the dedup keys the message paged, or undefined when an open-alert write failed
  */
 async function recordOpened(
   deps: PublishDeps,
@@ -401,7 +413,7 @@ async function recordOpened(
   setState: (u: AlertStateUpdate) => void,
   latestByKey: ReadonlyMap<string, number>,
   openByKey: ReadonlyMap<string, StoredOpenAlert>,
-): Promise<boolean> {
+): Promise<ReadonlySet<string> | undefined> {
   const alertId = alertIdOf(group);
   const covered = new Set(record.members);
   const members = group.anomalies.filter((p) => covered.has(`${p.anomaly.series}|${p.anomaly.ts}`));
@@ -427,7 +439,7 @@ async function recordOpened(
       messageId: record.messageId,
       error: messageOf(error),
     });
-    return false;
+    return undefined;
   }
   members.forEach((p, i) => {
     setState({
@@ -442,7 +454,7 @@ async function recordOpened(
   for (const p of repeats)
     if (keys.has(p.dedupKey))
       setState({ series: p.anomaly.series, ts: p.anomaly.ts, state: 'deduplicated', reason: alertId });
-  return true;
+  return keys;
 }
 
 /**

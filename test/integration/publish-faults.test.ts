@@ -126,6 +126,19 @@ describe('publishing with faults (dynalite)', () => {
     expect(open[0]!.alertId).toBe(w.sent[0]!.attributes.alert_id);
   });
 
+  it('a same-run repeat follows its page: pending while the open alert is unwritten, deduplicated after', async () => {
+    const w = world();
+    await recordOne(w, T0 - 2 * MIN);
+    await recordOne(w, T0 - MIN);
+    w.setFault(putTo('alerts'));
+    const first = await w.run(T0);
+    expect(first).toMatchObject({ messagesSent: 1, states: { pending: 2 } });
+    w.setFault(() => false);
+    const second = await w.run(T0 + MIN);
+    expect(second).toMatchObject({ messagesSent: 0, replayed: 1, states: { sent: 1, deduplicated: 1 } });
+    expect(w.sent).toHaveLength(1);
+  });
+
   it('close of a resolved alert fails after the RESOLVED notice: the retry closes it without a second notice', async () => {
     const w = world();
     await recordOne(w, T0 - MIN);
