@@ -44,7 +44,11 @@ const router = createApiRouter({
   clock: { now: () => Date.now() },
   log,
   // API Gateway's Cognito authorizer verified the token; the router checks its client and the staff group.
-  authenticate: cognitoClaims({ clientId: env[ENV.dashboardClientId] }),
+  // The issuer too: only the stack's own user pool, never a local (cognito-local) token.
+  authenticate: cognitoClaims({
+    clientId: env[ENV.dashboardClientId],
+    ...(env[ENV.dashboardIssuer] === undefined ? {} : { issuer: env[ENV.dashboardIssuer] }),
+  }),
   // The dashboard is served from CloudFront, the API from execute-api: only that origin may read answers.
   headers: { 'Access-Control-Allow-Origin': env[ENV.dashboardOrigin], Vary: 'Origin' },
 });

@@ -26,9 +26,11 @@ export interface Caller {
 export type Authenticator = (event: ProxyEvent) => Promise<Caller>;
 
 /**
- * The groups of a `cognito:groups` claim in any of the shapes it arrives in: a JSON array (a verified
- * token), or the string API Gateway's authorizer makes of it (`staff`, `staff,admin`, `[staff admin]`,
- * `[staff, admin]`).
+ * The groups of a `cognito:groups` claim in the shapes it arrives in: a JSON array (a verified token's
+ * claims), or the string API Gateway's authorizer makes of it — `staff`, `[staff admin]` (HTTP API),
+ * `staff,admin` (REST API). A Cognito group name may itself contain a comma, so a string with a comma
+ * cannot be split safely (`x,staff` may be one group): it yields no groups here, and
+ * {@link cognitoClaims} reads such a claim from the token itself instead.
  */
 export function groupsOf(claim: unknown): string[] {
   if (Array.isArray(claim)) return claim.filter((g): g is string => typeof g === 'string' && g !== '');
@@ -38,13 +40,55 @@ export function groupsOf(claim: unknown): string[] {
     try {
       return groupsOf(JSON.parse(text));
     } catch {
-      // not JSON after all: split it below
+      // not JSON after all
     }
   }
+  if (text.includes(',')) return []; // ambiguous: see cognitoClaims
   return text
     .replace(/^\[|\]$/g, '')
-    .split(/[\s,]+/)
+    .split(/\s+/)
     .filter((g) => g !== '');
+}
+
+/** Claims that tie a bearer token to the authorizer's verified claims (each compared when present). */
+const TOKEN_IDENTITY_CLAIMS = [
+  'sub',
+  'jti',
+  'origin_jti',
+  'event_id',
+  'aud',
+  'cognito:username',
+  'token_use',
+];
+
+/**
+ * The exact groups of the request's ID token, for a flattened claim that holds a comma. API Gateway
+ * verified the token in the Authorization header before the function runs; its payload (decoded, not
+ * re-verified) is used only when the request carries exactly one Authorization header, its identity
+ * claims equal the authorizer's, and its groups flatten to the very string the authorizer passed.
+ */
+function groupsFromToken(event: ProxyEvent, claims: Record<string, unknown>, flattened: string): string[] {
+  const values = Object.entries(event.multiValueHeaders ?? {})
+    .filter(([k]) => k.toLowerCase() === AUTH_FIELD)
+    .flatMap(([, v]) => v ?? []);
+  if (values.length > 1) return [];
+  const header = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === AUTH_FIELD)?.[1];
+  const token = /^Bearer\s+([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\s*$/i.exec(header ?? '');
+  if (!token) return [];
+  let payload: Record<string, unknown>;
+  try {
+    payload = JSON.parse(Buffer.from(token[2]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  if (payload === null || typeof payload !== 'object' || claims.sub === undefined) return [];
+  for (const name of TOKEN_IDENTITY_CLAIMS) {
+    if (claims[name] !== undefined && String(payload[name]) !== String(claims[name])) return [];
+  }
+  const groups = payload['cognito:groups'];
+  if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) return [];
+  const matches = groups.join(',') === flattened || `[${groups.join(' ')}]` === flattened;
+  return matches ? groups : [];
 }
 
 /** Options of {@link cognitoClaims}. */
@@ -59,6 +103,12 @@ export interface CognitoClaimsOptions {
    * @default any client of the user pool the authorizer trusts
    */
   readonly clientId?: string;
+  /**
+   * The issuer the token must carry (`iss`): the user pool's URL. Keeps tokens of any other pool — a
+   * local cognito-local's included — out even if something upstream let them through.
+   * @default not checked (the authorizer is bound to one user pool)
+   */
+  readonly issuer?: string;
 }
 
 const AUTH_FIELD = 'authorization';
@@ -87,6 +137,9 @@ export function cognitoClaims(options: CognitoClaimsOptions = {}): Authenticator
     if (use !== undefined && use !== 'id') {
       throw new UnauthorizedError(`An ID token is required, not an ${use} token`, { field: AUTH_FIELD });
     }
+    if (options.issuer !== undefined && claimText(claims, 'iss') !== options.issuer) {
+      throw new UnauthorizedError('The token was issued by another user pool', { field: AUTH_FIELD });
+    }
     if (options.clientId !== undefined && claimText(claims, 'aud') !== options.clientId) {
       throw new UnauthorizedError('The token was issued to another app client', { field: AUTH_FIELD });
     }
@@ -95,7 +148,11 @@ export function cognitoClaims(options: CognitoClaimsOptions = {}): Authenticator
       throw new UnauthorizedError('The token names no user', { field: AUTH_FIELD });
     }
     const email = claimText(claims, 'email');
-    const groups = groupsOf(claims['cognito:groups']);
+    const claim = claims['cognito:groups'];
+    const groups =
+      typeof claim === 'string' && claim.includes(',') && !claim.trim().startsWith('["')
+        ? groupsFromToken(event, claims, claim.trim())
+        : groupsOf(claim);
     if (!groups.includes(group)) {
       throw new ForbiddenError(`Your account is not in the ${group} group`, { field: AUTH_FIELD });
     }

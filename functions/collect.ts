@@ -37,7 +37,10 @@ const deps = {
 };
 
 /** Outcome returned to the invoker (visible in `aws lambda invoke` output). */
-export type CollectResponse = { status: 'rejected'; issues: string[] } | ({ status: 'ok' } & CollectResult);
+/** `partial`: some points were not stored (`failed`: retried next run; `rejected`: never storable). */
+export type CollectResponse =
+  | { status: 'rejected'; issues: string[] }
+  | ({ status: 'ok' | 'partial' } & CollectResult);
 
 /** Validate the event, run one collect, publish its counts. */
 export async function lambdaHandler(event: unknown): Promise<CollectResponse> {
@@ -51,10 +54,12 @@ export async function lambdaHandler(event: unknown): Promise<CollectResponse> {
   metrics.addMetric('PointsWritten', MetricUnit.Count, result.written);
   metrics.addMetric('PointsSkipped', MetricUnit.Count, result.skipped);
   metrics.addMetric('PointsWriteFailed', MetricUnit.Count, result.failed);
+  metrics.addMetric('PointsRejected', MetricUnit.Count, result.rejected);
   metrics.addMetric('GetMetricDataCalls', MetricUnit.Count, result.calls);
   metrics.addMetric('SourceWarnings', MetricUnit.Count, result.warnings.length);
-  logger.info('Collect finished', { ...result, warnings: result.warnings.slice(0, 20) });
-  return { status: 'ok', ...result };
+  const status = result.failed + result.rejected > 0 ? 'partial' : 'ok';
+  logger.info('Collect finished', { status, ...result, warnings: result.warnings.slice(0, 20) });
+  return { status, ...result };
 }
 
 /** Lambda entry point. */

@@ -83,6 +83,8 @@ export const ProxyEventSchema = z.object({
   resource: z.string().nullish(),
   pathParameters: z.record(z.string(), z.string().optional()).nullish(),
   headers: z.record(z.string(), z.string().optional()).nullish(),
+  /** Every value of each header (the authenticator refuses two Authorization headers). */
+  multiValueHeaders: z.record(z.string(), z.array(z.string()).nullish()).nullish(),
   queryStringParameters: z.record(z.string(), z.string().optional()).nullish(),
   body: z.string().nullish(),
   isBase64Encoded: z.boolean().nullish(),

@@ -200,6 +200,10 @@ export class MonitorStack extends Stack {
     });
     this.api.lambdaFunction.addEnvironment(ENV.dashboardOrigin, origin);
     this.api.lambdaFunction.addEnvironment(ENV.dashboardClientId, this.staffAuth.client.userPoolClientId);
+    this.api.lambdaFunction.addEnvironment(
+      ENV.dashboardIssuer,
+      `https://cognito-idp.${Aws.REGION}.${Aws.URL_SUFFIX}/${this.staffAuth.userPool.userPoolId}`,
+    );
     const apiOrigin = `https://${this.httpApi.restApi.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`;
     this.dashboard = new DashboardHosting(this, 'Dashboard', {
       siteDir: siteDir ?? currentDashboardDir(),

@@ -20,6 +20,7 @@ export const ENV = {
   rejectedPredictionsUrl: 'REJECTED_PREDICTIONS_URL',
   dashboardOrigin: 'DASHBOARD_ORIGIN',
   dashboardClientId: 'DASHBOARD_CLIENT_ID',
+  dashboardIssuer: 'DASHBOARD_ISSUER',
 } as const;
 
 const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
@@ -76,6 +77,14 @@ export const dashboardEnv = {
       'must be an origin such as https://d111111abcdef8.cloudfront.net',
     ),
   [ENV.dashboardClientId]: z.string().regex(/^[\w+]{1,128}$/, 'must be a Cognito app client id'),
+  /** The staff user pool's issuer (`https://cognito-idp.<region>.amazonaws.com/<poolId>`): tokens must carry it. */
+  [ENV.dashboardIssuer]: z
+    .url({ protocol: /^https$/ })
+    .regex(
+      /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[\w-]+_\w+$/,
+      'must be a Cognito user pool issuer',
+    )
+    .optional(),
 } as const;
 
 /**

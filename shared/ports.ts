@@ -43,7 +43,16 @@ export interface MetricSource {
 /** Outcome of a batch write: what could not be written after retries is returned, never dropped. */
 export interface WriteResult {
   readonly written: number;
+  /** Not written for a transient reason (throttling): retried by the next run. */
   readonly failed: readonly MetricPoint[];
+  /** Refused by the store as invalid (never storable): counted and logged, never retried. */
+  readonly rejected: readonly RejectedPoint[];
+}
+
+/** A point that cannot be stored, and why. */
+export interface RejectedPoint {
+  readonly point: MetricPoint;
+  readonly reason: string;
 }
 
 /** Time-series storage of collected points (DynamoDB table with TTL). */
@@ -165,6 +174,32 @@ export interface AlertStateStore {
   listWindows(): Promise<MaintenanceWindow[]>;
   putWindow(window: MaintenanceWindow): Promise<void>;
   deleteWindow(id: string): Promise<boolean>;
+  /** The publish record of a message (see PublishRecord), if any. */
+  getPublish(key: string): Promise<PublishRecord | undefined>;
+  /**
+   * Write a message's publish record if it is still at `expectedTries` (0 = no record yet).
+   * @returns false when another writer got there first (nothing written)
+   */
+  putPublish(record: PublishRecord, expectedTries: number): Promise<boolean>;
+}
+
+/**
+ * What is known about publishing one message (an ALERT or a RESOLVED notice), written before and
+ * after every publish so a retry recognises a message that already went out.
+ */
+export interface PublishRecord {
+  /** The message's stable key (`alert#<alertId>` or `resolved#<alertId>`). */
+  readonly key: string;
+  /** `attempting`: written before a publish whose outcome is not (yet) known. */
+  readonly status: 'attempting' | 'published' | 'failed';
+  /** Publish attempts so far, this one included. */
+  readonly tries: number;
+  /** Earlier attempts whose outcome stayed unknown (each may have been delivered). */
+  readonly unknowns: number;
+  readonly messageId?: string;
+  /** The anomalies (`series|ts`) the message covered. */
+  readonly members: readonly string[];
+  readonly at: number;
 }
 
 /** A change of an anomaly's alert state. */
@@ -271,7 +306,7 @@ export interface ThresholdPatch {
   readonly adjustment?: number;
   /** Take this many counts off `fpCount` (the immediate rule's reset); the write requires fpCount >= it. */
   readonly consumeFpCount?: number;
-  /** Mark the week evaluated; the write requires a different `lastTunedWeek`. */
+  /** Mark the week evaluated; the write requires the week not to be evaluated yet (any earlier week too). */
   readonly evaluation?: WeeklyEvaluation;
   /** The change this write makes (kept as `lastChange` until its history entry is written). */
   readonly change?: ThresholdChange;

@@ -6,10 +6,10 @@
 // its port must never be the browser's business.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { STAFF_GROUP } from '../../functions/auth';
 import { DependencyError } from '../../shared/errors';
@@ -61,6 +61,87 @@ export class CognitoCallError extends DependencyError {
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
 const STATE_FILE = 'drift-sentinel-pool.json';
 const StateSchema = z.object({ userPoolId: z.string().min(1), clientId: z.string().min(1) });
+
+/** Where the running child's pid is kept, so the next start can stop one a crash left behind. */
+const PID_FILE = 'cognito-local.pid';
+
+/**
+ * Runs in the cognito-local child before its own start script (`node -e GUARD <start.js> <keys dir>`):
+ * 1. umask 077: its data files (user records with password hashes and, in cognito-local, the plaintext
+ *    password) are created 0600 in 0700 directories.
+ * 2. A signing key made for this start only, in place of the key pair cognito-local ships in its
+ *    package (anyone could forge tokens with that one). The private key never leaves this process; its
+ *    JWKS endpoint serves the matching public key, which is all the local verifier trusts.
+ * 3. It dies with its parent: stdin is a pipe from the parent, closed by the kernel when the parent
+ *    dies however it dies (`kill -9` included); the parent pid is also polled in case stdin lingers.
+ */
+const GUARD = `
+process.umask(0o077);
+const path = require('node:path');
+const Module = require('node:module');
+const { generateKeyPairSync } = require('node:crypto');
+const [start, keys] = process.argv.slice(1);
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'CognitoLocal', alg: 'RS256', use: 'sig' };
+const seed = (file, exports) => {
+  const m = new Module(file);
+  m.filename = file;
+  m.loaded = true;
+  m.exports = exports;
+  require.cache[file] = m;
+};
+seed(path.join(keys, 'cognitoLocal.private.json'), { jwk, pem: privateKey.export({ type: 'pkcs1', format: 'pem' }) });
+seed(path.join(keys, 'cognitoLocal.public.json'), { jwk });
+const parent = process.ppid;
+const orphaned = () => process.exit(0);
+process.stdin.on('end', orphaned);
+process.stdin.on('error', orphaned);
+process.stdin.resume();
+setInterval(() => { if (process.ppid !== parent) orphaned(); }, 500).unref();
+require(start);
+`;
+
+/**
+ * Stop a cognito-local an earlier run left behind (its parent was killed before the guard existed, or
+ * the machine's pid file survived a crash): the pid in `<dir>/.cognito/cognito-local.pid`, only if that
+ * process is still a cognito-local (Linux: its command line), so a reused pid is never killed.
+ */
+export async function sweepStaleChild(dir: string): Promise<boolean> {
+  const file = join(dir, '.cognito', PID_FILE);
+  if (!existsSync(file)) return false;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  rmSync(file, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) return false;
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return false; // gone, or no /proc to confirm it is ours: leave it
+  }
+  if (!cmdline.includes('cognito-local')) return false;
+  const alive = (): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 30 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive()) process.kill(pid, 'SIGKILL');
+  return true;
+}
+
+/** Make the data directory private (it holds user records): directories 0700, files 0600. */
+function makePrivate(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) makePrivate(path);
+    else if (entry.isFile()) chmodSync(path, 0o600);
+  }
+}
 
 /** A free TCP port on 127.0.0.1 (cognito-local must know its port before it starts: it is in the issuer). */
 export function freePort(): Promise<number> {
@@ -134,9 +215,11 @@ function stopChild(child: ChildProcess): Promise<void> {
  * 3. Create the users when missing; give each a new random password; put the staff user in `staff`.
  */
 export async function startCognitoLocal(options: CognitoLocalOptions): Promise<LocalCognito> {
+  await sweepStaleChild(options.dir);
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const url = `http://127.0.0.1:${port}`;
-  mkdirSync(join(options.dir, '.cognito'), { recursive: true });
+  mkdirSync(join(options.dir, '.cognito', 'db'), { recursive: true, mode: 0o700 });
+  makePrivate(options.dir); // also fixes the modes of data an earlier version wrote 0644
   writeFileSync(
     join(options.dir, '.cognito', 'config.json'),
     `${JSON.stringify(
@@ -149,14 +232,20 @@ export async function startCognitoLocal(options: CognitoLocalOptions): Promise<L
       null,
       2,
     )}\n`,
+    { mode: 0o600 },
   );
   const lines: string[] = [];
-  const child = spawn(process.execPath, [require.resolve('cognito-local/lib/bin/start.js')], {
+  const start = require.resolve('cognito-local/lib/bin/start.js');
+  const child = spawn(process.execPath, ['-e', GUARD, start, join(dirname(start), '..', 'keys')], {
     cwd: options.dir,
     // It logs the AWS SDK v2 end-of-support notice as a process warning.
     env: { ...process.env, NODE_NO_WARNINGS: '1', PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin: the pipe whose closing tells the child its parent is gone (see GUARD).
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  if (child.pid !== undefined)
+    writeFileSync(join(options.dir, '.cognito', PID_FILE), `${child.pid}\n`, { mode: 0o600 });
+  child.once('exit', () => rmSync(join(options.dir, '.cognito', PID_FILE), { force: true }));
   const keep = (chunk: Buffer): void => {
     lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
     lines.splice(0, Math.max(0, lines.length - 40));
@@ -237,7 +326,7 @@ async function ensurePool(call: Call, dir: string): Promise<{ userPoolId: string
     Description: 'May use the staff dashboard and its API',
   });
   const state = { userPoolId: pool.UserPool.Id, clientId: client.UserPoolClient.ClientId };
-  writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   return state;
 }
 

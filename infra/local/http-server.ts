@@ -1,7 +1,8 @@
 // (local stack) one loopback origin for the whole dashboard, as CloudFront + API Gateway are in AWS: the
 // static site (dashboard/dist, or the placeholder page until the SPA lands), its runtime `/config.json`,
 // the HTTP API (functions/api-routes.ts) under /api/* through the API Gateway event adapter, sign-in
-// calls forwarded to cognito-local under /local/cognito, and a read-only status document. Like API
+// calls forwarded to cognito-local under /local/cognito, a read-only status document (staff only) and a
+// health check (the one route without sign-in). Requests naming a foreign Host get 421 (DNS rebinding). Like API
 // Gateway's Cognito authorizer, the server verifies the bearer ID token (jose, the issuer's JWKS) before
 // the API sees a request and hands the router the token's claims; the router then checks the group.
 import { readFile } from 'node:fs/promises';
@@ -9,8 +10,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { JWTPayload } from 'jose';
-import { STAFF_GROUP } from '../../functions/auth';
-import { type ApiHandler, errorResult } from '../../functions/http';
+import { cognitoClaims, STAFF_GROUP } from '../../functions/auth';
+import { type ApiHandler, errorResult, type ProxyEvent } from '../../functions/http';
 import type { PublishedAlert } from '../../shared/adapters/console-alert-publisher';
 import { bearerToken, type IdTokenVerifier } from '../../shared/adapters/jwt-verifier';
 import type { SeriesSpec } from '../../shared/domain/types';
@@ -95,6 +96,35 @@ async function authorizerOf(
   return { claims: gatewayClaims(await auth.verify(token)) };
 }
 
+/** The one route that needs no sign-in: says the server is up, and nothing else. */
+export const HEALTH_PATH = '/local/health';
+
+/**
+ * The Host names this server answers to: loopback names with its own port. Anything else is a page
+ * reaching the server through DNS rebinding (its name resolved to 127.0.0.1) and gets 421.
+ */
+export function allowedHosts(port: number): ReadonlySet<string> {
+  return new Set([`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]);
+}
+
+/** The staff check of the status document: the same token verification and group check as /api/*. */
+async function requireStaff(auth: LocalAuth, req: IncomingMessage): Promise<void> {
+  const authorizer = await authorizerOf(auth, req);
+  const event: ProxyEvent = {
+    httpMethod: req.method ?? 'GET',
+    path: '/local/status',
+    headers: Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
+    ),
+    requestContext: { authorizer },
+  };
+  await cognitoClaims(
+    auth.mode === 'password'
+      ? { clientId: auth.cognito.clientId, issuer: `${auth.cognito.url}/${auth.cognito.userPoolId}` }
+      : {},
+  )(event);
+}
+
 const quiet: Log = {
   debug: () => undefined,
   info: () => undefined,
@@ -172,7 +202,15 @@ export async function startHttpServer(
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...extra },
     body: JSON.stringify(body),
   });
+  let hosts: ReadonlySet<string> = new Set();
   const server: Server = createServer((req, res) => {
+    // Before anything else, and for every route: only this server's own loopback names.
+    if (!hosts.has(String(req.headers.host ?? '').toLowerCase())) {
+      req.resume();
+      res.writeHead(421, { 'Content-Type': 'application/json', ...SECURITY_HEADERS });
+      res.end(JSON.stringify({ error: 'Misdirected request: unknown Host', field: 'host' }));
+      return;
+    }
     let path: string;
     try {
       path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
@@ -219,9 +257,26 @@ export async function startHttpServer(
       res.end(config);
       return;
     }
+    if (path === HEALTH_PATH) {
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-store',
+        ...SECURITY_HEADERS,
+      });
+      res.end('{"ok":true}');
+      return;
+    }
     if (path === '/local/status') {
-      buildStatus(deps)
+      requireStaff(deps.auth, req)
+        .then(
+          () => buildStatus(deps),
+          (error: unknown) => {
+            writeResult(res, errorResult(error, log), SECURITY_HEADERS);
+            return undefined;
+          },
+        )
         .then((status) => {
+          if (status === undefined) return;
           res.writeHead(200, {
             'Content-Type': 'application/json',
             'Cache-Control': 'no-store',
@@ -270,10 +325,12 @@ export async function startHttpServer(
         return readFile(join(root, 'index.html')).then((body) => send(body, 'index.html'), notFound);
       });
   });
+  // Loopback only, whatever the auth mode (with --no-auth this is all that keeps others out).
   await new Promise<void>((ok, fail) => {
     server.on('error', fail);
     server.listen(port, '127.0.0.1', ok);
   });
+  hosts = allowedHosts((server.address() as AddressInfo).port);
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     close: () => new Promise<void>((ok) => server.close(() => ok())),

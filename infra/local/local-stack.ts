@@ -196,7 +196,7 @@ export async function startLocalStack(
       collection,
     });
     collectLog.info(
-      `${r.written} points written (${r.skipped} skipped, ${r.failed} failed) for ${r.series} series`,
+      `${r.written} points written (${r.skipped} skipped, ${r.failed} failed, ${r.rejected} rejected) for ${r.series} series`,
     );
     if (replay?.done(at.now())) collectLog.info('Replay finished: all points collected');
   };
@@ -292,7 +292,12 @@ export async function startLocalStack(
     cognito = await startCognitoLocal({ dir: join(dataDir, 'cognito'), port: options['cognito-port'] });
     auth = {
       mode: 'password',
-      verify: createIdTokenVerifier({ issuer: cognito.issuer, audience: cognito.clientId }),
+      // Pinned to this very instance: its issuer and its JWKS (a key made for this start, see GUARD).
+      verify: createIdTokenVerifier({
+        issuer: cognito.issuer,
+        audience: cognito.clientId,
+        jwksUrl: `${cognito.issuer}/.well-known/jwks.json`,
+      }),
       cognito: { url: cognito.url, clientId: cognito.clientId, userPoolId: cognito.userPoolId },
     };
   }
@@ -326,7 +331,7 @@ export async function startLocalStack(
     drift: driftState,
     clock,
     log: apiLog,
-    authenticate: cognitoClaims(cognito ? { clientId: cognito.clientId } : {}),
+    authenticate: cognitoClaims(cognito ? { clientId: cognito.clientId, issuer: cognito.issuer } : {}),
   });
   const http = await startHttpServer(options.port, {
     series,
@@ -409,9 +414,14 @@ export async function startLocalStack(
       print(`  (credentials written to ${options['users-file']})`);
     }
   } else {
+    const bar = '!'.repeat(78);
+    print(bar);
     print(
-      `NO AUTH (--no-auth): every API request is ${auth.mode === 'none' ? auth.user : ''}, in the staff group`,
+      `!! NO AUTH (--no-auth): every API request is ${auth.mode === 'none' ? auth.user : ''}, in the staff group`,
     );
+    print('!! Anyone who can reach 127.0.0.1 on this machine can read and change everything.');
+    print('!! The server listens on loopback only and refuses foreign Host headers; do not proxy it.');
+    print(bar);
   }
   print(`Dashboard: ${http.url}`);
 

@@ -4,14 +4,16 @@ import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  type GetCommandOutput,
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { Digest, MaintenanceWindow } from '../domain/alerting';
 import { DependencyError } from '../errors';
-import type { AlertStateStore, Log, StoredOpenAlert } from '../ports';
+import type { AlertStateStore, Log, PublishRecord, StoredOpenAlert } from '../ports';
 import { isConditionalCheckFailed, queryAll } from './dynamodb-client';
+import { TTL_ATTRIBUTE } from './table-schemas';
 
 const level = z.enum(['INFO', 'WARNING', 'CRITICAL']);
 
@@ -25,6 +27,19 @@ const OpenAlertSchema = z.object({
   lastSeenAt: z.number(),
   level,
 });
+
+const PublishRecordSchema = z.object({
+  key: z.string(),
+  status: z.enum(['attempting', 'published', 'failed']),
+  tries: z.number().int().nonnegative(),
+  unknowns: z.number().int().nonnegative(),
+  messageId: z.string().optional(),
+  members: z.array(z.string()),
+  at: z.number(),
+});
+
+/** Publish records outlive every retry of a pending anomaly (hours) by far. */
+const PUBLISH_RECORD_TTL_S = 14 * 86_400;
 
 const DigestSchema = z.object({
   count: z.number().int().nonnegative(),
@@ -154,6 +169,51 @@ export class DynamoAlertStore implements AlertStateStore {
       await this.options.client.send(
         new PutCommand({ TableName: this.options.tableName, Item: { ...Key, ...digest } }),
       );
+    }
+  }
+
+  /** The publish record of a message key (a malformed one reads as none, logged). */
+  public async getPublish(key: string): Promise<PublishRecord | undefined> {
+    let out: GetCommandOutput;
+    try {
+      out = await this.options.client.send(
+        new GetCommand({
+          TableName: this.options.tableName,
+          Key: { pk: 'publish', sk: key },
+          ConsistentRead: true,
+        }),
+      );
+    } catch (cause) {
+      throw new DependencyError('Reading a publish record failed', { cause });
+    }
+    if (!out.Item) return undefined;
+    const parsed = PublishRecordSchema.safeParse(out.Item);
+    if (parsed.success) return parsed.data;
+    this.options.log?.warn('Skipped malformed publish record', { sk: key });
+    return undefined;
+  }
+
+  /** Conditional write on the try count, so two racing runs cannot both claim the same attempt. */
+  public async putPublish(record: PublishRecord, expectedTries: number): Promise<boolean> {
+    try {
+      await this.options.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: {
+            pk: 'publish',
+            sk: record.key,
+            ...record,
+            [TTL_ATTRIBUTE]: Math.floor(record.at / 1000) + PUBLISH_RECORD_TTL_S,
+          },
+          ...(expectedTries === 0
+            ? { ConditionExpression: 'attribute_not_exists(sk)' }
+            : { ConditionExpression: 'tries = :t', ExpressionAttributeValues: { ':t': expectedTries } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw new DependencyError('Writing a publish record failed', { cause: error });
     }
   }
 

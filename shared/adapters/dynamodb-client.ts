@@ -48,17 +48,30 @@ export async function queryAll(
   return items;
 }
 
+/** True when DynamoDB rejected the request as invalid (never transient: retrying cannot help). */
+export function isValidationError(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'ValidationException';
+}
+
+/** An item DynamoDB refused to store, with its message. */
+export interface RejectedItem<T> {
+  readonly item: T;
+  readonly reason: string;
+}
+
 /**
  * Put up to 25 items with one BatchWriteItem, retrying UnprocessedItems (and errors that outlived the
- * SDK's own retries, e.g. throttling) with backoff. Returns the items still not written and the last
- * error seen; never throws.
+ * SDK's own retries, e.g. throttling) with backoff. A ValidationException is not retried: one bad item
+ * fails the whole request, so the batch is bisected until the bad items are alone; they come back in
+ * `rejected` and every other item is written. Returns the items still not written (transient), the
+ * rejected ones and the last transient error seen; never throws.
  */
 export async function batchPutWithRetry<T extends Record<string, unknown>>(
   client: DynamoDBDocumentClient,
   tableName: string,
   items: readonly T[],
   backoff?: BackoffOptions,
-): Promise<{ unwritten: T[]; lastError?: unknown }> {
+): Promise<{ unwritten: T[]; rejected: RejectedItem<T>[]; lastError?: unknown }> {
   const attempts = backoff?.attempts ?? 6;
   let pending = items.map((Item) => ({ PutRequest: { Item } }));
   let lastError: unknown;
@@ -68,12 +81,44 @@ export async function batchPutWithRetry<T extends Record<string, unknown>>(
       const out = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
       pending = (out.UnprocessedItems?.[tableName] ?? []) as typeof pending;
     } catch (error) {
+      if (isValidationError(error))
+        return splitRejected(client, tableName, pending, error, backoff, lastError);
       // Throttling that outlived the SDK's own retries: keep the whole batch pending and back off.
       lastError = error;
     }
   }
   return {
     unwritten: pending.map((r) => r.PutRequest.Item),
+    rejected: [],
     ...(lastError === undefined ? {} : { lastError }),
+  };
+}
+
+/** Bisect a batch DynamoDB refused as invalid: a lone item that is still refused is rejected. */
+async function splitRejected<T extends Record<string, unknown>>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  pending: readonly { PutRequest: { Item: T } }[],
+  error: unknown,
+  backoff: BackoffOptions | undefined,
+  lastError: unknown,
+): Promise<{ unwritten: T[]; rejected: RejectedItem<T>[]; lastError?: unknown }> {
+  const all = pending.map((r) => r.PutRequest.Item);
+  if (all.length === 1)
+    return {
+      unwritten: [],
+      rejected: [{ item: all[0]!, reason: error instanceof Error ? error.message : String(error) }],
+      ...(lastError === undefined ? {} : { lastError }),
+    };
+  const mid = Math.ceil(all.length / 2);
+  const halves = [
+    await batchPutWithRetry(client, tableName, all.slice(0, mid), backoff),
+    await batchPutWithRetry(client, tableName, all.slice(mid), backoff),
+  ];
+  const last = halves.find((h) => h.lastError !== undefined)?.lastError ?? lastError;
+  return {
+    unwritten: halves.flatMap((h) => h.unwritten),
+    rejected: halves.flatMap((h) => h.rejected),
+    ...(last === undefined ? {} : { lastError: last }),
   };
 }

@@ -176,12 +176,20 @@ export class DynamoPredictionStore implements PredictionStore {
     const { client, tableName, backoff } = this.options;
     const bySk = new Map(batch.map((c) => [`${c.item.pk}\u0000${c.item.sk}`, c]));
     const items = batch.map((c) => c.item as unknown as Record<string, unknown>);
-    const { unwritten, lastError } = await batchPutWithRetry(client, tableName, items, backoff);
+    const out = await batchPutWithRetry(client, tableName, items, backoff);
+    // A chunk DynamoDB refuses as invalid is reported failed like an unwritten one (never dropped).
+    const unwritten = [...out.unwritten, ...out.rejected.map((r) => r.item)];
+    const lastError = out.rejected[0]?.reason ?? out.lastError;
     if (unwritten.length === 0) return [];
     this.options.log?.warn('Prediction chunks not written after retries', {
       table: tableName,
       chunks: unwritten.length,
-      error: lastError instanceof Error ? lastError.message : undefined,
+      error:
+        typeof lastError === 'string'
+          ? lastError
+          : lastError instanceof Error
+            ? lastError.message
+            : undefined,
     });
     return unwritten.map((item) => {
       const key = item as { pk: string; sk: string };

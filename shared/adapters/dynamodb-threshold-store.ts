@@ -73,6 +73,11 @@ const StateSchema = z.object({
   falsePositives: z.number().default(0),
   confirmed: z.number().default(0),
   lastTunedWeek: z.string().optional(),
+  // A string set in DynamoDB (the document client reads it as a Set).
+  evaluatedWeeks: z
+    .union([z.set(z.string()), z.array(z.string())])
+    .transform((weeks) => [...weeks].sort())
+    .optional(),
   lastEvaluation: EvaluationSchema.optional(),
   lastChange: ChangeSchema.optional(),
 });
@@ -152,10 +157,21 @@ export class DynamoThresholdStore implements ThresholdStore {
       conditions.push('fpCount >= :c');
       Object.assign(values, { ':zero': 0, ':c': patch.consumeFpCount });
     }
+    const adds: string[] = [];
     if (patch.evaluation !== undefined) {
+      // Every evaluated week is kept, not only the last: tuning W47, W46, then W47 again must not
+      // apply W47 twice. (`lastTunedWeek` is checked too for items written before the set existed.)
       sets.push('lastTunedWeek = :w', 'lastEvaluation = :ev');
-      conditions.push('(attribute_not_exists(lastTunedWeek) OR lastTunedWeek <> :w)');
-      Object.assign(values, { ':w': patch.evaluation.week, ':ev': { ...patch.evaluation } });
+      adds.push('evaluatedWeeks :ws');
+      conditions.push(
+        'NOT contains(evaluatedWeeks, :w)',
+        '(attribute_not_exists(lastTunedWeek) OR lastTunedWeek <> :w)',
+      );
+      Object.assign(values, {
+        ':w': patch.evaluation.week,
+        ':ws': new Set([patch.evaluation.week]),
+        ':ev': { ...patch.evaluation },
+      });
     }
     if (patch.change !== undefined) {
       sets.push('lastChange = :ch');
@@ -166,7 +182,7 @@ export class DynamoThresholdStore implements ThresholdStore {
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.key(metric),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${adds.length > 0 ? ` ADD ${adds.join(', ')}` : ''}`,
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeValues: values,
         }),
@@ -274,10 +290,11 @@ function parseState(metric: string, item: Record<string, unknown>): ThresholdSta
   if (!parsed.success) {
     throw new DependencyError(`Threshold state of ${metric} is malformed`, { cause: parsed.error });
   }
-  const { lastEvaluation, lastChange, lastTunedWeek, ...rest } = parsed.data;
+  const { lastEvaluation, lastChange, lastTunedWeek, evaluatedWeeks, ...rest } = parsed.data;
   return {
     ...rest,
     ...(lastTunedWeek !== undefined ? { lastTunedWeek } : {}),
+    ...(evaluatedWeeks !== undefined ? { evaluatedWeeks } : {}),
     ...(lastEvaluation !== undefined ? { lastEvaluation: lastEvaluation as WeeklyEvaluation } : {}),
     ...(lastChange !== undefined ? { lastChange } : {}),
   };

@@ -14,6 +14,7 @@ import type {
   CheckpointStore,
   ControlStore,
   MetricStore,
+  PublishRecord,
   RateLimiter,
   RecordResult,
   StoredOpenAlert,
@@ -45,7 +46,7 @@ export class MemoryMetricStore implements MetricStore {
       }
       written++;
     }
-    return { written, failed: [] };
+    return { written, failed: [], rejected: [] };
   }
 
   /** Points with start <= ts <= end, oldest first. */
@@ -172,6 +173,15 @@ export class MemoryAlertStore implements AlertStateStore {
   }
   public async deleteWindow(id: string): Promise<boolean> {
     return this.windows.delete(id);
+  }
+  public readonly publishes = new Map<string, PublishRecord>();
+  public async getPublish(key: string): Promise<PublishRecord | undefined> {
+    return this.publishes.get(key);
+  }
+  public async putPublish(record: PublishRecord, expectedTries: number): Promise<boolean> {
+    if ((this.publishes.get(record.key)?.tries ?? 0) !== expectedTries) return false;
+    this.publishes.set(record.key, record);
+    return true;
   }
 }
 

@@ -35,11 +35,13 @@ export function buildAlertMessage(
       `${formatNumber(top.expectedLow)}-${formatNumber(top.expectedHigh)}${more}`,
   );
   const alertId = alertIdOf(group);
+  const dedupKey = group.anomalies[0]!.dedupKey;
   return {
     subject,
     body: {
       type: 'ALERT',
       alertId,
+      dedupKey,
       severity: group.level,
       group: group.group,
       sentAt: new Date(options.now).toISOString(),
@@ -63,7 +65,8 @@ export function buildAlertMessage(
       severity: group.level,
       metric: top.metric,
       alert_type: ALERT_TYPE,
-      dedup_key: group.anomalies[0]!.dedupKey,
+      dedup_key: dedupKey,
+      alert_id: alertId,
     },
   };
 }
@@ -77,7 +80,8 @@ export function buildResolvedMessage(
   digest: Digest | undefined,
   options: { readonly dashboardUrl?: string; readonly now: number },
 ): AlertMessage {
-  const first = members[0]!;
+  // The page's own key (its first anomaly's, as in the ALERT), so receivers match RESOLVED to it.
+  const first = members.find((m) => m.alertId === `${m.dedupKey}-${m.openedAt}`) ?? members[0]!;
   const lastSeenAt = Math.max(...members.map((m) => m.lastSeenAt));
   const more = members.length > 1 ? ` (+${members.length - 1} more)` : '';
   return {
@@ -87,6 +91,7 @@ export function buildResolvedMessage(
     body: {
       type: 'RESOLVED',
       alertId: first.alertId,
+      dedupKey: first.dedupKey,
       series: members.map((m) => ({ series: m.series, label: m.label, dedupKey: m.dedupKey })),
       openedAt: new Date(Math.min(...members.map((m) => m.openedAt))).toISOString(),
       lastAnomalyAt: new Date(lastSeenAt).toISOString(),
@@ -99,6 +104,7 @@ export function buildResolvedMessage(
       metric: first.metric,
       alert_type: ALERT_TYPE,
       dedup_key: first.dedupKey,
+      alert_id: first.alertId,
     },
   };
 }

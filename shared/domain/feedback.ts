@@ -126,8 +126,10 @@ export interface ThresholdState {
   readonly falsePositives: number;
   /** Anomalies of this metric currently confirmed real. */
   readonly confirmed: number;
-  /** ISO week of the last weekly evaluation: a second run for that week changes nothing. */
+  /** ISO week of the most recent weekly evaluation. */
   readonly lastTunedWeek?: string;
+  /** Every ISO week evaluated so far (sorted): a second run for any of them changes nothing. */
+  readonly evaluatedWeeks?: readonly string[];
   readonly lastEvaluation?: WeeklyEvaluation;
   /** The last change made to this state, kept so a change whose history write failed can be recorded later. */
   readonly lastChange?: ThresholdChange;

@@ -77,9 +77,10 @@ const NONE: WeeklyCounts = { alerted: 0, labelled: 0, falsePositives: 0, confirm
  * Weekly auto-tune.
  * 1. The evaluated week: the 7 UTC days before 00:00 of the latest `runDay` (Sunday), labelled by ISO week.
  * 2. Read the week's anomalies once; per metric, count paged ones (`sent`/`grouped`) and their labels.
- * 3. Per metric (sorted, so runs are reproducible): skip it if this week was already evaluated; else apply
- *    the weekly rule and write the new adjustment together with "week evaluated" in one conditional
- *    write, so a retry or a second run of the same week changes nothing. Record the change as an entry.
+ * 3. Per metric (sorted, so runs are reproducible): skip it if this week was ever evaluated (every
+ *    evaluated week is kept, so re-running an older week is also a no-op); else apply the weekly rule
+ *    and write the new adjustment together with "week evaluated" in one conditional write, so a retry
+ *    or a second run of the same week changes nothing. Record the change as an entry.
  */
 export async function autoTune(deps: AutoTuneDeps, input: { now?: number } = {}): Promise<AutoTuneResult> {
   const now = input.now ?? deps.clock.now();
@@ -108,12 +109,13 @@ async function tuneMetric(
   for (let attempt = 1; attempt <= backoff.attempts; attempt++) {
     const state = await deps.thresholds.get(metric, { consistent: true });
     if (state.lastChange) await deps.thresholds.putChange(state.lastChange);
-    if (state.lastTunedWeek === week.label) {
+    if (state.lastTunedWeek === week.label || state.evaluatedWeeks?.includes(week.label)) {
+      const last = state.lastEvaluation?.week === week.label ? state.lastEvaluation : undefined;
       return {
         metric,
         outcome: 'already-evaluated',
-        counts: state.lastEvaluation?.counts ?? counts,
-        rate: state.lastEvaluation?.rate ?? null,
+        counts: last?.counts ?? counts,
+        rate: last?.rate ?? null,
         adjustment: state.adjustment,
       };
     }

@@ -1,10 +1,11 @@
 // adapter --> (use case) --> domain: pull every configured series since the last run and store it.
 
 import { mapLimit } from '../async';
+import { pointProblem } from '../domain/point-limits';
 import { floorTo } from '../domain/time';
 import type { MetricPoint, SeriesSpec } from '../domain/types';
 import type { MonitorConfig } from '../monitor-config';
-import type { Clock, ControlStore, Log, MetricSource, MetricStore } from '../ports';
+import type { Clock, ControlStore, Log, MetricSource, MetricStore, RejectedPoint } from '../ports';
 
 /** The watermark name of this job in the control store. */
 export const COLLECT_JOB = 'collect';
@@ -35,6 +36,13 @@ export interface CollectResult {
   readonly skipped: number;
   /** Points not stored after retries: the watermark stays before them so the next run retries. */
   readonly failed: number;
+  /**
+   * Points that can never be stored (value out of range, series id too long, refused by the store
+   * as invalid): counted and logged as `PointsRejected`; they never hold the watermark back.
+   */
+  readonly rejected: number;
+  /** Why, for the first rejected points (at most 20). */
+  readonly rejections: readonly string[];
   readonly calls: number;
   readonly warnings: readonly string[];
 }
@@ -45,8 +53,11 @@ export interface CollectResult {
  *    outage: at most `maxLookbackMinutes` back) to now minus `settleMinutes`, aligned down to the
  *    shortest period.
  * 2. Fetch every series from the source.
- * 3. Store the points (idempotent); count skipped and failed points.
- * 4. Advance the watermark to the end — or only to the earliest failed point, so it is retried.
+ * 3. Reject points that can never be stored (value out of range, series id too long); store the rest
+ *    (idempotent; the store isolates any other point it refuses as invalid). Count skipped, failed
+ *    and rejected points.
+ * 4. Advance the watermark to the end — or only to the earliest failed (transient) point, so it is
+ *    retried. Rejected points never hold it back.
  */
 export async function collectMetrics(
   deps: CollectDeps,
@@ -70,14 +81,32 @@ export async function collectMetrics(
       written: 0,
       skipped: 0,
       failed: 0,
+      rejected: 0,
+      rejections: [],
       calls: 0,
       warnings: [],
     };
   }
   const fetched = await deps.source.fetch(deps.series, start, end);
   for (const warning of fetched.warnings) deps.log.warn('Metric source warning', { warning });
-  const fresh = await dropUnchanged(deps, fetched.points, start, watermark, now);
+  const storable: MetricPoint[] = [];
+  const rejected: RejectedPoint[] = [];
+  for (const point of fetched.points) {
+    const reason = pointProblem(point);
+    if (reason === undefined) storable.push(point);
+    else rejected.push({ point, reason });
+  }
+  const fresh = await dropUnchanged(deps, storable, start, watermark, now);
   const write = await deps.store.putPoints(fresh);
+  rejected.push(...write.rejected);
+  const rejections = rejected
+    .slice(0, 20)
+    .map((r) => `${shorten(r.point.series)} @ ${r.point.ts}: ${r.reason}`);
+  if (rejected.length > 0)
+    deps.log.error('PointsRejected: points that can never be stored were dropped; the rest were stored', {
+      rejected: rejected.length,
+      rejections: rejections.slice(0, 5),
+    });
   if (write.failed.length > 0) {
     const earliestFailed = Math.min(...write.failed.map((p) => p.ts));
     deps.log.error('Metric points not stored after retries; they will be fetched again next run', {
@@ -94,10 +123,12 @@ export async function collectMetrics(
     start,
     end,
     fetched: fetched.points.length,
-    unchanged: fetched.points.length - fresh.length,
+    unchanged: storable.length - fresh.length,
     written: write.written,
     skipped: fetched.skipped,
     failed: write.failed.length,
+    rejected: rejected.length,
+    rejections,
     calls: fetched.calls,
     warnings: fetched.warnings,
   };
@@ -134,4 +165,9 @@ async function dropUnchanged(
     for (const p of candidates) if (stored.get(p.ts) !== p.value) out.push(p);
   });
   return out;
+}
+
+/** A series id for a log line: long ids (the ones rejected for length) cut to 120 characters. */
+function shorten(series: string): string {
+  return series.length <= 120 ? series : `${series.slice(0, 117)}...`;
 }

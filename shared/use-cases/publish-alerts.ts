@@ -9,6 +9,7 @@ import type { SeriesSpec } from '../domain/types';
 import { messageOf } from '../errors';
 import type { MonitorConfig } from '../monitor-config';
 import type {
+  AlertMessage,
   AlertPublisher,
   AlertStateStore,
   AlertStateUpdate,
@@ -16,6 +17,7 @@ import type {
   Clock,
   DeadLetterSink,
   Log,
+  PublishRecord,
   RateLimiter,
   StoredOpenAlert,
 } from '../ports';
@@ -53,6 +55,9 @@ export interface PublishResult {
   readonly publishFailures: number;
   readonly states: Readonly<Record<string, number>>;
   readonly heldBack: number;
+  /** Messages an earlier run published but could not record: recorded now, not sent again. */
+  readonly replayed: number;
+  /** Writes after a publish that failed (open alerts, anomaly states); the next run redoes them. */
   readonly stateWriteFailures: number;
 }
 
@@ -136,13 +141,46 @@ export async function publishAlerts(
   const digestBefore = digest;
   let messagesSent = 0;
   let publishFailures = 0;
+  let replayed = 0;
+  let stateWriteFailures = 0;
   for (const group of groups) {
     const repeats = group.anomalies.flatMap((p) => sameRun.get(p.dedupKey) ?? []);
+    /** Same-run repeats follow their group: pending again unless their key was paged (`paged`). */
+    const leavePending = (paged: ReadonlySet<string> = new Set()): void => {
+      for (const p of repeats)
+        if (!paged.has(p.dedupKey)) updates.delete(`${p.anomaly.series}|${p.anomaly.ts}`); // retried with the group
+    };
+    const key = `alert#${alertIdOf(group)}`;
+    let prior: PublishRecord | undefined;
+    try {
+      prior = await deps.alerts.getPublish(key);
+    } catch (error) {
+      deps.log.error('Publish record unreadable; alert left pending for the next run', {
+        group: group.group,
+        error: messageOf(error),
+      });
+      publishFailures++;
+      leavePending();
+      continue;
+    }
+    if (prior?.status === 'published') {
+      // An earlier run published this message and failed before recording the rest: finish that
+      // bookkeeping, do not page again.
+      deps.log.warn('Alert already published by an earlier run; recording it without re-sending', {
+        alertId: alertIdOf(group),
+        messageId: prior.messageId,
+      });
+      replayed++;
+      const covered = await recordOpened(deps, group, prior, repeats, setState, latestByKey, openByKey);
+      if (covered === undefined) stateWriteFailures++;
+      leavePending(covered);
+      continue;
+    }
     const take = await deps.limiter.take(bucket, now);
     if (take.contended) {
       // Not a "no": the bucket could not be written under contention. Stay pending, retry next run.
       deps.log.warn('Token bucket contended; alert left pending for the next run', { group: group.group });
-      for (const p of repeats) updates.delete(`${p.anomaly.series}|${p.anomaly.ts}`);
+      leavePending();
       continue;
     }
     const bypass =
@@ -165,34 +203,38 @@ export async function publishAlerts(
         setState({ series: p.anomaly.series, ts: p.anomaly.ts, state: 'rate-limited', reason });
       continue;
     }
-    const sent = await sendGroup(deps, group, digest, now);
-    if (!sent) {
-      publishFailures++;
-      for (const p of repeats) updates.delete(`${p.anomaly.series}|${p.anomaly.ts}`); // retried with the group
-      for (const u of await deadLetterIfStale(deps, group, digest, now)) setState(u);
+    const message = buildAlertMessage(group, digest, { now, ...dashboard(deps.policy) });
+    const members = group.anomalies.map((p) => `${p.anomaly.series}|${p.anomaly.ts}`);
+    const outcome = await publishOnce(deps, { key, message, members, prior, now });
+    if (outcome.kind === 'unknown-twice') {
+      leavePending();
+      for (const u of await deadLetter(deps, group, message, UNKNOWN_TWICE)) setState(u);
       continue;
     }
+    if (outcome.kind === 'failed') {
+      publishFailures++;
+      leavePending();
+      for (const u of await deadLetterIfStale(deps, group, message, now)) setState(u);
+      continue;
+    }
+    deps.log.info(`Alert sent: ${message.subject}`, {
+      alertId: alertIdOf(group),
+      messageId: outcome.record.messageId,
+      anomalies: group.anomalies.length,
+    });
     messagesSent++;
     digest = undefined;
-    for (const u of sent) setState(u);
-    const alertId = alertIdOf(group);
-    for (const p of repeats)
-      setState({ series: p.anomaly.series, ts: p.anomaly.ts, state: 'deduplicated', reason: alertId });
-    for (const p of group.anomalies) {
-      await deps.alerts.putOpen({
-        dedupKey: p.dedupKey,
-        alertId,
-        series: p.anomaly.series,
-        label: p.anomaly.label,
-        metric: p.anomaly.metric,
-        openedAt: p.anomaly.ts,
-        lastSeenAt: Math.max(
-          latestByKey.get(p.dedupKey) ?? p.anomaly.ts,
-          openByKey.get(p.dedupKey)?.lastSeenAt ?? 0,
-        ),
-        level: p.anomaly.level,
-      });
-    }
+    const covered = await recordOpened(
+      deps,
+      group,
+      outcome.record,
+      repeats,
+      setState,
+      latestByKey,
+      openByKey,
+    );
+    if (covered === undefined) stateWriteFailures++;
+    leavePending(covered);
   }
 
   // Resolve each page once every series it covered stayed normal — with data — for the quiet period.
@@ -208,23 +250,48 @@ export async function publishAlerts(
         (input.coverage?.get(m.series) ?? Number.NEGATIVE_INFINITY) >= m.lastSeenAt + quietMs,
     );
     if (!quiet) continue;
-    const take = await deps.limiter.take(bucket, now);
-    if (!take.granted) break; // tried again next run; the alert stays open meanwhile
+    const key = `resolved#${members[0]!.alertId}`;
+    let prior: PublishRecord | undefined;
     try {
-      await deps.publisher.publish(buildResolvedMessage(members, digest, { now, ...dashboard(policy) }));
+      prior = await deps.alerts.getPublish(key);
     } catch (error) {
-      deps.log.error('RESOLVED notice not published; retried next run', {
+      deps.log.error('Publish record unreadable; RESOLVED notice retried next run', {
         alertId: members[0]!.alertId,
         error: messageOf(error),
       });
       continue;
     }
-    resolvedSent++;
-    digest = undefined; // it went out with the notice
+    if (prior?.status === 'published') {
+      replayed++; // sent by an earlier run that could not close the alert: close it, do not re-send
+    } else {
+      const take = await deps.limiter.take(bucket, now);
+      if (!take.granted) break; // tried again next run; the alert stays open meanwhile
+      const message = buildResolvedMessage(members, digest, { now, ...dashboard(policy) });
+      const outcome = await publishOnce(deps, { key, message, members: [], prior, now });
+      if (outcome.kind === 'failed') {
+        deps.log.error('RESOLVED notice not published; retried next run', { alertId: members[0]!.alertId });
+        continue;
+      }
+      if (outcome.kind === 'unknown-twice') {
+        deps.log.error(`RESOLVED notice ${UNKNOWN_TWICE}; parked in the dead-letter queue, alert closed`, {
+          alertId: members[0]!.alertId,
+        });
+        try {
+          await deps.deadLetter.send(message, UNKNOWN_TWICE);
+        } catch (error) {
+          deps.log.error('Dead-letter send failed; RESOLVED retried next run', { error: messageOf(error) });
+          continue;
+        }
+      } else {
+        resolvedSent++;
+        digest = undefined; // it went out with the notice
+      }
+    }
     try {
       for (const m of members) await deps.alerts.deleteOpen(m.dedupKey);
     } catch (error) {
-      deps.log.error('RESOLVED sent but the open alert could not be closed', {
+      stateWriteFailures++;
+      deps.log.error('RESOLVED sent but the open alert could not be closed; closed by the next run', {
         alertId: members[0]!.alertId,
         error: messageOf(error),
       });
@@ -245,41 +312,149 @@ export async function publishAlerts(
     publishFailures,
     states,
     heldBack: digest?.count ?? 0,
-    stateWriteFailures: failedWrites.length,
+    replayed,
+    stateWriteFailures: stateWriteFailures + failedWrites.length,
   };
 }
 
-async function sendGroup(
+/** Reason of a message given up on because two attempts ended with an unknown outcome. */
+const UNKNOWN_TWICE = 'publish outcome unknown after two attempts; not re-sent (at most one duplicate)';
+
+type PublishOutcome =
+  | { readonly kind: 'published'; readonly record: PublishRecord }
+  | { readonly kind: 'failed' }
+  | { readonly kind: 'unknown-twice' };
+
+/**
+ * Publish a message at most twice in total, whatever fails around it:
+ * 1. An earlier attempt left `attempting` (published or not, nobody knows) counts as an unknown.
+ *    After two unknowns the message is not sent again: at most one duplicate ever reaches the NOC.
+ * 2. Write `attempting` before publishing. If that write fails nothing is sent (retried next run).
+ * 3. Publish; then write `published` with the MessageId (or `failed` when SNS said no) first, before
+ *    any other bookkeeping, so a retry after a later failure recognises the message.
+ */
+async function publishOnce(
+  deps: PublishDeps,
+  input: {
+    readonly key: string;
+    readonly message: AlertMessage;
+    readonly members: readonly string[];
+    readonly prior: PublishRecord | undefined;
+    readonly now: number;
+  },
+): Promise<PublishOutcome> {
+  const { key, prior, now } = input;
+  const unknowns = (prior?.unknowns ?? 0) + (prior?.status === 'attempting' ? 1 : 0);
+  if (unknowns >= 2) return { kind: 'unknown-twice' };
+  const attempt: PublishRecord = {
+    key,
+    status: 'attempting',
+    tries: (prior?.tries ?? 0) + 1,
+    unknowns,
+    members: input.members,
+    at: now,
+  };
+  try {
+    if (!(await deps.alerts.putPublish(attempt, prior?.tries ?? 0))) {
+      deps.log.warn('Another run is publishing this message; left to it', { key });
+      return { kind: 'failed' };
+    }
+  } catch (error) {
+    deps.log.error('Publish record not written; nothing sent, retried next run', {
+      key,
+      error: messageOf(error),
+    });
+    return { kind: 'failed' };
+  }
+  let messageId: string;
+  try {
+    ({ messageId } = await deps.publisher.publish(input.message));
+  } catch (error) {
+    deps.log.error('Alert not published; left pending for the next run', { key, error: messageOf(error) });
+    await recordPublish(deps, { ...attempt, status: 'failed' });
+    return { kind: 'failed' };
+  }
+  const record: PublishRecord = { ...attempt, status: 'published', messageId };
+  await recordPublish(deps, record);
+  return { kind: 'published', record };
+}
+
+/** Write the outcome of an attempt (a few tries); if it cannot be written the attempt stays unknown. */
+async function recordPublish(deps: PublishDeps, record: PublishRecord): Promise<void> {
+  let lastError: unknown;
+  for (let i = 0; i < 3; i++) {
+    try {
+      if (await deps.alerts.putPublish(record, record.tries)) return;
+      lastError = new Error('publish record changed by another run');
+      break;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  deps.log.error('PublishOutcomeUnrecorded: the attempt stays unknown; a retry may send one duplicate', {
+    key: record.key,
+    status: record.status,
+    error: messageOf(lastError),
+  });
+}
+
+/**
+ * After a message went out: the anomalies it covered become `sent` / `grouped` (their same-run
+ * repeats `deduplicated`) and their open alerts are written. If an open-alert write fails none of
+ * the states is set, so the next run recognises the message (its publish record) and redoes this.
+ * Group anomalies the message did not cover (they arrived after it) stay pending.
+ * @returns the dedup keys the message paged, or undefined when an open-alert write failed
+ */
+async function recordOpened(
   deps: PublishDeps,
   group: AlertGroup,
-  digest: Parameters<typeof buildAlertMessage>[1],
-  now: number,
-): Promise<AlertStateUpdate[] | undefined> {
-  const message = buildAlertMessage(group, digest, { now, ...dashboard(deps.policy) });
+  record: PublishRecord,
+  repeats: readonly PlannedAnomaly[],
+  setState: (u: AlertStateUpdate) => void,
+  latestByKey: ReadonlyMap<string, number>,
+  openByKey: ReadonlyMap<string, StoredOpenAlert>,
+): Promise<ReadonlySet<string> | undefined> {
+  const alertId = alertIdOf(group);
+  const covered = new Set(record.members);
+  const members = group.anomalies.filter((p) => covered.has(`${p.anomaly.series}|${p.anomaly.ts}`));
   try {
-    const { messageId } = await deps.publisher.publish(message);
-    const alertId = alertIdOf(group);
-    deps.log.info(`Alert sent: ${message.subject}`, {
-      alertId,
-      messageId,
-      anomalies: group.anomalies.length,
-    });
-    return group.anomalies.map((p, i) => ({
-      series: p.anomaly.series,
-      ts: p.anomaly.ts,
-      state: i === 0 ? 'sent' : 'grouped',
-      alertId,
-      messageId,
-    }));
+    for (const p of members) {
+      await deps.alerts.putOpen({
+        dedupKey: p.dedupKey,
+        alertId,
+        series: p.anomaly.series,
+        label: p.anomaly.label,
+        metric: p.anomaly.metric,
+        openedAt: p.anomaly.ts,
+        lastSeenAt: Math.max(
+          latestByKey.get(p.dedupKey) ?? p.anomaly.ts,
+          openByKey.get(p.dedupKey)?.lastSeenAt ?? 0,
+        ),
+        level: p.anomaly.level,
+      });
+    }
   } catch (error) {
-    // Left pending: the next run retries it (and the open alert is only written after success).
-    deps.log.error('Alert not published; left pending for the next run', {
-      group: group.group,
-      level: group.level,
+    deps.log.error('Alert sent but its open alert was not written; the next run records it, no re-send', {
+      alertId,
+      messageId: record.messageId,
       error: messageOf(error),
     });
     return undefined;
   }
+  members.forEach((p, i) => {
+    setState({
+      series: p.anomaly.series,
+      ts: p.anomaly.ts,
+      state: i === 0 ? 'sent' : 'grouped',
+      alertId,
+      ...(record.messageId ? { messageId: record.messageId } : {}),
+    });
+  });
+  const keys = new Set(members.map((p) => p.dedupKey));
+  for (const p of repeats)
+    if (keys.has(p.dedupKey))
+      setState({ series: p.anomaly.series, ts: p.anomaly.ts, state: 'deduplicated', reason: alertId });
+  return keys;
 }
 
 /**
@@ -289,14 +464,23 @@ async function sendGroup(
 async function deadLetterIfStale(
   deps: PublishDeps,
   group: AlertGroup,
-  digest: Parameters<typeof buildAlertMessage>[1],
+  message: AlertMessage,
   now: number,
 ): Promise<AlertStateUpdate[]> {
   const oldest = Math.min(...group.anomalies.map((p) => p.anomaly.ts));
   if (now - oldest < deps.policy.maxPendingMinutes * 60_000) return [];
-  const reason = `not published for ${Math.round((now - oldest) / 60_000)} min`;
+  return deadLetter(deps, group, message, `not published for ${Math.round((now - oldest) / 60_000)} min`);
+}
+
+/** Park a group's message in the dead-letter queue; its anomalies become `failed` (pending if that fails). */
+async function deadLetter(
+  deps: PublishDeps,
+  group: AlertGroup,
+  message: AlertMessage,
+  reason: string,
+): Promise<AlertStateUpdate[]> {
   try {
-    await deps.deadLetter.send(buildAlertMessage(group, digest, { now, ...dashboard(deps.policy) }), reason);
+    await deps.deadLetter.send(message, reason);
   } catch (error) {
     deps.log.error('Dead-letter send failed too; the alert stays pending', {
       group: group.group,

@@ -87,7 +87,27 @@ describe('local stack (npm start)', () => {
     ]);
     running.push(again);
     const url = (await again.waitFor(/Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
-    const status = (await (await fetch(`${url}local/status`)).json()) as {
+    // The status document is staff-only: sign in as the printed staff user, as the dashboard does.
+    const [, username, password] = again.output().match(/staff user: +(\S+) \/ (\S+)/)!;
+    expect((await fetch(`${url}local/status`)).status).toBe(401);
+    const config = (await (await fetch(`${url}config.json`)).json()) as { auth: { clientId: string } };
+    const signIn = await fetch(`${url}local/cognito`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.1',
+        'X-Amz-Target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+      },
+      body: JSON.stringify({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: config.auth.clientId,
+        AuthParameters: { USERNAME: username, PASSWORD: password },
+      }),
+    });
+    const { IdToken } = ((await signIn.json()) as { AuthenticationResult: { IdToken: string } })
+      .AuthenticationResult;
+    const status = (await (
+      await fetch(`${url}local/status`, { headers: { Authorization: `Bearer ${IdToken}` } })
+    ).json()) as {
       anomalies: { explanation: string }[];
     };
     expect(status.anomalies.some((a) => a.explanation.startsWith(anomaly[1]!))).toBe(true);

@@ -915,6 +915,22 @@ describe('MonitorStack', () => {
         }),
       );
       expect(env[ENV.dashboardClientId]).toEqual({ Ref: logicalId(stack, stack.staffAuth.client) });
+      // Tokens must come from this stack's user pool (never a local cognito-local's).
+      expect(JSON.stringify(env[ENV.dashboardIssuer])).toBe(
+        JSON.stringify({
+          'Fn::Join': [
+            '',
+            [
+              'https://cognito-idp.',
+              { Ref: 'AWS::Region' },
+              '.',
+              { Ref: 'AWS::URLSuffix' },
+              '/',
+              { Ref: logicalId(stack, stack.staffAuth.userPool) },
+            ],
+          ],
+        }),
+      );
       expect(env[ENV.predictionsTable]).toEqual({ Ref: logicalId(stack, stack.tables.predictions) });
     });
 

@@ -49,7 +49,7 @@ describe('DynamoMetricStore (dynalite)', () => {
   it('writes points with a 30-day expiresAt and reads a range back in order', async () => {
     const store = new DynamoMetricStore({ client: db.doc, tableName: db.tables.points });
     const r = await store.putPoints(points('s/range', 60));
-    expect(r).toEqual({ written: 60, failed: [] });
+    expect(r).toEqual({ written: 60, failed: [], rejected: [] });
     const back = await store.queryRange('s/range', T0 + 10 * MIN, T0 + 19 * MIN, T0);
     expect(back.map((p) => p.value)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
     const item = await db.doc.send(
@@ -89,7 +89,7 @@ describe('DynamoMetricStore (dynalite)', () => {
       concurrency: 1,
     });
     const r = await store.putPoints(points('s/unprocessed', 25));
-    expect(r).toEqual({ written: 25, failed: [] });
+    expect(r).toEqual({ written: 25, failed: [], rejected: [] });
     expect(sleeps).toEqual([50, 100, 200]);
     const real = new DynamoMetricStore({ client: db.doc, tableName: db.tables.points });
     expect(await real.queryRange('s/unprocessed', 0, Number.MAX_SAFE_INTEGER, T0)).toHaveLength(25);

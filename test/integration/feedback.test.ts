@@ -362,6 +362,28 @@ describe('weekly auto-tune', () => {
     expect(next.week.label).toBe('2026-W48');
     expect(next.metrics.every((m) => m.outcome === 'too-few-labelled')).toBe(true);
   });
+
+  it('evaluates each week once per metric, in any order: W47, W46, W47 again applies W47 once', async () => {
+    // Prepare: W47 has a 30% FP rate (raise); W46 has nothing labelled.
+    const metric = await week(3, 7);
+    const tuneDeps = { ...deps, metrics: [metric], runDay: 'SUN' as const };
+    const W = 7 * 86_400_000;
+    // Act
+    const w47 = await autoTune(tuneDeps, { now: SUNDAY_RUN });
+    const w46 = await autoTune(tuneDeps, { now: SUNDAY_RUN - W });
+    const again = await autoTune(tuneDeps, { now: SUNDAY_RUN });
+    const w46again = await autoTune(tuneDeps, { now: SUNDAY_RUN - W + 3_600_000 });
+    // Assess
+    expect([w47.week.label, w46.week.label, again.week.label]).toEqual(['2026-W47', '2026-W46', '2026-W47']);
+    expect(w47.metrics[0]).toMatchObject({ outcome: 'high-fp-rate', adjustment: 0.1 });
+    expect(w46.metrics[0]).toMatchObject({ outcome: 'too-few-labelled', adjustment: 0.1 });
+    expect(again.metrics[0]).toMatchObject({ outcome: 'already-evaluated', adjustment: 0.1 });
+    expect(w46again.metrics[0]).toMatchObject({ outcome: 'already-evaluated', adjustment: 0.1 });
+    expect(again.changes + w46again.changes).toBe(0);
+    expect((await deps.thresholds.get(metric, { consistent: true })).adjustment).toBe(0.1);
+    const history = (await deps.thresholds.listChanges({ metric, limit: 10 })).items;
+    expect(history.map((c) => c.week)).toEqual(['2026-W47']);
+  });
 });
 
 describe('history', () => {

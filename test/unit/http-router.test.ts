@@ -112,12 +112,88 @@ describe('router: authentication (every route, before routing)', () => {
   it('reads cognito:groups in every shape it arrives in', () => {
     expect(groupsOf(['staff', 'admin'])).toEqual(['staff', 'admin']);
     expect(groupsOf('staff')).toEqual(['staff']);
-    expect(groupsOf('staff,admin')).toEqual(['staff', 'admin']);
     expect(groupsOf('[staff admin]')).toEqual(['staff', 'admin']);
-    expect(groupsOf('[staff, admin]')).toEqual(['staff', 'admin']);
     expect(groupsOf('["staff","admin"]')).toEqual(['staff', 'admin']);
+    expect(groupsOf(['x,staff'])).toEqual(['x,staff']);
+    // A comma may be part of a group name: the flattened string alone cannot be split.
+    expect(groupsOf('staff,admin')).toEqual([]);
+    expect(groupsOf('[staff, admin]')).toEqual([]);
     expect(groupsOf(undefined)).toEqual([]);
     expect(groupsOf(42)).toEqual([]);
+  });
+
+  it('with an issuer configured, refuses a token of any other user pool (a local cognito-local one)', async () => {
+    const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123';
+    const strict = createRouter(
+      [route({ method: 'GET', path: '/api/x', summary: 'x' }, async () => ({ status: 200, body: {} }))],
+      log,
+      {
+        authenticate: cognitoClaims({ clientId: TEST_CLIENT_ID, issuer }),
+      },
+    );
+    const as = (iss: string | undefined) =>
+      apiEvent('GET', '/api/x', { claims: { ...STAFF_CLAIMS, ...(iss === undefined ? {} : { iss }) } });
+    expect(parsed(await strict(as(issuer))).status).toBe(200);
+    for (const iss of [
+      'http://127.0.0.1:9229/local_5uTj2Zbt',
+      'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other',
+      undefined,
+    ])
+      expect(parsed(await strict(as(iss)))).toMatchObject({ status: 401, body: { field: 'authorization' } });
+  });
+
+  describe('a flattened cognito:groups with a comma is read from the ID token itself', () => {
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const tokenOf = (payload: Record<string, unknown>) =>
+      `${b64({ alg: 'RS256', kid: 'k' })}.${b64(payload)}.c2lnbmF0dXJl`;
+    const payloadOf = (groups: string[]) => ({
+      sub: STAFF_CLAIMS.sub,
+      aud: TEST_CLIENT_ID,
+      token_use: 'id',
+      'cognito:username': 'alice',
+      'cognito:groups': groups,
+    });
+    /** A request as API Gateway hands it on: the claims flattened, the Authorization header as sent. */
+    const withToken = (
+      groups: string[],
+      authorization: string[] = [`Bearer ${tokenOf(payloadOf(groups))}`],
+    ) => {
+      const e = apiEvent('GET', '/api/boom', {
+        claims: { ...STAFF_CLAIMS, 'cognito:groups': groups.join(',') },
+      });
+      return {
+        ...e,
+        headers: { ...e.headers, Authorization: authorization.at(-1)! },
+        multiValueHeaders: { Authorization: authorization },
+      };
+    };
+    const status = async (event: unknown) => parsed(await router(event)).status;
+
+    it('a group named "x,staff" is not the staff group', async () => {
+      expect(await status(withToken(['x,staff']))).toBe(403);
+    });
+
+    it('several real groups, staff among them, pass', async () => {
+      expect(await status(withToken(['admin', 'staff']))).toBe(500); // /api/boom: past the auth check
+    });
+
+    it('refuses when the token is missing, for another user, or sent twice', async () => {
+      const noToken = apiEvent('GET', '/api/boom', {
+        claims: { ...STAFF_CLAIMS, 'cognito:groups': 'x,staff' },
+      });
+      expect(await status(noToken)).toBe(403);
+      const other = tokenOf({ ...payloadOf(['x', 'staff']), sub: 'someone-else' });
+      expect(await status(withToken(['x', 'staff'], [`Bearer ${other}`]))).toBe(403);
+      // The authorizer verified one header; a second, forged one must not be the one read.
+      const forged = tokenOf(payloadOf(['x', 'staff']));
+      const real = tokenOf(payloadOf(['x,staff']));
+      const twice = {
+        ...withToken(['x,staff']),
+        multiValueHeaders: { Authorization: [`Bearer ${real}`, `Bearer ${forged}`] },
+      };
+      twice.headers.Authorization = `Bearer ${forged}`;
+      expect(await status(twice)).toBe(403);
+    });
   });
 
   it('a trusted caller (the CLI against the tables, which IAM already authorized) is staff', async () => {

@@ -213,6 +213,19 @@ describe('monitoring config', () => {
     );
   });
 
+  it('rejects a series whose id is too long to be a DynamoDB key, naming it', () => {
+    const long = {
+      metric: 'x',
+      namespace: 'N',
+      metricName: 'M',
+      dimensions: { a: 'v'.repeat(1000) },
+      label: 'long-one',
+    };
+    expect(errorOf(() => parseMonitorConfig({ series: [long] })).issues).toEqual([
+      expect.stringMatching(/^series: .*long-one: series id is 1\d{3} bytes \(max 1000\)$/),
+    ]);
+  });
+
   it('expands RDS instances into AWS/RDS series with stable ids', () => {
     const config = parseMonitorConfig({ rds: { instances: [{ id: 'rds-main' }] } });
     const series = expandSeries(config);

@@ -64,6 +64,10 @@ describe('SnsAlertPublisher', () => {
           DataType: 'String',
           StringValue: expect.stringMatching(/^cpu_percent-above-[0-9a-f]{16}$/),
         },
+        alert_id: {
+          DataType: 'String',
+          StringValue: expect.stringMatching(/^cpu_percent-above-[0-9a-f]{16}-\d+$/),
+        },
       },
     });
     const body = JSON.parse(input.Message!);

@@ -127,7 +127,7 @@ describe('collectMetrics', () => {
     const failing: MetricStore = {
       async putPoints(points): Promise<WriteResult> {
         const failed = points.filter((p) => p.ts >= T0 - 30 * MIN);
-        return { written: points.length - failed.length, failed };
+        return { written: points.length - failed.length, failed, rejected: [] };
       },
       queryRange: async () => [],
     };
