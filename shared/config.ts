@@ -20,6 +20,8 @@ export const ENV = {
   rejectedPredictionsUrl: 'REJECTED_PREDICTIONS_URL',
   dashboardOrigin: 'DASHBOARD_ORIGIN',
   dashboardClientId: 'DASHBOARD_CLIENT_ID',
+  /** Which `alerts.destinations` entry a delivery function serves (issue 15). */
+  destinationName: 'DESTINATION_NAME',
 } as const;
 
 const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');

@@ -1,6 +1,8 @@
 // (shared) the monitoring config: what to collect, how to detect, how to alert. Validated with zod
 // before anything is deployed (`cdk synth`) or started (`npm start`); errors name the bad field.
 import { z } from 'zod';
+import { DestinationsSchema } from './config/alert-delivery';
+import { NoDataDefaultsSchema, NoDataSettingSchema } from './config/no-data';
 import { WEEKDAYS } from './domain/feedback';
 import type { SeriesSpec } from './domain/types';
 import { ConfigError } from './errors';
@@ -40,6 +42,11 @@ const seriesEntry = z.strictObject({
   scale: z.number().finite().positive().default(1),
   unit: z.string().max(32).optional(),
   tags: z.record(z.string(), z.string()).default({}),
+  // Issue 15 (alert delivery, no-data alerts): see shared/config/no-data.ts.
+  /** Reports only when something happens: no no-data alert unless `noData` is set here. */
+  sparse: z.boolean().default(false),
+  /** No-data rule of this series (`false` = none), over the metric's and the default one. */
+  noData: NoDataSettingSchema.optional(),
 });
 
 const rdsMetric = z.strictObject({
@@ -191,6 +198,11 @@ const alerts = z.strictObject({
   /** Optional e-mail subscription for the NOC topic. */
   email: email.optional(),
   dashboardUrl: z.url().optional(),
+  // Issue 15: delivery destinations and no-data alerts (shared/config/alert-delivery.ts, no-data.ts).
+  /** PagerDuty and signed-webhook destinations, each with its own delivery function. */
+  destinations: DestinationsSchema.default([]),
+  /** "Series went silent" alerts (per series in `series[].noData`). */
+  noData: NoDataDefaultsSchema.prefault({}),
 });
 
 /** Model names as they appear in prediction events (shared/domain/predictions.ts MODEL_NAME). */

@@ -1,7 +1,9 @@
 // (domain) builds the NOC message for an alert group, a resolved notice, and their SNS subjects.
 import type { AlertMessage } from '../ports';
 import type { AlertGroup, Digest, OpenAlert } from './alerting';
+import { LEVELS } from './alerting';
 import { formatNumber } from './format';
+import { isNoData } from './no-data';
 
 /** Message attribute `alert_type` of every infrastructure alert (for subscription filter policies). */
 export const ALERT_TYPE = 'INFRASTRUCTURE_ANOMALY';
@@ -31,19 +33,24 @@ export function buildAlertMessage(
   const unit = top.unit ? ` ${top.unit}` : '';
   const more = group.anomalies.length > 1 ? ` (+${group.anomalies.length - 1} more)` : '';
   const subject = snsSubject(
-    `[${group.level}] ${group.group}: ${top.label} = ${formatNumber(top.value)}${unit}, expected ` +
-      `${formatNumber(top.expectedLow)}-${formatNumber(top.expectedHigh)}${more}`,
+    isNoData(top)
+      ? `[${group.level}] ${group.group}: ${top.label} sent no data for ${formatNumber(top.value)} min${more}`
+      : `[${group.level}] ${group.group}: ${top.label} = ${formatNumber(top.value)}${unit}, expected ` +
+          `${formatNumber(top.expectedLow)}-${formatNumber(top.expectedHigh)}${more}`,
   );
   const alertId = alertIdOf(group);
   return {
     subject,
     body: {
       type: 'ALERT',
+      // NO_DATA when the worst member is a silent series (shared/domain/no-data.ts), else ANOMALY.
+      kind: isNoData(top) ? 'NO_DATA' : 'ANOMALY',
       alertId,
       severity: group.level,
       group: group.group,
       sentAt: new Date(options.now).toISOString(),
       anomalies: group.anomalies.map(({ anomaly: a, dedupKey }) => ({
+        kind: isNoData(a) ? 'NO_DATA' : 'ANOMALY',
         dedupKey,
         series: a.series,
         label: a.label,
@@ -64,6 +71,7 @@ export function buildAlertMessage(
       metric: top.metric,
       alert_type: ALERT_TYPE,
       dedup_key: group.anomalies[0]!.dedupKey,
+      level: group.level,
     },
   };
 }
@@ -99,6 +107,8 @@ export function buildResolvedMessage(
       metric: first.metric,
       alert_type: ALERT_TYPE,
       dedup_key: first.dedupKey,
+      // The level of the alert it resolves: a destination that took the page takes its resolve too.
+      level: LEVELS[Math.max(...members.map((m) => LEVELS.indexOf(m.level)))] ?? first.level,
     },
   };
 }

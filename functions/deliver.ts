@@ -1,0 +1,77 @@
+// (handler) SNS alert topic (one subscription per destination, filtered) --> deliverAlert: PagerDuty
+// Events API v2 or a signed webhook. A failure is thrown: Lambda retries the async invocation twice,
+// then parks the event in the function's alarmed dead-letter queue.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { AwsSecretReader } from '../shared/adapters/aws-secret-reader';
+import { FetchHttpPoster } from '../shared/adapters/fetch-http-poster';
+import { ENV, loadBakedMonitorConfig, readEnv } from '../shared/config';
+import { ConfigError, ValidationError } from '../shared/errors';
+import { formatIssues } from '../shared/monitor-config';
+import { log, logger, metrics, tracer } from '../shared/observability';
+import { type DeliverOutcome, deliverAlert } from '../shared/use-cases/deliver-alert';
+
+const config = loadBakedMonitorConfig();
+const env = readEnv({ [ENV.destinationName]: z.string().min(1) });
+const destination = config.alerts.destinations.find((d) => d.name === env[ENV.destinationName]);
+if (!destination) {
+  throw new ConfigError(
+    `${ENV.destinationName}: no destination ${env[ENV.destinationName]} in alerts.destinations`,
+  );
+}
+const deps = {
+  secrets: new AwsSecretReader({
+    secretsManager: tracer.captureAWSv3Client(new SecretsManagerClient({})),
+    ssm: tracer.captureAWSv3Client(new SSMClient({})),
+  }),
+  http: new FetchHttpPoster(),
+  clock: { now: () => Date.now() },
+  log,
+};
+
+/** The part of an SNS event delivery reads. */
+const SnsEventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        Sns: z.object({ MessageId: z.string(), Message: z.string(), Subject: z.string().nullish() }),
+      }),
+    )
+    .min(1),
+});
+
+/** Validate the SNS event and deliver each record (SNS sends one per invocation). */
+export async function lambdaHandler(event: unknown): Promise<DeliverOutcome[]> {
+  const parsed = SnsEventSchema.safeParse(event);
+  if (!parsed.success) {
+    // Not retried into success either: fail so the event lands in the dead-letter queue for a look.
+    throw new ValidationError('Not an SNS event', formatIssues(parsed.error));
+  }
+  const out: DeliverOutcome[] = [];
+  for (const { Sns } of parsed.data.Records) {
+    const outcome = await deliverAlert(deps, destination!, {
+      subject: Sns.Subject ?? null,
+      message: Sns.Message,
+      messageId: Sns.MessageId,
+    });
+    metrics.addMetric(
+      outcome.status === 'delivered' ? 'AlertsDelivered' : 'NoticesSkipped',
+      MetricUnit.Count,
+      1,
+    );
+    out.push(outcome);
+  }
+  return out;
+}
+
+/** Lambda entry point. */
+export const handler = middy(lambdaHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));
