@@ -112,13 +112,13 @@ function deps(now = T0) {
   };
 }
 
-const pd = (): Destination => ({
+const pd = (): Extract<Destination, { kind: 'pagerduty' }> => ({
   kind: 'pagerduty',
   name: 'pagerduty',
   routingKey: { secretsManagerArn: SECRET_ARN },
   eventsUrl: pagerDuty.url,
 });
-const hook = (): Destination => ({
+const hook = (): Extract<Destination, { kind: 'webhook' }> => ({
   kind: 'webhook',
   name: 'ops-hook',
   url: webhook.url,

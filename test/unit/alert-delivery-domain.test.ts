@@ -6,6 +6,7 @@ import {
   webhookSignature,
   withTagsAttribute,
 } from '../../shared/domain/alert-delivery';
+import type { AlertMessage } from '../../shared/ports';
 
 describe('filterPolicyOf', () => {
   it('takes only alert notices of at least the level, RESOLVED included through their level attribute', () => {
@@ -28,12 +29,12 @@ describe('tags attribute', () => {
       'team=a',
     ]);
     const tags: Record<string, Record<string, string>> = { s1: { team: 'a' }, s2: { team: 'b' } };
-    const alert = withTagsAttribute(
+    const alert = withTagsAttribute<AlertMessage>(
       { subject: 's', body: { anomalies: [{ series: 's1' }, { series: 's2' }] }, attributes: {} },
       (s) => tags[s],
     );
     expect(alert.arrayAttributes).toEqual({ tags: ['team=a', 'team=b'] });
-    const resolved = withTagsAttribute(
+    const resolved = withTagsAttribute<AlertMessage>(
       { subject: 's', body: { series: [{ series: 's2' }] }, attributes: {} },
       (s) => tags[s],
     );
