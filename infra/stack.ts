@@ -7,6 +7,7 @@ import { SERIES_INDEX } from '../shared/adapters/dynamodb-feedback-store';
 import { TUNING_HISTORY_PK, TUNING_STATE_PREFIX } from '../shared/adapters/dynamodb-threshold-store';
 import { ENV } from '../shared/config';
 import type { MonitorConfig } from '../shared/monitor-config';
+import { AlertDelivery } from './constructs/alert-delivery';
 import { AlertTopic } from './constructs/alert-topic';
 import { DashboardHosting } from './constructs/dashboard-hosting';
 import { DetectorState } from './constructs/detector-state';
@@ -57,6 +58,8 @@ export class MonitorStack extends Stack {
   public readonly drift: MlDrift;
   /** Detect's persisted detector checkpoints. */
   public readonly detectorState: DetectorState;
+  /** PagerDuty and webhook delivery functions, one per `alerts.destinations` entry (issue 15). */
+  public readonly delivery: AlertDelivery;
 
   public constructor(scope: Construct, id: string, props: MonitorStackProps) {
     const { config, siteDir, ...stackProps } = props;
@@ -206,8 +209,12 @@ export class MonitorStack extends Stack {
     });
     siteOrigin = this.dashboard.origin;
 
-    // Every dead letter pages the NOC (the alert DLQ's alarm too: SNS may be back by then).
+    this.delivery = new AlertDelivery(this, 'Delivery', { config, topic: this.alerts.topic });
+
+    // Every dead letter pages the NOC (the alert DLQ's alarm too: SNS may be back by then). Delivery
+    // DLQ alarms reach e-mail and chat; the delivery functions' filter policies leave alarms out.
     for (const alarm of [
+      ...this.delivery.alarms,
       this.collect.deadLetterQueue.alarm,
       this.detect.deadLetterQueue.alarm,
       this.tune.deadLetterQueue.alarm,
