@@ -16,6 +16,7 @@ import { ConfigError, ValidationError } from '../shared/errors';
 import { formatIssues } from '../shared/monitor-config';
 import { log, logger, metrics, tracer } from '../shared/observability';
 import { type DeliverOutcome, deliverAlert } from '../shared/use-cases/deliver-alert';
+import { SnsEventSchema } from './events';
 
 const config = loadBakedMonitorConfig();
 const env = readEnv({ [ENV.destinationName]: z.string().min(1) });
@@ -34,17 +35,6 @@ const deps = {
   clock: { now: () => Date.now() },
   log,
 };
-
-/** The part of an SNS event delivery reads. */
-const SnsEventSchema = z.object({
-  Records: z
-    .array(
-      z.object({
-        Sns: z.object({ MessageId: z.string(), Message: z.string(), Subject: z.string().nullish() }),
-      }),
-    )
-    .min(1),
-});
 
 /** Validate the SNS event and deliver each record (SNS sends one per invocation). */
 export async function lambdaHandler(event: unknown): Promise<DeliverOutcome[]> {

@@ -22,6 +22,8 @@ export const ENV = {
   dashboardClientId: 'DASHBOARD_CLIENT_ID',
   /** Which `alerts.destinations` entry a delivery function serves (issue 15). */
   destinationName: 'DESTINATION_NAME',
+  /** The chat topic the chat relay publishes Chatbot custom notifications to (issue 15). */
+  chatTopicArn: 'CHAT_TOPIC_ARN',
 } as const;
 
 const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');

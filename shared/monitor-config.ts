@@ -1,7 +1,7 @@
 // (shared) the monitoring config: what to collect, how to detect, how to alert. Validated with zod
 // before anything is deployed (`cdk synth`) or started (`npm start`); errors name the bad field.
 import { z } from 'zod';
-import { DestinationsSchema } from './config/alert-delivery';
+import { ChatSchema, DestinationsSchema } from './config/alert-delivery';
 import { NoDataDefaultsSchema, NoDataSettingSchema } from './config/no-data';
 import { WEEKDAYS } from './domain/feedback';
 import type { SeriesSpec } from './domain/types';
@@ -201,6 +201,8 @@ const alerts = z.strictObject({
   // Issue 15: delivery destinations and no-data alerts (shared/config/alert-delivery.ts, no-data.ts).
   /** PagerDuty and signed-webhook destinations, each with its own delivery function. */
   destinations: DestinationsSchema.default([]),
+  /** Slack and Microsoft Teams channels through AWS Chatbot. @default none */
+  chat: ChatSchema.optional(),
   /** "Series went silent" alerts (per series in `series[].noData`). */
   noData: NoDataDefaultsSchema.prefault({}),
 });

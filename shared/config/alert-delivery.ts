@@ -94,3 +94,53 @@ export const DestinationsSchema = z
       seen.add(d.name);
     });
   });
+
+const slackChannel = z.strictObject({
+  /** Names the channel configuration (`<stack>-<name>`). */
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'must be kebab-case, at most 31 characters'),
+  /** Slack workspace id authorised in the Amazon Q Developer (Chatbot) console, e.g. T0123ABCD. */
+  workspaceId: z.string().regex(/^[0-9A-Z]{1,255}$/, 'must be a Slack workspace id such as T0123ABCD'),
+  /** Channel id (channel details → bottom), e.g. C0123ABCD. */
+  channelId: z.string().regex(/^[A-Za-z0-9]{1,255}$/, 'must be a Slack channel id such as C0123ABCD'),
+});
+
+const teamsChannel = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'must be kebab-case, at most 31 characters'),
+  /** Team id (from the channel link: groupId=…), a UUID. */
+  teamId: z.uuid(),
+  /** Microsoft Entra tenant id (channel link: tenantId=…), a UUID. */
+  tenantId: z.uuid(),
+  /**
+   * Channel id as in the channel link (`19%3a…%40thread.tacv2`) or decoded (`19:…@thread.tacv2`);
+   * stored URL-encoded, as CloudFormation requires.
+   */
+  channelId: z
+    .string()
+    .transform((id) => id.replace(/:/g, '%3a').replace(/@/g, '%40'))
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^[a-zA-Z0-9\-_=+/.,]*%3[aA][a-zA-Z0-9\-_=+/.,]*%40[a-zA-Z0-9\-_=+/.,]*$/,
+          'must be a Teams channel id such as 19:…@thread.tacv2 (from the channel link)',
+        ),
+    ),
+  channelName: z.string().min(1).max(255).optional(),
+});
+
+/**
+ * Chat channels through AWS Chatbot (Amazon Q Developer in chat applications): a relay function turns
+ * alert notices into Chatbot custom notifications on a chat topic the channels subscribe to
+ * (docs/adr/0001-alert-message-format.md says why a topic of its own).
+ */
+export const ChatSchema = z.strictObject({
+  slack: z.array(slackChannel).max(10).default([]),
+  teams: z.array(teamsChannel).max(10).default([]),
+  /** @default alerts.minLevelToPage */
+  minSeverity: alertLevel.optional(),
+  /** Only messages about series carrying one of these tags. @default every message */
+  tags: z.array(tagSelector).min(1).max(100).optional(),
+});
+
+/** The chat section, defaults filled in. */
+export type ChatConfig = z.output<typeof ChatSchema>;

@@ -286,3 +286,90 @@ interface AlertMessageLike {
   readonly body: Record<string, unknown>;
   readonly arrayAttributes?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** An AWS Chatbot (Amazon Q Developer in chat applications) custom notification. */
+export interface ChatNotification {
+  readonly version: '1.0';
+  readonly source: 'custom';
+  readonly id: string;
+  readonly content: {
+    readonly textType: 'client-markdown';
+    readonly title: string;
+    readonly description: string;
+    readonly nextSteps?: readonly string[];
+    readonly keywords: readonly string[];
+  };
+  readonly metadata: {
+    /** The alert id: a RESOLVED notice lands in its alert's thread. */
+    readonly threadId: string;
+    readonly summary: string;
+    readonly eventType: 'ALERT' | 'RESOLVED';
+    readonly additionalContext: Readonly<Record<string, string>>;
+  };
+}
+
+const LEVEL_MARK: Readonly<Record<AlertLevel, string>> = { CRITICAL: '🔴', WARNING: '🟠', INFO: '🔵' };
+/** Anomalies listed in one chat message (the rest are counted). */
+const CHAT_MAX_LISTED = 10;
+
+/**
+ * The chat message of a notice: title = the subject (marked 🔴/🟠/🔵 by level, ✅ when RESOLVED),
+ * description = each anomaly's explanation and expected range, then the dashboard link.
+ */
+export function chatNotificationOf(notice: AlertNotice): ChatNotification {
+  const body = notice.body;
+  const key = deliveryKeyOf(notice);
+  const dashboard = body.dashboard ? `Dashboard: ${body.dashboard}` : undefined;
+  if (body.type === 'RESOLVED') {
+    const labels = body.series.map((s) => s.label);
+    return {
+      version: '1.0',
+      source: 'custom',
+      id: `${key}-resolved`,
+      content: {
+        textType: 'client-markdown',
+        title: `✅ ${notice.subject}`,
+        description: [
+          `Resolved: ${labels.slice(0, CHAT_MAX_LISTED).join(', ')}${labels.length > CHAT_MAX_LISTED ? ` (+${labels.length - CHAT_MAX_LISTED} more)` : ''}`,
+          `Open since ${body.openedAt}, resolved at ${body.resolvedAt}.`,
+          ...(dashboard ? [dashboard] : []),
+        ].join('\n'),
+        keywords: ['RESOLVED'],
+      },
+      metadata: {
+        threadId: key,
+        summary: notice.subject,
+        eventType: 'RESOLVED',
+        additionalContext: { alertId: key },
+      },
+    };
+  }
+  const lines = body.anomalies.slice(0, CHAT_MAX_LISTED).map((a) => {
+    const [low, high] = a.expectedRange ?? [null, null];
+    const range = low !== null && high !== null ? ` Expected range: ${low} to ${high}.` : '';
+    return `• ${a.explanation}${a.kind === 'NO_DATA' ? '' : range}`;
+  });
+  const more = body.anomalies.length - CHAT_MAX_LISTED;
+  return {
+    version: '1.0',
+    source: 'custom',
+    id: key,
+    content: {
+      textType: 'client-markdown',
+      title: `${LEVEL_MARK[body.severity]} ${notice.subject}`,
+      description: [...lines, ...(more > 0 ? [`… and ${more} more`] : []), ...(dashboard ? [dashboard] : [])]
+        .join('\n')
+        .slice(0, 3000),
+      ...(body.dashboard
+        ? { nextSteps: [`Open ${body.dashboard} and mark false positives to tune the metric`] }
+        : {}),
+      keywords: [body.severity, body.group, ...(body.anomalies[0]!.kind === 'NO_DATA' ? ['NO_DATA'] : [])],
+    },
+    metadata: {
+      threadId: key,
+      summary: notice.subject,
+      eventType: 'ALERT',
+      additionalContext: { alertId: key, severity: body.severity },
+    },
+  };
+}

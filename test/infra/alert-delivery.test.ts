@@ -19,8 +19,15 @@ const EXAMPLE: Record<string, unknown> = JSON.parse(
 const PD_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:drift/pagerduty-AbCdEf';
 const CMK = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 
-/** A config that enables every delivery kind. */
+const TEAM = '00000000-0000-4000-8000-000000000001';
+const TENANT = '00000000-0000-4000-8000-000000000002';
+/** A config that enables every delivery kind and both chat applications. */
 const ALL_DESTINATIONS = {
+  chat: {
+    slack: [{ name: 'noc', workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' }],
+    teams: [{ name: 'ops', teamId: TEAM, tenantId: TENANT, channelId: '19:abc@thread.tacv2' }],
+    minSeverity: 'WARNING',
+  },
   destinations: [
     {
       kind: 'pagerduty',
@@ -58,7 +65,7 @@ describe('alert delivery resources', () => {
   const { app, stack, template } = build(ALL_DESTINATIONS);
   const [pd, hook] = stack.delivery.destinations;
 
-  it('builds one delivery function per destination, told which one it serves', () => {
+  it('builds one delivery function per destination, told which one it serves (plus the chat relay)', () => {
     expect(stack.delivery.destinations.map((d) => d.destination.name)).toEqual([
       'pagerduty',
       'payments-hook',
@@ -77,7 +84,7 @@ describe('alert delivery resources', () => {
     });
     template.resourceCountIs(
       'AWS::Lambda::Function',
-      Object.keys(build({}).template.findResources('AWS::Lambda::Function')).length + 2,
+      Object.keys(build({}).template.findResources('AWS::Lambda::Function')).length + 3,
     );
   });
 
@@ -169,7 +176,7 @@ describe('alert delivery resources', () => {
     }
   });
 
-  it('cdk-nag AwsSolutions: no unacknowledged findings; only the subscription DLQs are acknowledged (SQS3)', () => {
+  it('cdk-nag AwsSolutions: no unacknowledged findings with every destination and chat enabled', () => {
     const report = new AwsSolutionsChecks(app).validateScope(app);
     expect(
       report.violations.map(
@@ -178,8 +185,77 @@ describe('alert delivery resources', () => {
     ).toEqual([]);
   });
 
-  it('builds nothing extra without destinations', () => {
-    const { template: plain } = build({});
+  it('builds nothing extra without destinations or chat', () => {
+    const { template: plain, stack: plainStack } = build({});
     expect(Object.keys(plain.findResources('AWS::SNS::Subscription'))).toHaveLength(0);
+    expect(Object.keys(plain.findResources('AWS::Chatbot::SlackChannelConfiguration'))).toHaveLength(0);
+    expect(plainStack.chat).toBeUndefined();
+  });
+});
+
+describe('chat (AWS Chatbot)', () => {
+  const { stack, template } = build(ALL_DESTINATIONS);
+  const chat = stack.chat!;
+  const chatTopic = { Ref: id(stack, chat.chatTopic) };
+  const guardrail = { Ref: id(stack, chat.guardrail) };
+
+  it('a chat topic encrypted with the NOC key, fed by the relay subscribed with a filter and a DLQ', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      DisplayName: 'Drift Sentinel chat notifications',
+      KmsMasterKeyId: { 'Fn::GetAtt': [id(stack, stack.alerts.key), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Endpoint: { 'Fn::GetAtt': [id(stack, chat.relay.lambdaFunction), 'Arn'] },
+      TopicArn: { Ref: id(stack, stack.alerts.topic) },
+      FilterPolicy: { alert_type: ['INFRASTRUCTURE_ANOMALY'], level: ['WARNING', 'CRITICAL'] },
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [id(stack, chat.subscriptionDeadLetter.queue), 'Arn'] },
+      },
+    });
+    // The relay may publish to the chat topic only (not the NOC topic).
+    expect(statementsOf(template, id(stack, chat.relay.role))).toEqual([
+      {
+        Action: 'sqs:SendMessage',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [id(stack, chat.relay.deadLetterQueue.queue), 'Arn'] },
+      },
+      { Action: 'sns:Publish', Effect: 'Allow', Resource: chatTopic },
+      {
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [id(stack, stack.alerts.key), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('Slack and Teams channel configurations on the chat topic, with a deny-all guardrail and a role without permissions', () => {
+    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      ConfigurationName: 'DriftSentinel-noc',
+      SlackWorkspaceId: 'T0123ABCD',
+      SlackChannelId: 'C0123ABCD',
+      SnsTopicArns: [chatTopic],
+      GuardrailPolicies: [guardrail],
+      LoggingLevel: 'ERROR',
+    });
+    template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
+      ConfigurationName: 'DriftSentinel-ops',
+      TeamId: TEAM,
+      TeamsTenantId: TENANT,
+      TeamsChannelId: '19%3aabc%40thread.tacv2',
+      SnsTopicArns: [chatTopic],
+      GuardrailPolicies: [guardrail],
+    });
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: [{ Action: '*', Effect: 'Deny', Resource: '*' }] },
+    });
+    const chatbotRoles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('chatbot.amazonaws.com'),
+    );
+    expect(chatbotRoles).toHaveLength(2);
+    for (const [roleId, role] of chatbotRoles) {
+      expect(role.Properties.Policies).toBeUndefined();
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(statementsOf(template, roleId)).toEqual([]);
+    }
   });
 });
