@@ -88,9 +88,13 @@ export function buildResolvedMessage(
   const first = members[0]!;
   const lastSeenAt = Math.max(...members.map((m) => m.lastSeenAt));
   const more = members.length > 1 ? ` (+${members.length - 1} more)` : '';
+  // A NO_DATA alert resolves because data came back, not because values look normal.
+  const dataBack = members.every((m) => m.dedupKey.includes('-no_data-'));
   return {
     subject: snsSubject(
-      `[RESOLVED] ${first.label}${more}: normal since ${new Date(lastSeenAt).toISOString()}`,
+      dataBack
+        ? `[RESOLVED] ${first.label}${more}: data is back (silent from ${new Date(lastSeenAt).toISOString()})`
+        : `[RESOLVED] ${first.label}${more}: normal since ${new Date(lastSeenAt).toISOString()}`,
     ),
     body: {
       type: 'RESOLVED',
