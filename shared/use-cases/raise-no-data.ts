@@ -72,6 +72,7 @@ export function noDataRules(config: MonitorConfig): Map<string, NoDataRule> {
  * 2. Else its latest point within the horizon before that: none = never reported (or long gone).
  * 3. Silent series → NO_DATA anomaly timed when the silence reached `afterMinutes` (the same anomaly
  *    on every run of one silence), recorded idempotently; only newly recorded ones are returned.
+ * Read and write failures are logged and retried next run; they never fail the caller's run.
  */
 export async function raiseNoDataAlerts(
   deps: NoDataDeps,
@@ -101,7 +102,14 @@ export async function raiseNoDataAlerts(
   const silent = findSilentSeries(new Map(watched), lastPointTs, now);
   const anomalies = silent.map((s) => noDataAnomaly(specs.get(s.series)!, s));
   if (anomalies.length === 0) return { raised: [], silent: [], failed };
-  const recorded = await deps.anomalies.record(anomalies, now);
+  let recorded: Awaited<ReturnType<AnomalyStore['record']>>;
+  try {
+    recorded = await deps.anomalies.record(anomalies, now);
+  } catch (error) {
+    // Never fail the detect run over it: the same silence is raised again next run.
+    deps.log.error('NO_DATA anomalies not recorded; retried next run', { error: messageOf(error) });
+    return { raised: [], silent: silent.map((s) => s.series), failed };
+  }
   for (const f of recorded.failed)
     deps.log.error('NO_DATA anomaly not recorded; retried next run', {
       series: f.anomaly.series,

@@ -197,4 +197,28 @@ describe('raiseNoDataAlerts through publishAlerts', () => {
     expect(run.result.states).toEqual({ suppressed: 1 });
     expect(sent).toEqual([]);
   });
+
+  it('a store that cannot be read or written is logged and retried next run, never thrown', async () => {
+    const log = recordingLog();
+    const failing = {
+      queryRange: async (id: string) => {
+        if (id === web3.id) throw new Error('throttled');
+        return [{ series: id, ts: T0, value: 1 }];
+      },
+      putPoints: async () => ({ written: 0, failed: [] }),
+    };
+    const anomalies = new MemoryAnomalyStore();
+    anomalies.record = async () => {
+      throw new Error('table unavailable');
+    };
+    const r = await raiseNoDataAlerts(
+      { points: failing, anomalies, series, rules: noDataRules(config), log },
+      { now: T0 + 60 * MIN },
+    );
+    expect(r).toEqual({ raised: [], silent: [web1.id], failed: [web3.id] });
+    expect(log.lines.map((l) => `${l.level} ${l.message}`)).toEqual([
+      'warn No-data check could not read the series; skipped this run',
+      'error NO_DATA anomalies not recorded; retried next run',
+    ]);
+  });
 });
