@@ -1,16 +1,19 @@
 // (handler) SNS alert topic (one subscription per destination, filtered) --> deliverAlert: PagerDuty
-// Events API v2 or a signed webhook. A failure is thrown: Lambda retries the async invocation twice,
-// then parks the event in the function's alarmed dead-letter queue.
+// Events API v2 or a signed webhook. A refusal (4xx) is parked in the function's alarmed dead-letter
+// queue at once; any other failure is thrown: Lambda retries the async invocation twice, then parks
+// the event in the same queue.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import { z } from 'zod';
 import { AwsSecretReader } from '../shared/adapters/aws-secret-reader';
 import { FetchHttpPoster } from '../shared/adapters/fetch-http-poster';
+import { SqsRefusedSink } from '../shared/adapters/sqs-refused-sink';
 import { ENV, loadBakedMonitorConfig, readEnv } from '../shared/config';
 import { ConfigError, ValidationError } from '../shared/errors';
 import { formatIssues } from '../shared/monitor-config';
@@ -19,7 +22,7 @@ import { type DeliverOutcome, deliverAlert } from '../shared/use-cases/deliver-a
 import { SnsEventSchema } from './events';
 
 const config = loadBakedMonitorConfig();
-const env = readEnv({ [ENV.destinationName]: z.string().min(1) });
+const env = readEnv({ [ENV.destinationName]: z.string().min(1), [ENV.deliveryDeadLetterUrl]: z.url() });
 const destination = config.alerts.destinations.find((d) => d.name === env[ENV.destinationName]);
 if (!destination) {
   throw new ConfigError(
@@ -32,6 +35,11 @@ const deps = {
     ssm: tracer.captureAWSv3Client(new SSMClient({})),
   }),
   http: new FetchHttpPoster(),
+  // A 4xx will not fix itself: parked in the alarmed dead-letter queue at once, not retried by Lambda.
+  refused: new SqsRefusedSink({
+    client: tracer.captureAWSv3Client(new SQSClient({})),
+    queueUrl: env[ENV.deliveryDeadLetterUrl],
+  }),
   clock: { now: () => Date.now() },
   log,
 };

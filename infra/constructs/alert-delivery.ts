@@ -52,6 +52,8 @@ export class AlertDelivery extends Construct {
         memorySize: 256,
       });
       fn.lambdaFunction.addEnvironment(ENV.destinationName, destination.name);
+      // Refused (4xx) notices are parked in the function's own dead-letter queue at once.
+      fn.lambdaFunction.addEnvironment(ENV.deliveryDeadLetterUrl, fn.deadLetterQueue.queue.queueUrl);
       grantSecretRead(
         fn,
         destination.kind === 'pagerduty' ? destination.routingKey : destination.signingSecret,

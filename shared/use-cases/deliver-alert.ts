@@ -29,9 +29,19 @@ export interface DeliverDeps {
   readonly baseDelayMs?: number;
   /** Longest backoff in ms. @default 8000 */
   readonly maxDelayMs?: number;
+  /**
+   * Where a notice the destination refused (4xx other than 408/429) is parked at once, instead of
+   * failing the invocation (which Lambda would retry twice for nothing). @default none: thrown
+   */
+  readonly refused?: RefusedSink;
   /** Injected for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+}
+
+/** Parks a refused notice (the function's dead-letter queue in AWS). */
+export interface RefusedSink {
+  park(notification: SnsNotification, reason: string): Promise<void>;
 }
 
 /** The notification as SNS delivered it. */
@@ -51,15 +61,18 @@ export type DeliverOutcome =
       readonly httpStatus: number;
     }
   /** Not an alert notice (the topic also carries CloudWatch alarm notifications): nothing to send. */
-  | { readonly status: 'skipped'; readonly reason: string };
+  | { readonly status: 'skipped'; readonly reason: string }
+  /** The destination refused it (4xx): parked in `refused`, not retried. */
+  | { readonly status: 'refused'; readonly reason: string; readonly httpStatus: number };
 
 /**
  * Deliver a notice.
  * 1. Validate it as an ALERT or RESOLVED notice; anything else is skipped (and logged).
  * 2. Read the destination's secret (cached by the reader).
  * 3. Build the request: the PagerDuty event, or the webhook body signed at send time.
- * 4. POST; 2xx is done. 408, 429, 5xx and network faults are retried with backoff; other 4xx are not.
- * @throws DeliveryError when the destination refused it or kept failing
+ * 4. POST; 2xx is done. 408, 429, 5xx and network faults are retried with backoff; other 4xx are not:
+ *    the notice is parked in `refused` at once (thrown when there is none).
+ * @throws DeliveryError when the destination kept failing, or refused it and it could not be parked
  */
 export async function deliverAlert(
   deps: DeliverDeps,
@@ -129,12 +142,21 @@ export async function deliverAlert(
     }
     last = `HTTP ${status}: ${answer.slice(0, 300)}`;
     if (!isRetryableStatus(status)) {
+      const reason = `${destination.name} refused ${event} ${dedupKey}: ${last}`;
       deps.log.error('Destination refused the alert; not retried', {
         destination: destination.name,
         dedupKey,
         error: last,
       });
-      throw new DeliveryError(`${destination.name} refused ${event} ${dedupKey}: ${last}`, false);
+      if (!deps.refused) throw new DeliveryError(reason, false);
+      try {
+        await deps.refused.park(notification, reason);
+      } catch (error) {
+        throw new DeliveryError(`${reason} (and parking it failed: ${messageOf(error)})`, false, {
+          cause: error,
+        });
+      }
+      return { status: 'refused', reason, httpStatus: status };
     }
     deps.log.warn('Delivery attempt failed', { destination: destination.name, attempt, error: last });
   }

@@ -75,6 +75,7 @@ describe('alert delivery resources', () => {
         Variables: Match.objectLike({
           DESTINATION_NAME: 'pagerduty',
           POWERTOOLS_SERVICE_NAME: 'deliver-pagerduty',
+          DELIVERY_DLQ_URL: { Ref: id(stack, pd!.function.deadLetterQueue.queue) },
         }),
       },
       Runtime: 'nodejs24.x',

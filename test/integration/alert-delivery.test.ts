@@ -217,6 +217,24 @@ describe('PagerDuty Events API v2', () => {
     expect(log.lines.some((l) => l.message.includes('not retried'))).toBe(true);
   });
 
+  it('parks a refused notice at once when a refused sink is given (no Lambda retries for a 4xx)', async () => {
+    pagerDuty.answer(404);
+    const parked: { notification: SnsNotification; reason: string }[] = [];
+    const refused = {
+      park: async (notification: SnsNotification, reason: string) =>
+        void parked.push({ notification, reason }),
+    };
+    const notification = asDelivered(alertMessage, 'm-4b');
+    const result = await deliverAlert({ ...deps().deps, refused }, pd(), notification);
+    expect(result).toEqual({
+      status: 'refused',
+      httpStatus: 404,
+      reason: expect.stringMatching(new RegExp(`^pagerduty refused trigger ${alertId}: HTTP 404: `)),
+    });
+    expect(parked).toEqual([{ notification, reason: (result as { reason: string }).reason }]);
+    expect(pagerDuty.requests).toHaveLength(1);
+  });
+
   it('gives up after the attempts on a persistent 500, retryable (Lambda retries, then the DLQ)', async () => {
     pagerDuty.answer(500);
     const delivery = deliverAlert({ ...deps().deps, attempts: 3 }, pd(), asDelivered(alertMessage, 'm-5'));
