@@ -28,6 +28,7 @@ import { log, logger, metrics, tracer } from '../shared/observability';
 import { type DetectResult, detectAnomalies } from '../shared/use-cases/detect-anomalies';
 import { sensitivityReader } from '../shared/use-cases/feedback';
 import { type PublishResult, publishAlerts } from '../shared/use-cases/publish-alerts';
+import { noDataRules, raiseNoDataAlerts } from '../shared/use-cases/raise-no-data';
 import { parseScheduledInvocation } from './events';
 
 // Detector checkpoints survive between invocations of a warm container (reserved concurrency 1: one
@@ -88,6 +89,15 @@ const alertDeps = {
     3_600_000,
 };
 
+/** "Series went silent" alerts (issue 15): raised through the same pipeline as anomalies. */
+const noDataDeps = {
+  points: deps.store,
+  anomalies: deps.anomalies,
+  series: deps.series,
+  rules: noDataRules(config),
+  log,
+};
+
 /** Outcome returned to the invoker; `recorded` is summarised to keep the response small. */
 export type DetectResponse =
   | { status: 'rejected'; issues: string[] }
@@ -125,8 +135,10 @@ export async function lambdaHandler(event: unknown): Promise<DetectResponse> {
   metrics.addMetric('SeriesLearning', MetricUnit.Count, result.seriesLearning.length);
   logger.info('Detect finished', { ...result, recordedCount: recorded.length });
   // Alerting runs on what was recorded even when some series failed; pending ones from earlier runs too.
+  const silent = await raiseNoDataAlerts(noDataDeps, { now: invocation.now ?? Date.now() });
+  metrics.addMetric('SeriesSilent', MetricUnit.Count, silent.silent.length);
   const alerts = await publishAlerts(alertDeps, {
-    fresh: recorded,
+    fresh: [...recorded, ...silent.raised],
     coverage,
     ...(invocation.now === undefined ? {} : { now: invocation.now }),
   });

@@ -55,3 +55,14 @@ export function parseScheduledInvocation(
   }
   return { ok: true, now };
 }
+
+/** The part of an SNS → Lambda event the alert delivery handlers read (SNS sends one record per call). */
+export const SnsEventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        Sns: z.object({ MessageId: z.string(), Message: z.string(), Subject: z.string().nullish() }),
+      }),
+    )
+    .min(1),
+});

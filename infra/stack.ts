@@ -7,6 +7,8 @@ import { SERIES_INDEX } from '../shared/adapters/dynamodb-feedback-store';
 import { TUNING_HISTORY_PK, TUNING_STATE_PREFIX } from '../shared/adapters/dynamodb-threshold-store';
 import { ENV } from '../shared/config';
 import type { MonitorConfig } from '../shared/monitor-config';
+import { AlertChat } from './constructs/alert-chat';
+import { AlertDelivery } from './constructs/alert-delivery';
 import { AlertTopic } from './constructs/alert-topic';
 import { DashboardHosting } from './constructs/dashboard-hosting';
 import { DetectorState } from './constructs/detector-state';
@@ -57,6 +59,10 @@ export class MonitorStack extends Stack {
   public readonly drift: MlDrift;
   /** Detect's persisted detector checkpoints. */
   public readonly detectorState: DetectorState;
+  /** PagerDuty and webhook delivery functions, one per `alerts.destinations` entry (issue 15). */
+  public readonly delivery: AlertDelivery;
+  /** Slack/Teams channels through AWS Chatbot, when `alerts.chat` is configured (issue 15). */
+  public readonly chat?: AlertChat;
 
   public constructor(scope: Construct, id: string, props: MonitorStackProps) {
     const { config, siteDir, ...stackProps } = props;
@@ -218,8 +224,21 @@ export class MonitorStack extends Stack {
     });
     siteOrigin = this.dashboard.origin;
 
-    // Every dead letter pages the NOC (the alert DLQ's alarm too: SNS may be back by then).
+    this.delivery = new AlertDelivery(this, 'Delivery', { config, topic: this.alerts.topic });
+    if (config.alerts.chat) {
+      this.chat = new AlertChat(this, 'Chat', {
+        config,
+        chat: config.alerts.chat,
+        topic: this.alerts.topic,
+        key: this.alerts.key,
+      });
+    }
+
+    // Every dead letter pages the NOC (the alert DLQ's alarm too: SNS may be back by then). Delivery
+    // DLQ alarms reach e-mail and chat; the delivery functions' filter policies leave alarms out.
     for (const alarm of [
+      ...this.delivery.alarms,
+      ...(this.chat?.alarms ?? []),
       this.collect.deadLetterQueue.alarm,
       this.detect.deadLetterQueue.alarm,
       this.tune.deadLetterQueue.alarm,

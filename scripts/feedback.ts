@@ -31,6 +31,36 @@ import { expandSeries } from '../shared/monitor-config';
 import type { Log, MetricStore, PredictionStore } from '../shared/ports';
 import { formatAdjustment } from '../shared/use-cases/feedback';
 
+/** `npm run feedback -- --help`. */
+export const USAGE = `Usage: npm run feedback -- <command> [options]
+
+False-positive feedback and thresholds, through the same API as the dashboard.
+
+Commands:
+  mark        --series <id> --time <ISO|ms> --fp|--confirm [--reason "..."]   label one anomaly
+  mark        --alert <alertId> --fp|--confirm [--reason "..."]                label every anomaly of an alert
+  unmark      --series <id> --time <t> | --alert <alertId>                     remove a label
+  thresholds  [--metric m]                         adjustments in force and their feedback counts
+  history     [--metric m] [--limit n] [--cursor c]  threshold changes, newest first
+  revert      --id <changeId> [--reason "..."]      undo one change
+  set         --metric m --adjustment 0.2 [--reason "..."]   set a metric's adjustment (+0.2 = 20% less sensitive)
+  preview     --metric m --adjustment 0.2           replay recent data with a proposed adjustment
+  tune        [--time <ISO>]                        run the weekly auto-tune now
+
+Target (one of):
+  --local [--url http://127.0.0.1:3000] [--token <IdToken>]   the local stack (npm start); the token is a
+                        staff user's ID token (or DRIFT_SENTINEL_TOKEN), not needed with --no-auth
+  --control <T> --anomalies <T> [--points <T>]   the deployed tables (stack outputs; or CONTROL_TABLE,
+                        ANOMALIES_TABLE, POINTS_TABLE) with your AWS credentials and the deployed config
+                        (MONITOR_CONFIG or monitor.config.json)
+
+Other options: --json (raw responses), --actor <name> (recorded with table changes), --help
+
+Examples:
+  npm run feedback -- mark --local --alert cpu_percent-above-0123456789abcdef-1764590400000 --fp --reason "deploy spike"
+  npm run feedback -- thresholds --control DriftSentinel-Control --anomalies DriftSentinel-Anomalies
+  npm run feedback -- preview --local --metric cpu_percent --adjustment 0.2`;
+
 /** One API request. */
 export interface CliRequest {
   readonly method: HttpMethod;
@@ -327,6 +357,30 @@ const quiet: Log = {
   error: () => undefined,
 };
 
+/** The options every command accepts (each command uses some). */
+const CLI_OPTIONS = {
+  series: { type: 'string' },
+  time: { type: 'string' },
+  alert: { type: 'string' },
+  fp: { type: 'boolean' },
+  confirm: { type: 'boolean' },
+  reason: { type: 'string' },
+  metric: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  id: { type: 'string' },
+  adjustment: { type: 'string' },
+  local: { type: 'boolean' },
+  url: { type: 'string' },
+  control: { type: 'string' },
+  anomalies: { type: 'string' },
+  points: { type: 'string' },
+  actor: { type: 'string' },
+  json: { type: 'boolean' },
+  token: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /**
  * Run one command. @returns the process exit code (0 ok, 1 refused or failed)
  */
@@ -341,31 +395,24 @@ export async function runCli(
 ): Promise<number> {
   const env = io.env ?? process.env;
   try {
-    const { positionals, values } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        series: { type: 'string' },
-        time: { type: 'string' },
-        alert: { type: 'string' },
-        fp: { type: 'boolean' },
-        confirm: { type: 'boolean' },
-        reason: { type: 'string' },
-        metric: { type: 'string' },
-        limit: { type: 'string' },
-        cursor: { type: 'string' },
-        id: { type: 'string' },
-        adjustment: { type: 'string' },
-        local: { type: 'boolean' },
-        url: { type: 'string' },
-        control: { type: 'string' },
-        anomalies: { type: 'string' },
-        points: { type: 'string' },
-        actor: { type: 'string' },
-        json: { type: 'boolean' },
-        token: { type: 'string' },
-      },
-    });
+    let parsed: ReturnType<
+      typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof CLI_OPTIONS }>
+    >;
+    try {
+      parsed = parseArgs({ args: [...argv], allowPositionals: true, options: CLI_OPTIONS });
+    } catch (cause) {
+      // node's message names the option (Unknown option '--x', Option '--series <value>' argument missing).
+      throw new ValidationError(`${(cause as Error).message}. Run with --help for usage`, [], { cause });
+    }
+    const { positionals, values } = parsed;
+    if (values.help || positionals[0] === 'help') {
+      io.out(USAGE);
+      return 0;
+    }
+    if (positionals[0] === undefined) {
+      io.err(USAGE);
+      return 1;
+    }
     const command = positionals[0];
     const request = requestOf(command, values);
     const transport =

@@ -1,17 +1,14 @@
-// (CLI) manage maintenance windows in a deployed stack's control table:
-//   npm run maintenance -- list   --table <ControlTableName>
-//   npm run maintenance -- add    --table <T> --id rds-main-patch --tag resource=rds-main --weekly "Sun 02:00" --duration 60m [--reason "..."]
-//   npm run maintenance -- add    --table <T> --id deploy-42 --series <series id> --from 2026-11-25T10:00Z --to 2026-11-25T11:00Z
-//   npm run maintenance -- delete --table <T> --id rds-main-patch
-// Uses your normal AWS credentials and region (this is an operator tool). Locally, use the dashboard
-// server's /api/maintenance-windows instead.
+// (CLI) manage maintenance windows: in a deployed stack's control table (`--table`, your AWS
+// credentials and region), or in the local stack through its API (`--local`, like `npm run feedback`).
+// `npm run maintenance -- --help` prints the usage below.
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../infra/local/args';
 import { DynamoAlertStore, MaintenanceWindowSchema } from '../shared/adapters/dynamodb-alert-store';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client';
 import type { MaintenanceWindow } from '../shared/domain/alerting';
-import { ValidationError } from '../shared/errors';
+import { messageOf, ValidationError } from '../shared/errors';
 import { formatIssues } from '../shared/monitor-config';
+import { httpTransport, type Transport } from './feedback';
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
@@ -65,43 +62,200 @@ export function windowFromOptions(o: {
     schedule,
     ...(o.reason ? { reason: o.reason } : {}),
   });
-  if (!parsed.success) throw new ValidationError('Invalid maintenance window', formatIssues(parsed.error));
+  if (!parsed.success) {
+    throw new ValidationError('Invalid maintenance window', formatIssues(parsed.error).map(asOption));
+  }
   return parsed.data as MaintenanceWindow;
 }
 
-async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      table: { type: 'string' },
-      id: { type: 'string' },
-      series: { type: 'string' },
-      tag: { type: 'string', multiple: true },
-      weekly: { type: 'string' },
-      duration: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      reason: { type: 'string' },
+/** The option a window field comes from, so a refusal names what to change on the command line. */
+const FIELD_OPTION: Readonly<Record<string, string>> = {
+  id: '--id',
+  series: '--series/--tag',
+  tags: '--tag',
+  reason: '--reason',
+  'schedule.start': '--from',
+  'schedule.end': '--to',
+  'schedule.dayOfWeek': '--weekly',
+  'schedule.startMinute': '--weekly',
+  'schedule.durationMinutes': '--duration',
+};
+
+function asOption(issue: string): string {
+  const [field, ...rest] = issue.split(': ');
+  const option = FIELD_OPTION[field ?? ''] ?? (field?.startsWith('tags.') ? '--tag' : undefined);
+  return option ? `${option}: ${rest.join(': ')}` : issue;
+}
+
+/** `npm run maintenance -- --help`. */
+export const USAGE = `Usage: npm run maintenance -- <command> [options]
+
+Maintenance windows mute alerts (NO_DATA ones too) of a series or of every series with some tags.
+
+Commands:
+  list                  the windows in force
+  add                   create or replace a window (--id, --series and/or --tag, and a schedule)
+  delete                remove a window (--id)
+
+Target (one of):
+  --table <name>        the deployed ControlTableName stack output (your AWS credentials and region)
+  --local               the local stack of \`npm start\` (http://127.0.0.1:3000; --url to change it)
+  --url <base>          another local stack API base URL
+  --token <IdToken>     a staff user's ID token for the local API (or DRIFT_SENTINEL_TOKEN; not needed
+                        with npm start -- --no-auth)
+
+Window options (add):
+  --id <id>             1-64 letters, digits, _ . or -
+  --series <series id>  mute one series (the id shown in alerts and on the dashboard)
+  --tag key=value       mute every series with this tag (repeat for several; all must match)
+  --weekly "Sun 02:00"  weekly, UTC, with --duration 60m (or 2h)
+  --from <ISO> --to <ISO>  one-off window
+  --reason <text>       shown with muted anomalies
+
+Examples:
+  npm run maintenance -- list --table DriftSentinel-TablesControl1234
+  npm run maintenance -- add --table <T> --id rds-main-patch --tag resource=rds-main --weekly "Sun 02:00" --duration 60m --reason "RDS patching"
+  npm run maintenance -- add --local --id deploy-42 --series "AWS/EC2/CPUUtilization/InstanceId=i-1/Average/60" --from 2026-11-25T10:00Z --to 2026-11-25T11:00Z
+  npm run maintenance -- delete --local --id deploy-42
+
+The JSON body the API takes (POST /api/maintenance-windows) is documented in docs/alerting.md.`;
+
+const OPTIONS = {
+  table: { type: 'string' },
+  local: { type: 'boolean' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+  id: { type: 'string' },
+  series: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  weekly: { type: 'string' },
+  duration: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  reason: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Where windows are kept: the control table, or the local stack's API. */
+interface WindowTarget {
+  list(): Promise<MaintenanceWindow[]>;
+  put(window: MaintenanceWindow): Promise<void>;
+  /** @returns false when there was no such window */
+  delete(id: string): Promise<boolean>;
+}
+
+/** The local stack's API as a target; refusals name the API's field. */
+function apiTarget(transport: Transport): WindowTarget {
+  const check = (r: { status: number; body: Record<string, unknown> }): void => {
+    if (r.status < 400) return;
+    const issues = (r.body.issues as string[] | undefined) ?? [];
+    throw new ValidationError(`${r.status}: ${String(r.body.error ?? 'request failed')}`, issues, {
+      ...(typeof r.body.field === 'string' ? { field: r.body.field } : {}),
+    });
+  };
+  return {
+    list: async () => {
+      const r = await transport({ method: 'GET', path: '/api/maintenance-windows' });
+      check(r);
+      return (r.body.items as MaintenanceWindow[]) ?? [];
     },
-  });
-  const command = positionals[0];
-  if (!values.table)
-    throw new ValidationError('Missing --table', ['--table: the ControlTableName stack output']);
-  const store = new DynamoAlertStore({ client: createDocumentClient(), tableName: values.table });
-  if (command === 'list') console.log(JSON.stringify(await store.listWindows(), null, 2));
-  else if (command === 'add') {
-    const window = windowFromOptions(values);
-    await store.putWindow(window);
-    console.log(`Saved ${window.id}`);
-  } else if (command === 'delete') {
-    if (!values.id) throw new ValidationError('Missing --id');
-    console.log((await store.deleteWindow(values.id)) ? `Deleted ${values.id}` : `No window ${values.id}`);
-  } else throw new ValidationError(`Unknown command "${command ?? ''}"`, ['use list, add or delete']);
+    put: async (window) => {
+      check(await transport({ method: 'POST', path: '/api/maintenance-windows', body: { ...window } }));
+    },
+    delete: async (id) => {
+      const r = await transport({
+        method: 'DELETE',
+        path: `/api/maintenance-windows/${encodeURIComponent(id)}`,
+      });
+      if (r.status === 404) return false;
+      check(r);
+      return true;
+    },
+  };
+}
+
+/** Run one command. @returns the exit code (0 ok, 1 refused or failed) */
+export async function runMaintenance(
+  argv: readonly string[],
+  io: {
+    readonly out: (line: string) => void;
+    readonly err: (line: string) => void;
+    readonly env?: NodeJS.ProcessEnv;
+    /** Injected for tests instead of the local HTTP API. */
+    readonly transport?: Transport;
+  },
+): Promise<number> {
+  const env = io.env ?? process.env;
+  try {
+    let parsed: ReturnType<
+      typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
+    >;
+    try {
+      parsed = parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
+    } catch (cause) {
+      throw new ValidationError(`${(cause as Error).message}. Run with --help for usage`, [], { cause });
+    }
+    const { positionals, values } = parsed;
+    const command = positionals[0];
+    if (values.help || command === 'help') {
+      io.out(USAGE);
+      return 0;
+    }
+    if (command === undefined) {
+      io.err(USAGE);
+      return 1;
+    }
+    if (!['list', 'add', 'delete'].includes(command)) {
+      throw new ValidationError(`Unknown command "${command}"`, [
+        'use list, add or delete (--help for usage)',
+      ]);
+    }
+    const window = command === 'add' ? windowFromOptions(values) : undefined;
+    if (command === 'delete' && !values.id)
+      throw new ValidationError('Missing --id', ['--id: the window to delete']);
+    let target: WindowTarget;
+    if (io.transport || values.local || values.url) {
+      if (values.table) throw new ValidationError('Choose one target', ['--table | --local/--url: not both']);
+      target = apiTarget(
+        io.transport ??
+          httpTransport(
+            values.url ?? 'http://127.0.0.1:3000',
+            fetch,
+            values.token ?? env.DRIFT_SENTINEL_TOKEN,
+          ),
+      );
+    } else {
+      if (!values.table) {
+        throw new ValidationError('Missing --table', [
+          '--table: the ControlTableName stack output (or --local for the local stack)',
+        ]);
+      }
+      const store = new DynamoAlertStore({ client: createDocumentClient(), tableName: values.table });
+      target = {
+        list: () => store.listWindows(),
+        put: (w) => store.putWindow(w),
+        delete: (id) => store.deleteWindow(id),
+      };
+    }
+    if (command === 'list') io.out(JSON.stringify(await target.list(), null, 2));
+    else if (window) {
+      await target.put(window);
+      io.out(`Saved ${window.id}`);
+    } else {
+      const id = values.id!;
+      io.out((await target.delete(id)) ? `Deleted ${id}` : `No window ${id}`);
+    }
+    return 0;
+  } catch (error) {
+    io.err(messageOf(error));
+    return 1;
+  }
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  runMaintenance(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l) }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+  );
 }

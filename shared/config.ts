@@ -21,6 +21,12 @@ export const ENV = {
   dashboardOrigin: 'DASHBOARD_ORIGIN',
   dashboardClientId: 'DASHBOARD_CLIENT_ID',
   dashboardIssuer: 'DASHBOARD_ISSUER',
+  /** Which `alerts.destinations` entry a delivery function serves (issue 15). */
+  destinationName: 'DESTINATION_NAME',
+  /** The chat topic the chat relay publishes Chatbot custom notifications to (issue 15). */
+  chatTopicArn: 'CHAT_TOPIC_ARN',
+  /** The delivery function's own dead-letter queue, where refused (4xx) notices are parked (issue 15). */
+  deliveryDeadLetterUrl: 'DELIVERY_DLQ_URL',
 } as const;
 
 const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');

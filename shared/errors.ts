@@ -49,3 +49,13 @@ export class DependencyError extends MonitorError {}
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** An alert could not be delivered to a destination (PagerDuty, a webhook). */
+export class DeliveryError extends DependencyError {
+  /** False for answers that retrying cannot change (4xx other than 408/429). */
+  public readonly retryable: boolean;
+  public constructor(message: string, retryable: boolean, options?: MonitorErrorOptions) {
+    super(message, options);
+    this.retryable = retryable;
+  }
+}

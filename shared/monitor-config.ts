@@ -13,6 +13,8 @@ import {
 } from './config/limits';
 import { type Direction, type SemanticsOverrides, semanticsFor } from './domain/detectors/semantics';
 import { DEFAULT_DETECTOR_SETTINGS, type SeverityLadder } from './domain/detectors/settings';
+import { ChatSchema, DestinationsSchema } from './config/alert-delivery';
+import { NoDataDefaultsSchema, NoDataSettingSchema } from './config/no-data';
 import { WEEKDAYS } from './domain/feedback';
 import { seriesIdProblem } from './domain/point-limits';
 import type { SeriesSpec } from './domain/types';
@@ -74,6 +76,11 @@ const seriesEntry = z.strictObject({
   scale: scaleSchema.default(1),
   unit: z.string().max(32).optional(),
   tags: z.record(printable(128), printable(256)).default({}),
+  // Issue 15 (alert delivery, no-data alerts): see shared/config/no-data.ts.
+  /** Reports only when something happens: no no-data alert unless `noData` is set here. */
+  sparse: z.boolean().default(false),
+  /** No-data rule of this series (`false` = none), over the metric's and the default one. */
+  noData: NoDataSettingSchema.optional(),
 });
 
 const rdsMetric = z.strictObject({
@@ -237,6 +244,13 @@ const alerts = z.strictObject({
   /** Optional e-mail subscription for the NOC topic. */
   email: email.optional(),
   dashboardUrl: dashboardUrlSchema.optional(),
+  // Issue 15: delivery destinations and no-data alerts (shared/config/alert-delivery.ts, no-data.ts).
+  /** PagerDuty and signed-webhook destinations, each with its own delivery function. */
+  destinations: DestinationsSchema.default([]),
+  /** Slack and Microsoft Teams channels through AWS Chatbot. @default none */
+  chat: ChatSchema.optional(),
+  /** "Series went silent" alerts (per series in `series[].noData`). */
+  noData: NoDataDefaultsSchema.prefault({}),
 });
 
 /** Model names as they appear in prediction events (shared/domain/predictions.ts MODEL_NAME). */

@@ -1,5 +1,6 @@
 // (ports) the interfaces use cases depend on. Adapters in shared/adapters implement them for AWS and
 // for the local stack; the composition root (a handler module, infra/local, a benchmark) picks which.
+import type { SecretRef } from './config/alert-delivery';
 import type { AlertState, Digest, MaintenanceWindow, OpenAlert } from './domain/alerting';
 import type { Anomaly } from './domain/anomaly';
 import type { DetectorSnapshot } from './domain/detectors/series-detector';
@@ -133,6 +134,8 @@ export interface AlertMessage {
   readonly body: Record<string, unknown>;
   /** String message attributes for subscription filter policies (severity, metric, alert_type, dedup_key). */
   readonly attributes: Readonly<Record<string, string>>;
+  /** String.Array message attributes (the `tags` a destination's filter policy may select on). */
+  readonly arrayAttributes?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Where alerts go: SNS in AWS, the console (and the dashboard) locally. */
@@ -406,4 +409,29 @@ export interface RejectedEvent {
 export interface RejectSink {
   /** @returns the ids that could not be parked (the delivery is retried) */
   reject(events: readonly RejectedEvent[]): Promise<string[]>;
+}
+
+/** Reads a secret named in config (Secrets Manager or SSM SecureString) at run time. */
+export interface SecretReader {
+  /**
+   * The secret's value.
+   * @throws DependencyError when it cannot be read, ValidationError when it is empty or malformed
+   */
+  read(ref: SecretRef): Promise<string>;
+}
+
+/** An HTTP response as delivery needs it. */
+export interface HttpResponse {
+  readonly status: number;
+  /** The response text (truncated by the adapter). */
+  readonly body: string;
+}
+
+/** Sends one HTTP POST (PagerDuty, webhooks). */
+export interface HttpPoster {
+  /**
+   * POST `body`; resolves with any HTTP status.
+   * @throws DependencyError on a network fault or timeout (no status)
+   */
+  post(url: string, body: string, headers: Readonly<Record<string, string>>): Promise<HttpResponse>;
 }

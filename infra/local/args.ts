@@ -47,6 +47,10 @@ const OptionsSchema = z.strictObject({
   'users-file': z.string().min(1).optional(),
   'cognito-port': z.coerce.number().int().min(0).max(65_535).default(0),
   'seed-demo': z.boolean().default(false),
+  // Alert delivery and no-data alerts (issue 15, infra/local/local-delivery.ts)
+  'webhook-receiver': z.boolean().default(false),
+  'receiver-port': z.coerce.number().int().min(0).max(65_535).default(0),
+  'no-data-after': duration.optional(),
 });
 
 /** Options of the local stack. */
@@ -85,7 +89,15 @@ Staff dashboard (the site, /config.json and the API on --port; sign-in through c
   --users-file <file>     write the staff and non-staff users' credentials there as JSON
   --cognito-port <n>      cognito-local port on 127.0.0.1 (default: any free port; data in --data-dir)
   --seed-demo             preload 50 series x 24 h of 1-minute points, ~200 anomalies (XSS-looking labels
-                          included), alerts and ML models with drift results; the demo series keep updating`;
+                          included), alerts and ML models with drift results; the demo series keep updating
+
+Alert delivery and no-data alerts (docs/alerting.md):
+  --webhook-receiver      deliver every alert, as AWS would, to a local PagerDuty Events API and a signed
+                          webhook receiver (URL printed; GET it for what arrived) and print the Slack/Teams
+                          message; each webhook signature is verified on arrival
+  --receiver-port <n>     the receiver's port on 127.0.0.1 (default: any free port)
+  --no-data-after <d>     raise NO_DATA for a local series silent this long (default: the config's rules);
+                          stop a series by adding its label to <data-dir>/paused-series, remove it to resume`;
 
 /**
  * Parse command-line options with node's parseArgs (strict), then validate them with `schema`.
@@ -139,6 +151,9 @@ export function parseLocalArgs(argv: readonly string[]): LocalOptions {
       'users-file': { type: 'string' },
       'cognito-port': { type: 'string' },
       'seed-demo': { type: 'boolean' },
+      'webhook-receiver': { type: 'boolean' },
+      'receiver-port': { type: 'string' },
+      'no-data-after': { type: 'string' },
     },
     argv,
   );

@@ -37,6 +37,7 @@ import { collectMetrics } from '../../shared/use-cases/collect-metrics';
 import { detectAnomalies } from '../../shared/use-cases/detect-anomalies';
 import { sensitivityReader } from '../../shared/use-cases/feedback';
 import { publishAlerts } from '../../shared/use-cases/publish-alerts';
+import { raiseNoDataAlerts } from '../../shared/use-cases/raise-no-data';
 import { prepareDashboard } from '../dashboard-site';
 import type { LocalOptions } from './args';
 import { type LocalCognito, startCognitoLocal } from './cognito-local';
@@ -44,6 +45,13 @@ import { demoSeries, feedDemo, seedDemo } from './demo-data';
 import { driftOptionsOf, LOCAL_DRIFT, startLocalDrift, startLocalS3 } from './drift-local';
 import { startDynalite } from './dynalite-server';
 import { type LocalAuth, startHttpServer } from './http-server';
+import {
+  type LocalReceiver,
+  localDeliveryPublisher,
+  localNoDataRules,
+  pausableSource,
+  startLocalReceiver,
+} from './local-delivery';
 import { every, type Schedule } from './schedule';
 
 /** Table names used locally (in AWS the stack names them). */
@@ -148,6 +156,10 @@ export async function startLocalStack(
     stopSource = () => host.stop();
   }
 
+  // Issue 15: a series named in <data-dir>/paused-series sends nothing (to watch NO_DATA raise and resolve).
+  const pausedFile = join(dataDir, 'paused-series');
+  source = pausableSource(source, pausedFile);
+
   const db = await startDynalite({ path: join(dataDir, 'dynamodb'), port: options['db-port'] });
   const raw = new DynamoDBClient(localClientConfig(db.endpoint));
   await ensureTable(raw, POINTS_TABLE, LOCAL_TABLES.points);
@@ -203,6 +215,19 @@ export async function startLocalStack(
   const publisher = new ConsoleAlertPublisher(print, () => clock.now());
   const alerts = new DynamoAlertStore({ client: doc, tableName: LOCAL_TABLES.control });
   const alertLog = consoleLog(print, clock, 'alert');
+  // Issue 15: with --webhook-receiver every alert also goes, as in AWS, to a local PagerDuty and webhook.
+  let receiver: LocalReceiver | undefined;
+  if (options['webhook-receiver']) {
+    receiver = await startLocalReceiver({ port: options['receiver-port'], print, clock });
+    print(
+      `Webhook receiver: ${receiver.url} (PagerDuty: ${receiver.pagerDutyUrl}, webhook: ${receiver.webhookUrl})`,
+    );
+    print(`  webhook signing secret: ${receiver.signingSecret} (every arrival is verified and printed)`);
+  }
+  const noDataRules = localNoDataRules(series, config.alerts.noData, options['no-data-after']);
+  if (noDataRules.size > 0) {
+    print(`No-data alerts for ${noDataRules.size} series; pause one by adding its label to ${pausedFile}`);
+  }
   const alertDeps = {
     anomalies,
     alerts,
@@ -211,7 +236,9 @@ export async function startLocalStack(
       tableName: LOCAL_TABLES.control,
       config: bucketConfigOf(config.alerts.rateLimit),
     }),
-    publisher,
+    publisher: receiver
+      ? localDeliveryPublisher(publisher, receiver, { clock, log: alertLog, print })
+      : publisher,
     deadLetter: publisher,
     clock,
     log: alertLog,
@@ -242,7 +269,15 @@ export async function startLocalStack(
         (r.alreadyRecorded ? `, ${r.alreadyRecorded} already recorded` : '') +
         (r.checkpointsRestored ? `, ${r.checkpointsRestored} detectors resumed from their checkpoints` : ''),
     );
-    const a = await publishAlerts({ ...alertDeps, clock: at }, { fresh: r.recorded, coverage: r.coverage });
+    // Issue 15: series silent past their no-data rule raise NO_DATA through the same alerting.
+    const silent = await raiseNoDataAlerts(
+      { points: store, anomalies, series, rules: noDataRules, log: alertLog },
+      { now: at.now() },
+    );
+    const a = await publishAlerts(
+      { ...alertDeps, clock: at },
+      { fresh: [...r.recorded, ...silent.raised], coverage: r.coverage },
+    );
     if (a.considered > 0 || a.resolvedSent > 0) {
       alertLog.info(
         `${a.messagesSent} messages, ${a.resolvedSent} resolved; states ${JSON.stringify(a.states)}` +
@@ -442,6 +477,7 @@ export async function startLocalStack(
       : {}),
     stop: async () => {
       await http.close();
+      await receiver?.close();
       await demoFeed?.stop();
       await cognito?.stop();
       await drift.stop();

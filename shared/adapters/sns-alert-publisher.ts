@@ -16,9 +16,13 @@ export function publishInput(topicArn: string, message: AlertMessage) {
     TopicArn: topicArn,
     Subject: message.subject,
     Message: JSON.stringify(message.body),
-    MessageAttributes: Object.fromEntries(
-      Object.entries(message.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-    ),
+    MessageAttributes: Object.fromEntries([
+      ...Object.entries(message.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+      // SNS encodes String.Array values as a JSON array; filter policies match any element.
+      ...Object.entries(message.arrayAttributes ?? {})
+        .filter(([, v]) => v.length > 0)
+        .map(([k, v]) => [k, { DataType: 'String.Array', StringValue: JSON.stringify(v) }]),
+    ]),
   };
 }
 

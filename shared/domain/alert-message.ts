@@ -1,7 +1,9 @@
 // (domain) builds the NOC message for an alert group, a resolved notice, and their SNS subjects.
 import type { AlertMessage } from '../ports';
 import type { AlertGroup, Digest, OpenAlert } from './alerting';
+import { LEVELS } from './alerting';
 import { formatNumber } from './format';
+import { isNoData } from './no-data';
 
 /** Message attribute `alert_type` of every infrastructure alert (for subscription filter policies). */
 export const ALERT_TYPE = 'INFRASTRUCTURE_ANOMALY';
@@ -31,8 +33,10 @@ export function buildAlertMessage(
   const unit = top.unit ? ` ${top.unit}` : '';
   const more = group.anomalies.length > 1 ? ` (+${group.anomalies.length - 1} more)` : '';
   const subject = snsSubject(
-    `[${group.level}] ${group.group}: ${top.label} = ${formatNumber(top.value)}${unit}, expected ` +
-      `${formatNumber(top.expectedLow)}-${formatNumber(top.expectedHigh)}${more}`,
+    isNoData(top)
+      ? `[${group.level}] ${group.group}: ${top.label} sent no data for ${formatNumber(top.value)} min${more}`
+      : `[${group.level}] ${group.group}: ${top.label} = ${formatNumber(top.value)}${unit}, expected ` +
+          `${formatNumber(top.expectedLow)}-${formatNumber(top.expectedHigh)}${more}`,
   );
   const alertId = alertIdOf(group);
   const dedupKey = group.anomalies[0]!.dedupKey;
@@ -40,12 +44,15 @@ export function buildAlertMessage(
     subject,
     body: {
       type: 'ALERT',
+      // NO_DATA when the worst member is a silent series (shared/domain/no-data.ts), else ANOMALY.
+      kind: isNoData(top) ? 'NO_DATA' : 'ANOMALY',
       alertId,
       dedupKey,
       severity: group.level,
       group: group.group,
       sentAt: new Date(options.now).toISOString(),
       anomalies: group.anomalies.map(({ anomaly: a, dedupKey }) => ({
+        kind: isNoData(a) ? 'NO_DATA' : 'ANOMALY',
         dedupKey,
         series: a.series,
         label: a.label,
@@ -67,6 +74,7 @@ export function buildAlertMessage(
       alert_type: ALERT_TYPE,
       dedup_key: dedupKey,
       alert_id: alertId,
+      level: group.level,
     },
   };
 }
@@ -84,9 +92,13 @@ export function buildResolvedMessage(
   const first = members.find((m) => m.alertId === `${m.dedupKey}-${m.openedAt}`) ?? members[0]!;
   const lastSeenAt = Math.max(...members.map((m) => m.lastSeenAt));
   const more = members.length > 1 ? ` (+${members.length - 1} more)` : '';
+  // A NO_DATA alert resolves because data came back, not because values look normal.
+  const dataBack = members.every((m) => m.dedupKey.includes('-no_data-'));
   return {
     subject: snsSubject(
-      `[RESOLVED] ${first.label}${more}: normal since ${new Date(lastSeenAt).toISOString()}`,
+      dataBack
+        ? `[RESOLVED] ${first.label}${more}: data is back (silent from ${new Date(lastSeenAt).toISOString()})`
+        : `[RESOLVED] ${first.label}${more}: normal since ${new Date(lastSeenAt).toISOString()}`,
     ),
     body: {
       type: 'RESOLVED',
@@ -105,6 +117,8 @@ export function buildResolvedMessage(
       alert_type: ALERT_TYPE,
       dedup_key: first.dedupKey,
       alert_id: first.alertId,
+      // The level of the alert it resolves: a destination that took the page takes its resolve too.
+      level: LEVELS[Math.max(...members.map((m) => LEVELS.indexOf(m.level)))] ?? first.level,
     },
   };
 }

@@ -3,6 +3,7 @@
 // messages. Rate limiting and publishing happen in the use case; the digest of what was held back is
 // built here too. Nothing is dropped: every anomaly leaves with a state.
 import type { Anomaly } from './anomaly';
+import { isNoData } from './no-data';
 import type { AlertLevel } from './types';
 
 /** Where an anomaly ended up. */
@@ -46,9 +47,12 @@ export function conditionOf(a: Pick<Anomaly, 'value' | 'expectedHigh' | 'baselin
  * window is one alert, updated, not a new page (PagerDuty's dedup_key, Alertmanager's fingerprint).
  */
 export function dedupKey(
-  a: Pick<Anomaly, 'series' | 'metric' | 'value' | 'expectedHigh' | 'baseline'>,
+  a: Pick<Anomaly, 'series' | 'metric' | 'value' | 'expectedHigh' | 'baseline'> & {
+    readonly methods?: readonly string[];
+  },
 ): string {
-  const condition = conditionOf(a);
+  // A silent series is its own condition: its NO_DATA alert never folds into an above/below one.
+  const condition = isNoData(a) ? 'no_data' : conditionOf(a);
   const text = `${a.series}|${condition}`;
   // 64 bits from two FNV-1a passes: the key is also the open alert's storage key, so collisions matter.
   return `${a.metric}-${condition}-${fnv1a(text)}${fnv1a(`${text}#`)}`;

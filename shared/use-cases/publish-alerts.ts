@@ -2,6 +2,7 @@
 // grouped, muted by maintenance windows, rate-limited by the token bucket — and record where every
 // anomaly ended up. Nothing is dropped: held-back anomalies go into a digest carried by the next message.
 
+import { withTagsAttribute } from '../domain/alert-delivery';
 import { alertIdOf, buildAlertMessage, buildResolvedMessage } from '../domain/alert-message';
 import { type AlertGroup, addToDigest, type PlannedAnomaly, planAlerts, SAME_RUN } from '../domain/alerting';
 import type { Anomaly } from '../domain/anomaly';
@@ -73,7 +74,7 @@ export interface PublishResult {
  * 5. Record every anomaly's state.
  */
 export async function publishAlerts(
-  deps: PublishDeps,
+  given: PublishDeps,
   input: {
     readonly fresh?: readonly Anomaly[];
     readonly now?: number;
@@ -84,10 +85,12 @@ export async function publishAlerts(
     readonly coverage?: ReadonlyMap<string, number>;
   } = {},
 ): Promise<PublishResult> {
+  const tagsById = new Map(given.series.map((s) => [s.id, s.tags]));
+  // Every message carries its series' tags, for destinations that take only some (issue 15).
+  const deps = { ...given, publisher: taggingPublisher(given.publisher, (s) => tagsById.get(s)) };
   const now = input.now ?? deps.clock.now();
   const policy = deps.policy;
   const bucket = deps.bucket ?? NOC_BUCKET;
-  const tagsById = new Map(deps.series.map((s) => [s.id, s.tags]));
   const byKey = new Map<string, Anomaly>();
   const retryFrom =
     now - (deps.retryPendingMs ?? Math.max(6 * 3_600_000, (policy.maxPendingMinutes + 60) * 60_000));
@@ -495,6 +498,14 @@ async function deadLetter(
     state: 'failed' as const,
     reason,
   }));
+}
+
+/** The publisher with each message's `tags` attribute added (shared/domain/alert-delivery.ts). */
+function taggingPublisher(
+  publisher: AlertPublisher,
+  tagsOf: (series: string) => Readonly<Record<string, string>> | undefined,
+): AlertPublisher {
+  return { publish: (message) => publisher.publish(withTagsAttribute(message, tagsOf)) };
 }
 
 function dashboard(policy: MonitorConfig['alerts']): { dashboardUrl?: string } {

@@ -41,6 +41,20 @@ beforeEach(() => {
 });
 
 describe('SnsAlertPublisher', () => {
+  it('sends array attributes (the tags filter policies select on) as String.Array JSON', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    await new SnsAlertPublisher({ client: new SNSClient({ region: 'us-east-1' }), topicArn: TOPIC }).publish({
+      ...message,
+      arrayAttributes: { tags: ['resource=web-1', 'team=payments'], empty: [] },
+    });
+    const attrs = sns.commandCalls(PublishCommand)[0]!.args[0].input.MessageAttributes!;
+    expect(attrs.tags).toEqual({
+      DataType: 'String.Array',
+      StringValue: '["resource=web-1","team=payments"]',
+    });
+    expect(attrs.empty).toBeUndefined();
+  });
+
   it('publishes the exact request: subject, JSON body, string attributes', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const r = await new SnsAlertPublisher({
@@ -68,6 +82,7 @@ describe('SnsAlertPublisher', () => {
           DataType: 'String',
           StringValue: expect.stringMatching(/^cpu_percent-above-[0-9a-f]{16}-\d+$/),
         },
+        level: { DataType: 'String', StringValue: 'CRITICAL' },
       },
     });
     const body = JSON.parse(input.Message!);
