@@ -1,7 +1,7 @@
 // (SPA) the API client: bearer token on every call, one renewal and retry on 401, typed endpoints.
 // Errors are classes the shell maps to screens: SignInRequiredError → the sign-in form, ForbiddenError →
 // "not in the staff group", ApiError → the view's error state (with the field the API named on 400).
-import type { Auth } from './auth';
+
 import type {
   AlertMarkResponse,
   AlertsResponse,
@@ -18,7 +18,8 @@ import type {
   ThresholdDetail,
   ThresholdsResponse,
   WindowsResponse,
-} from './types';
+} from '../../shared/api/types';
+import type { Auth } from './auth';
 
 /** The API refused or failed a request; `field` is the input it named (400), if any. */
 export class ApiError extends Error {

@@ -1,6 +1,6 @@
 // (SPA) the anomaly chart's data, pure: one x axis for the series' points and its anomalies, so anomaly
 // markers sit at their own time even when the line is downsampled into buckets.
-import type { AnomalyItem, HealthSeries, Point, Severity } from './types';
+import type { AnomalyItem, HealthSeries, Point, Severity } from '../../shared/api/types';
 
 /** Marker groups drawn over the line, in legend order. */
 export const MARKER_GROUPS = ['critical', 'high', 'medium', 'low', 'false-positive'] as const;

@@ -66,23 +66,49 @@ export function downsample(
 }
 
 /** A series' state on the health view. */
-export type SeriesState = 'ok' | 'anomalous' | 'no-data';
+export type SeriesState = 'ok' | 'anomalous' | 'learning' | 'no-data' | 'muted';
 
 /** How far back the health view looks for a series' state: 5 minutes. */
 export const STATE_WINDOW_MS = 5 * 60_000;
 
+/** Points the detector needs before its first verdict (its warm-up), as the dashboard states it. */
+export const WARM_UP_POINTS = 60;
+
 /**
- * A series' state at `now`: `anomalous` when it had an anomaly within the window, else `no-data` when no
- * point arrived within it, else `ok`.
+ * When a series stops `learning`: its first point plus the detector's warm-up ({@link WARM_UP_POINTS}
+ * periods). The one place the dashboard's idea of the warm-up lives: change it here when the detector's
+ * changes.
+ * @param firstTs - the series' first stored point (epoch ms)
+ * @param periodMs - the series' sampling period
+ */
+export function learningUntil(firstTs: number, periodMs: number): number {
+  return firstTs + WARM_UP_POINTS * periodMs;
+}
+
+/** What decides a series' state besides its points and anomalies. */
+export interface StateContext {
+  /** End of the warm-up (see {@link learningUntil}); null when it ended or is unknown. */
+  readonly learningUntil?: number | null;
+  /** A maintenance window mutes the series now. */
+  readonly muted?: boolean;
+}
+
+/**
+ * A series' state at `now`, first that applies: `muted` in a maintenance window, `anomalous` when it had
+ * an anomaly within the window, `no-data` when no point arrived within it, `learning` before the end of
+ * the detector's warm-up, else `ok`.
  */
 export function seriesState(
   latestTs: number | undefined,
   lastAnomalyTs: number | undefined,
   now: number,
   windowMs = STATE_WINDOW_MS,
+  context: StateContext = {},
 ): SeriesState {
+  if (context.muted) return 'muted';
   if (lastAnomalyTs !== undefined && lastAnomalyTs >= now - windowMs) return 'anomalous';
   if (latestTs === undefined || latestTs < now - windowMs) return 'no-data';
+  if (context.learningUntil != null && now < context.learningUntil) return 'learning';
   return 'ok';
 }
 

@@ -3,15 +3,18 @@
 // paginated), alerts with the anomaly → page funnel, and ML models (volume, accuracy, latest drift). Every
 // function reads through ports and takes `now` from the caller, so the API, the local stack and tests share
 // them.
+
+import type { BandPoint, HealthSeries, PointsResponse } from '../api/types';
 import { mapLimit } from '../async';
+import { type MaintenanceWindow, mutes } from '../domain/alerting';
+import { memoryPoints, scanSeries } from '../domain/anomaly';
 import {
   type AlertFunnel,
   alertFunnel,
-  type ChartPoint,
   decodeCursor,
   downsample,
   encodeCursor,
-  type SeriesState,
+  learningUntil,
   seriesState,
 } from '../domain/dashboard';
 import { performanceOf } from '../domain/drift';
@@ -19,7 +22,7 @@ import type { CheckStatus, InfraCheck, PredictionCheck } from '../domain/drift-r
 import { dedupePredictions, sliceByTime } from '../domain/prediction-set';
 import { type AlertLevel, compareSeverity, type SeriesSpec, type Severity } from '../domain/types';
 import { NotFoundError, ValidationError } from '../errors';
-import type { DriftConfig } from '../monitor-config';
+import type { DetectionConfig, DriftConfig } from '../monitor-config';
 import type {
   AlertStateStore,
   AnomalyDetail,
@@ -43,6 +46,14 @@ export interface RangeInput {
   readonly to?: number | undefined;
 }
 
+/** How long a range may be: its default, and the most it may span (with the unit it is counted in). */
+export interface RangeLimits {
+  readonly defaultMs: number;
+  readonly maxMs: number;
+  /** How the error states the bound, e.g. `100000 points of this series (69 days at 60 s)`. */
+  readonly describe?: string;
+}
+
 /**
  * Fill in a range: `to` defaults to now, `from` to `to` minus `defaultMs`.
  * @throws ValidationError naming `to` (not after `from`) or `from` (the span exceeds `maxMs`)
@@ -50,7 +61,7 @@ export interface RangeInput {
 export function resolveRange(
   input: RangeInput,
   now: number,
-  limits: { readonly defaultMs: number; readonly maxMs: number },
+  limits: RangeLimits,
 ): { from: number; to: number } {
   const to = input.to ?? now;
   const from = input.from ?? to - limits.defaultMs;
@@ -58,58 +69,73 @@ export function resolveRange(
     throw new ValidationError('Invalid range', ['to: must be after from'], { field: 'to' });
   }
   if (to - from > limits.maxMs) {
-    const days = Math.round(limits.maxMs / DAY_MS);
-    throw new ValidationError('Invalid range', [`from: the range may span at most ${days} days`], {
+    const bound = limits.describe ?? `${Math.round(limits.maxMs / DAY_MS)} days`;
+    throw new ValidationError('Invalid range', [`from: the range may span at most ${bound}`], {
       field: 'from',
     });
   }
   return { from, to };
 }
 
+/**
+ * The longest range a series read may span: `maxPoints` of its periods, so a 5-minute series may be read
+ * five times as far back as a 1-minute one for the same work.
+ */
+export function seriesRangeLimits(periodSeconds: number, maxPoints: number, defaultMs = DAY_MS): RangeLimits {
+  const maxMs = maxPoints * periodSeconds * 1000;
+  return {
+    defaultMs,
+    maxMs,
+    describe: `${maxPoints} points of this series (${Math.floor(maxMs / DAY_MS)} days at its ${periodSeconds} s period)`,
+  };
+}
+
 // ---- infrastructure health ----
 
 /** One tile of the health view. */
-export interface SeriesHealth {
-  readonly id: string;
-  readonly label: string;
-  readonly metric: string;
-  readonly unit?: string;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly latest: { readonly ts: number; readonly value: number } | null;
-  readonly state: SeriesState;
-  readonly lastAnomaly: {
-    readonly ts: number;
-    readonly severity: Severity;
-    readonly level: AlertLevel;
-    readonly explanation: string;
-  } | null;
-  readonly sparkline: { readonly ts: number; readonly value: number }[];
-}
+export type SeriesHealth = HealthSeries;
 
 /** What the health view reads. */
 export interface HealthDeps {
   readonly series: readonly SeriesSpec[];
   readonly store: MetricStore;
   readonly timeline: AnomalyTimelineStore;
+  /** Maintenance windows (a muted series says so); none when absent. */
+  readonly alerts?: Pick<AlertStateStore, 'listWindows'>;
 }
 
 /**
  * Infrastructure health at `now`.
- * 1. One read of the last 24 h of anomalies (the newest per series is its `lastAnomaly`).
- * 2. Per series (8 at a time): the points of the last hour → latest value and a ≤ 60-point sparkline.
- * 3. State from the last 5 minutes (see {@link seriesState}).
+ * 1. One read of the last 24 h of anomalies (the newest per series is its `lastAnomaly`) and of the
+ *    maintenance windows.
+ * 2. Per series (8 at a time): the points of the last hour, or of the detector's warm-up span when
+ *    longer → latest value, a ≤ 60-point sparkline, and `learningUntil` when the series' first point
+ *    falls inside that span (it began less than a warm-up ago).
+ * 3. State: muted, anomalous (last 5 minutes), no data, learning or ok (see {@link seriesState}).
  */
 export async function healthView(
   deps: HealthDeps,
   now: number,
 ): Promise<{ generatedAt: number; series: SeriesHealth[] }> {
-  const { items } = await deps.timeline.listNewestFirst({ from: now - DAY_MS, to: now, now });
+  const [{ items }, windows] = await Promise.all([
+    deps.timeline.listNewestFirst({ from: now - DAY_MS, to: now, now }),
+    deps.alerts ? deps.alerts.listWindows() : Promise.resolve([] as MaintenanceWindow[]),
+  ]);
   const lastBySeries = new Map<string, AnomalyDetail>();
   for (const a of items) if (!lastBySeries.has(a.series)) lastBySeries.set(a.series, a);
   const series = await mapLimit(deps.series, 8, async (s): Promise<SeriesHealth> => {
-    const points = await deps.store.queryRange(s.id, now - SPARKLINE.spanMs, now, now);
-    const last = points.at(-1);
+    const periodMs = s.period * 1000;
+    const warmUpFrom = now - learningUntil(0, periodMs);
+    const readFrom = Math.min(now - SPARKLINE.spanMs, warmUpFrom);
+    const read = await deps.store.queryRange(s.id, readFrom, now, now);
+    const points = read.filter((p) => p.ts >= now - SPARKLINE.spanMs);
+    const first = read[0];
+    // A first point more than a period into the span: the series began within its warm-up.
+    const until = first && first.ts > warmUpFrom + periodMs ? learningUntil(first.ts, periodMs) : null;
+    const learning = until !== null && until > now ? until : null;
+    const last = read.at(-1);
     const anomaly = lastBySeries.get(s.id);
+    const mutedBy = windows.find((w) => mutes(w, s, now))?.id;
     return {
       id: s.id,
       label: s.label,
@@ -117,7 +143,12 @@ export async function healthView(
       ...(s.unit !== undefined ? { unit: s.unit } : {}),
       tags: s.tags,
       latest: last ? { ts: last.ts, value: last.value } : null,
-      state: seriesState(last?.ts, anomaly?.ts, now),
+      state: seriesState(last?.ts, anomaly?.ts, now, undefined, {
+        learningUntil: learning,
+        muted: mutedBy !== undefined,
+      }),
+      learningUntil: learning,
+      ...(mutedBy !== undefined ? { mutedBy } : {}),
       lastAnomaly: anomaly
         ? {
             ts: anomaly.ts,
@@ -141,30 +172,43 @@ export async function healthView(
 export interface SeriesDataDeps {
   readonly series: readonly SeriesSpec[];
   readonly store: MetricStore;
+  /** Needed for the expected band: the production detector's settings and each metric's sensitivity. */
+  readonly detection?: DetectionConfig;
+  readonly sensitivityOf?: (metric: string) => Promise<number>;
+}
+
+/** What a series read asks for. */
+export interface SeriesDataInput {
+  readonly id: string;
+  readonly from: number;
+  readonly to: number;
+  readonly maxPoints: number;
+  /** Also return the detector's expected range over [from, to]. */
+  readonly band?: boolean;
 }
 
 /**
- * One series' points in [from, to], at most `maxPoints` (min/max/mean buckets beyond that).
+ * One series' points in [from, to], at most `maxPoints` (min/max/mean buckets beyond that), and with
+ * `band` the detector's expected range.
+ * 1. Read the range (plus, for the band, the detector's memory before it: what detect itself reads).
+ * 2. Band: replay the points through the production detector ({@link scanSeries}) at the metric's
+ *    current sensitivity and keep each verdict's z-score bounds; downsampled into the same buckets as
+ *    the points (a bucket's widest range), so the band never hides a bucket's extreme.
  * @throws NotFoundError (field `id`) for a series that is not configured
  */
 export async function seriesData(
   deps: SeriesDataDeps,
-  input: { readonly id: string; readonly from: number; readonly to: number; readonly maxPoints: number },
+  input: SeriesDataInput,
   now: number,
-): Promise<{
-  id: string;
-  label: string;
-  unit?: string;
-  from: number;
-  to: number;
-  downsampled: boolean;
-  points: ChartPoint[];
-}> {
+): Promise<PointsResponse & { band?: BandPoint[] }> {
   const spec = deps.series.find((s) => s.id === input.id);
   if (!spec) throw new NotFoundError(`No configured series ${input.id}`, { field: 'id' });
-  const points = await deps.store.queryRange(spec.id, input.from, input.to, now);
-  const result = downsample(points, input.from, input.to, input.maxPoints);
-  return {
+  const periodMs = spec.period * 1000;
+  const wantBand = input.band === true && deps.detection !== undefined;
+  const readFrom = wantBand ? input.from - memoryPoints(deps.detection!) * periodMs : input.from;
+  const read = await deps.store.queryRange(spec.id, readFrom, input.to, now);
+  const result = downsample(read, input.from, input.to, input.maxPoints);
+  const base = {
     id: spec.id,
     label: spec.label,
     ...(spec.unit !== undefined ? { unit: spec.unit } : {}),
@@ -173,6 +217,53 @@ export async function seriesData(
     downsampled: result.downsampled,
     points: result.points,
   };
+  if (!wantBand) return base;
+  const sensitivity = deps.sensitivityOf ? await deps.sensitivityOf(spec.metric) : 1;
+  // Bucketed exactly when the points are, so band and points share their timestamps.
+  const band = expectedBand(read, input, deps.detection!, sensitivity, periodMs, result.downsampled);
+  return { ...base, band };
+}
+
+/**
+ * The detector's expected range over [from, to]: each point's z-score bounds (the method every point
+ * gets; spike and level shift judge steps and runs, not the value's range), or of the method that fired
+ * when z-score abstained. With `bucketed`: `maxPoints` time buckets as {@link downsample} makes them,
+ * the widest range per bucket.
+ */
+export function expectedBand(
+  points: readonly { readonly ts: number; readonly value: number }[],
+  range: { readonly from: number; readonly to: number; readonly maxPoints: number },
+  detection: DetectionConfig,
+  sensitivity: number,
+  periodMs: number,
+  bucketed = false,
+): BandPoint[] {
+  const raw: BandPoint[] = [];
+  scanSeries(points, range.from, range.to, detection, sensitivity, periodMs, (p, verdict) => {
+    const z = verdict.results.find((r) => r.method === 'zscore');
+    const pick =
+      z && Number.isFinite(z.expectedLow) && Number.isFinite(z.expectedHigh)
+        ? z
+        : verdict.results.find(
+            (r) => r.fired && Number.isFinite(r.expectedLow) && Number.isFinite(r.expectedHigh),
+          );
+    if (pick) raw.push({ ts: p.ts, low: pick.expectedLow, high: pick.expectedHigh });
+  });
+  if (!bucketed) return raw;
+  const width = Math.max(1, Math.ceil((range.to - range.from) / range.maxPoints));
+  const buckets = new Map<number, { low: number; high: number }>();
+  for (const b of raw) {
+    const i = Math.min(range.maxPoints - 1, Math.floor((b.ts - range.from) / width));
+    const cur = buckets.get(i);
+    if (!cur) buckets.set(i, { low: b.low, high: b.high });
+    else {
+      if (b.low < cur.low) cur.low = b.low;
+      if (b.high > cur.high) cur.high = b.high;
+    }
+  }
+  return [...buckets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([i, r]) => ({ ts: range.from + i * width, low: r.low, high: r.high }));
 }
 
 // ---- anomaly timeline ----

@@ -441,6 +441,8 @@ describe('GET /api/health', () => {
       tags: s1.tags,
       latest: { ts: T0, value: 20 + ((T0 / MIN) % 5) },
       state: 'ok',
+      // Its points go back further than the detector's warm-up: not learning.
+      learningUntil: null,
       lastAnomaly: {
         ts: A.folded.ts,
         severity: 'medium',
@@ -509,7 +511,8 @@ describe('GET /api/series/{id}/points', () => {
     [{ maxPoints: '5001' }, 'maxPoints'],
     [{ from: 'yesterday' }, 'from'],
     [{ from: String(T0), to: String(T0 - 1) }, 'to'],
-    [{ from: String(T0 - 40 * DAY) }, 'from'],
+    // Bounded by point count: 100000 one-minute periods is 69.4 days.
+    [{ from: String(T0 - 70 * DAY) }, 'from'],
   ])('400 for %j naming %s', async (query, field) => {
     const r = await get(`/api/series/${enc(s1.id)}/points`, query as Record<string, string>);
     expect(r).toMatchObject({ status: 400, body: { field, error: expect.any(String) } });
@@ -589,7 +592,7 @@ describe('GET /api/anomalies', () => {
     [{ cursor: 'not-a-cursor' }, 'cursor'],
     [{ method: 'Z-score!' }, 'method'],
     [{ to: '2026-13-01' }, 'to'],
-    [{ from: String(T0 - 40 * DAY) }, 'from'],
+    [{ from: String(T0 - 401 * DAY) }, 'from'],
   ])('400 for %j naming %s', async (query, field) => {
     expect(await get('/api/anomalies', query as Record<string, string>)).toMatchObject({
       status: 400,

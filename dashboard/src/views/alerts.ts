@@ -1,10 +1,11 @@
 // (view) Alert correlation: what became of the anomalies detected (sent, grouped into a message,
 // deduplicated into an open alert, rate-limited, suppressed by maintenance, below the paging severity),
 // the anomaly → alert conversion rate, and the alerts themselves, which staff can mark as a whole.
+
+import type { AlertItem, AlertSummary, FeedbackLabel } from '../../../shared/api/types';
 import { ApiError } from '../api';
 import { h, replace, table } from '../dom';
 import { count, fullTime, pct, time } from '../format';
-import type { AlertItem, AlertSummary, FeedbackLabel } from '../types';
 import {
   alertStateBadge,
   badge,

@@ -1,11 +1,7 @@
 // (view) Anomaly timeline: a chart of one series with its anomalies marked, the feedback counts per
 // metric, and the anomalies table (newest first) where staff mark a false positive or confirm one in
 // place, with an optional reason. A mark shows the metric's false-positive count before → after.
-import { ApiError } from '../api';
-import { anomalyChart, type ChartHandle } from '../chart';
-import { chartColumns, newestAnomalySeries } from '../chart-data';
-import { h, replace, table } from '../dom';
-import { adjustment, count, expectedRange, fullTime, num, time, withUnit } from '../format';
+
 import type {
   AnomalyItem,
   FeedbackLabel,
@@ -13,8 +9,12 @@ import type {
   PointsResponse,
   Severity,
   ThresholdState,
-} from '../types';
-import { SEVERITIES } from '../types';
+} from '../../../shared/api/types';
+import { ApiError } from '../api';
+import { anomalyChart, type ChartHandle } from '../chart';
+import { chartColumns, newestAnomalySeries } from '../chart-data';
+import { h, replace, table } from '../dom';
+import { adjustment, count, expectedRange, fullTime, num, time, withUnit } from '../format';
 import {
   alertStateBadge,
   badge,
@@ -27,6 +27,9 @@ import {
   type View,
   type ViewContext,
 } from '../view';
+
+/** Weakest first, as the API orders them (a value here: the contract's module is imported for types only). */
+const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 
 const RANGES: Record<string, { label: string; ms: number }> = {
   '1h': { label: 'Last hour', ms: 3_600_000 },

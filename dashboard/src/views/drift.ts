@@ -1,8 +1,9 @@
 // (view) Drift: the latest two-sample K-S check per model (statistic, p-value, sample sizes, windows) and
 // the infrastructure drift rate (anomaly rate against its expected rate).
+
+import type { ModelInfo } from '../../../shared/api/types';
 import { h, replace } from '../dom';
 import { count, fullTime, num, pct, pValue, time } from '../format';
-import type { ModelInfo } from '../types';
 import { driftBadge, empty, heading, loading, timeEl, type View, type ViewContext } from '../view';
 
 export function createDriftView(root: HTMLElement, ctx: ViewContext): View {

@@ -1,16 +1,29 @@
 // (view) Infrastructure health: a tile per series with its latest value, a sparkline of the last hour
 // and its state over the last 5 minutes. A tile links to the anomaly timeline of that series.
+
+import type { HealthSeries, SeriesState } from '../../../shared/api/types';
 import { h, replace } from '../dom';
 import { ago, count, time, withUnit } from '../format';
 import { hrefFor } from '../router';
 import { sparkline } from '../sparkline';
-import type { HealthSeries, SeriesState } from '../types';
 import { badge, empty, heading, loading, severityBadge, type View, type ViewContext } from '../view';
 
-const STATE_TEXT: Record<SeriesState, string> = { ok: 'OK', anomalous: 'Anomalous', 'no-data': 'No data' };
-const STATE_TONE: Record<SeriesState, string> = { ok: 'ok', anomalous: 'bad', 'no-data': 'muted' };
-/** Anomalous first, then no data, then healthy: what needs a look comes first. */
-const STATE_ORDER: Record<SeriesState, number> = { anomalous: 0, 'no-data': 1, ok: 2 };
+const STATE_TEXT: Record<SeriesState, string> = {
+  ok: 'OK',
+  anomalous: 'Anomalous',
+  learning: 'Learning',
+  'no-data': 'No data',
+  muted: 'Muted',
+};
+const STATE_TONE: Record<SeriesState, string> = {
+  ok: 'ok',
+  anomalous: 'bad',
+  learning: 'info',
+  'no-data': 'muted',
+  muted: 'muted',
+};
+/** Anomalous first, then no data, learning, muted, then healthy: what needs a look comes first. */
+const STATE_ORDER: Record<SeriesState, number> = { anomalous: 0, 'no-data': 1, learning: 2, muted: 3, ok: 4 };
 
 export function createHealthView(root: HTMLElement, ctx: ViewContext): View {
   const filter = h('input', {

@@ -1,9 +1,15 @@
 // (view) Settings: each metric's threshold adjustment with its history (rule or person, counts, reason)
 // and a revert per change; maintenance windows listed, added and deleted.
+
+import type {
+  HealthSeries,
+  MaintenanceWindow,
+  ThresholdChange,
+  ThresholdState,
+} from '../../../shared/api/types';
 import { ApiError } from '../api';
 import { type Child, h, replace, table } from '../dom';
 import { adjustment, count, fullTime, minutes, time, utcClock, WEEKDAYS, words } from '../format';
-import type { HealthSeries, MaintenanceWindow, ThresholdChange, ThresholdState } from '../types';
 import { empty, errorBox, heading, loading, timeEl, type View, type ViewContext } from '../view';
 import { type WindowFormValues, windowFromForm } from '../window-form';
 
