@@ -283,6 +283,8 @@ export interface PreviewResponse {
   readonly falsePositivesAvoided: readonly LabelledFate[];
   readonly confirmedLost: readonly LabelledFate[];
   readonly labelled: readonly LabelledFate[];
+  /** Pages per UTC day (its 00:00, epoch ms) under both adjustments, oldest first. */
+  readonly daily: readonly { readonly day: number; readonly current: number; readonly proposed: number }[];
   readonly elapsedMs: number;
 }
 

@@ -190,7 +190,7 @@ export interface SeriesDataInput {
 /**
  * One series' points in [from, to], at most `maxPoints` (min/max/mean buckets beyond that), and with
  * `band` the detector's expected range.
- * 1. Read the range (plus, for the band, the detector's memory before it: what detect itself reads).
+ * 1. Read the range (plus, for the band, the detector's memory and seasonal look-back before it).
  * 2. Band: replay the points through the production detector ({@link scanSeries}) at the metric's
  *    current sensitivity and keep each verdict's z-score bounds; downsampled into the same buckets as
  *    the points (a bucket's widest range), so the band never hides a bucket's extreme.
@@ -205,7 +205,7 @@ export async function seriesData(
   if (!spec) throw new NotFoundError(`No configured series ${input.id}`, { field: 'id' });
   const periodMs = spec.period * 1000;
   const wantBand = input.band === true && deps.detection !== undefined;
-  const readFrom = wantBand ? input.from - memoryPoints(deps.detection!) * periodMs : input.from;
+  const readFrom = wantBand ? input.from - bandLookbackMs(deps.detection!, periodMs) : input.from;
   const read = await deps.store.queryRange(spec.id, readFrom, input.to, now);
   const result = downsample(read, input.from, input.to, input.maxPoints);
   const base = {
@@ -222,6 +222,17 @@ export async function seriesData(
   // Bucketed exactly when the points are, so band and points share their timestamps.
   const band = expectedBand(read, input, deps.detection!, sensitivity, periodMs, result.downsampled);
   return { ...base, band };
+}
+
+/**
+ * How far before a chart's first point the band's replay starts: the detector's finite memory, and the
+ * seasonal baselines' look-back (same time on previous days or weeks), so the band is judged against the
+ * same model detect used (a checkpointed detector carries that history).
+ */
+export function bandLookbackMs(detection: DetectionConfig, periodMs: number): number {
+  const s = detection.seasonality;
+  const seasonalDays = s.enabled ? Math.max(s.days, s.weeks >= 2 ? 7 * s.weeks : 0) : 0;
+  return Math.max(memoryPoints(detection) * periodMs, seasonalDays * DAY_MS + periodMs);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { AlertItem, AlertSummary, FeedbackLabel } from '../../../shared/api
 import { ApiError } from '../api';
 import { h, replace, table } from '../dom';
 import { count, fullTime, pct, time } from '../format';
+import { hrefFor } from '../router';
 import {
   alertStateBadge,
   badge,
@@ -17,6 +18,7 @@ import {
   type View,
   type ViewContext,
 } from '../view';
+import { rangeCovering } from './anomalies';
 
 const RANGES: Record<string, { label: string; ms: number }> = {
   '24h': { label: 'Last 24 hours', ms: 24 * 3_600_000 },
@@ -189,8 +191,21 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
               h(
                 'td',
                 { class: 'series-list' },
+                // Each series links to its chart at the alert's time.
                 ...a.series.map((id, i) =>
-                  h('span', { class: 'chip', title: id }, a.labels?.[i] ?? labels.get(id) ?? id),
+                  h(
+                    'a',
+                    {
+                      class: 'chip',
+                      title: `${id}: show on the chart at ${fullTime(a.ts)}`,
+                      href: hrefFor('anomalies', {
+                        series: id,
+                        at: String(a.ts),
+                        range: rangeCovering(a.ts, now),
+                      }),
+                    },
+                    a.labels?.[i] ?? labels.get(id) ?? id,
+                  ),
                 ),
               ),
               h('td', { class: 'num' }, count(a.anomalies)),
