@@ -201,6 +201,8 @@ describe('dashboard insight (issue 16)', () => {
     await page.goto(`${server.url}#/anomalies?series=${encodeURIComponent(known.id)}&at=${SPIKE}`);
     const from = Number(new URL((await answer).url()).searchParams.get('from'));
     await waitForView(page, 'anomalies', 30_000);
+    // The line is drawn first, then again with the band.
+    await page.waitForSelector('.chart[data-band]:not([data-band="loading"])', { timeout: 60_000 });
     await page.waitForSelector('.chart-tip:not([hidden]) [data-tip="expected"]');
 
     // Prepare the expectation independently of the API: the production detector over the stored

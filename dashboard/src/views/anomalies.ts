@@ -237,8 +237,11 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
     const start = Math.max(from, Math.min(to - span, state.at - span / 2));
     return { from: start, to: start + span };
   };
-  const fetchPoints = (id: string): Promise<PointsResponse> =>
-    ctx.api.points(id, { ...chartWindow(), maxPoints: 800, band: true }, ctx.signal);
+  // The line first, the band after: the band replays weeks of points through the detector (about a
+  // second per chart on a busy machine, docs/benchmarks.md), and the line should not wait for it.
+  const fetchPoints = (id: string, band = false): Promise<PointsResponse> =>
+    ctx.api.points(id, { ...chartWindow(), maxPoints: 800, band }, ctx.signal);
+  let drawSeq = 0;
 
   /**
    * The chart shows the chosen series, else the series of the newest anomaly. `prefetched` is the
@@ -259,49 +262,18 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
     }
     if (target === chartFor && !fresh) return;
     chartFor = target;
+    const seq = ++drawSeq;
     const { from, to: end } = chartWindow();
     try {
       const pts = await (prefetched?.series === target ? prefetched.points : fetchPoints(target));
-      const mine = items.filter((a) => a.series === target);
-      const cols = chartColumns(pts.points, mine, from, end, pts.band ?? []);
-      chart?.destroy();
-      chartTitle.textContent = `Chart: ${pts.label || labelOf(target)}`;
-      replace(
-        chartNote,
-        state.series ? '' : 'The series of the latest anomaly; choose a series above to chart another. ',
-        `${count(pts.points.length)} points${pts.downsampled ? ' (downsampled: blue band = bucket min–max)' : ''}, ${count(cols.shown)} anomalies marked. `,
-        (pts.band?.length ?? 0) > 0
-          ? 'Grey band: the range the detector expected. '
-          : 'No expected band yet: the detector is still learning this series. ',
-        state.at !== undefined
-          ? h(
-              'button',
-              {
-                type: 'button',
-                class: 'link-btn small',
-                'data-action': 'whole-range',
-                onclick: () => {
-                  state.at = undefined;
-                  syncParams();
-                  void drawChart(true);
-                },
-              },
-              `Showing ${fullTime(from)} – ${fullTime(end)}; show the whole range`,
-            )
-          : null,
-      );
-      chartBox.dataset.band = String(pts.band?.length ?? 0);
-      chartBox.setAttribute(
-        'aria-label',
-        `Chart of ${pts.label || labelOf(target)}: ${pts.points.length} points and ${cols.shown} anomalies; the table below lists them`,
-      );
-      if (pts.points.length === 0 && cols.shown === 0) {
-        chart = null;
-        replace(chartBox, empty('No points stored for this series in the range.'));
-        return;
-      }
-      chart = anomalyChart(chartBox, cols, pts.unit, pts.downsampled);
-      if (state.at !== undefined) chart.focusAt(state.at);
+      render(target, pts, from, end, 'loading');
+      const withBand = await fetchPoints(target, true).catch((e: unknown) => {
+        if (e instanceof ApiError && (e.status === 401 || e.status === 403)) throw e;
+        return undefined;
+      });
+      if (seq !== drawSeq) return; // another series or range was chosen meanwhile
+      if (withBand) render(target, withBand, from, end, 'ready');
+      else render(target, pts, from, end, 'failed');
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) throw e;
       if ((e as Error).name === 'AbortError') return;
@@ -311,6 +283,60 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
         errorBox(`The chart could not be loaded: ${(e as Error).message}`, () => void drawChart(true)),
       );
     }
+  };
+
+  /** Draw the chart of `target` from one answer; `band` says where the expected band stands. */
+  const render = (
+    target: string,
+    pts: PointsResponse,
+    from: number,
+    end: number,
+    band: 'loading' | 'ready' | 'failed',
+  ): void => {
+    const mine = items.filter((a) => a.series === target);
+    const cols = chartColumns(pts.points, mine, from, end, pts.band ?? []);
+    chart?.destroy();
+    chartTitle.textContent = `Chart: ${pts.label || labelOf(target)}`;
+    replace(
+      chartNote,
+      state.series ? '' : 'The series of the latest anomaly; choose a series above to chart another. ',
+      `${count(pts.points.length)} points${pts.downsampled ? ' (downsampled: blue band = bucket min–max)' : ''}, ${count(cols.shown)} anomalies marked. `,
+      band === 'loading'
+        ? 'Loading the expected band… '
+        : band === 'failed'
+          ? 'The expected band could not be computed. '
+          : (pts.band?.length ?? 0) > 0
+            ? 'Grey band: the range the detector expected. '
+            : 'No expected band yet: the detector is still learning this series. ',
+      state.at !== undefined
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'link-btn small',
+              'data-action': 'whole-range',
+              onclick: () => {
+                state.at = undefined;
+                syncParams();
+                void drawChart(true);
+              },
+            },
+            `Showing ${fullTime(from)} – ${fullTime(end)}; show the whole range`,
+          )
+        : null,
+    );
+    chartBox.dataset.band = band === 'ready' ? String(pts.band?.length ?? 0) : band;
+    chartBox.setAttribute(
+      'aria-label',
+      `Chart of ${pts.label || labelOf(target)}: ${pts.points.length} points and ${cols.shown} anomalies; the table below lists them`,
+    );
+    if (pts.points.length === 0 && cols.shown === 0) {
+      chart = null;
+      replace(chartBox, empty('No points stored for this series in the range.'));
+      return;
+    }
+    chart = anomalyChart(chartBox, cols, pts.unit, pts.downsampled);
+    if (state.at !== undefined) chart.focusAt(state.at);
   };
 
   // ---- table ----
