@@ -144,11 +144,34 @@ export interface AlertItem {
   readonly state: 'open' | 'resolved';
 }
 
+/** Alert quality of one metric (`metric` null: all of them) over the range. */
+export interface AlertQuality {
+  readonly metric: string | null;
+  /** Pages (alert messages) that carried the metric's anomalies, and that scaled to 7 days. */
+  readonly pages: number;
+  readonly pagesPerWeek: number;
+  readonly anomalies: number;
+  /** Anomalies in a page or folded into an open one (sent + grouped + deduplicated). */
+  readonly inPages: number;
+  /** inPages ÷ pages (what grouping and dedup save); null without pages. */
+  readonly anomaliesPerPage: number | null;
+  readonly falsePositives: number;
+  readonly confirmed: number;
+  /** confirmed ÷ labelled, of the anomalies in pages; null without labels. */
+  readonly precision: number | null;
+  /** Held back by the rate limit. */
+  readonly rateLimited: number;
+  /** Suppressed by a maintenance window. */
+  readonly suppressed: number;
+}
+
 /** GET /api/alerts */
 export interface AlertsResponse {
   readonly from: number;
   readonly to: number;
   readonly summary: AlertSummary;
+  /** Overall first, then per metric. */
+  readonly quality: readonly AlertQuality[];
   readonly alerts: readonly AlertItem[];
 }
 

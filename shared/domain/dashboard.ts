@@ -204,3 +204,90 @@ export function decodeCursor(text: string): TimelineCursor | undefined {
 export function newerFirst(a: TimelineCursor, b: TimelineCursor): number {
   return b.ts - a.ts || (a.series < b.series ? 1 : a.series > b.series ? -1 : 0);
 }
+
+/** Alert quality of one metric (or of all, `metric` null) over a range. */
+export interface AlertQuality {
+  readonly metric: string | null;
+  /** Pages (alert messages) that carried this metric's anomalies. */
+  readonly pages: number;
+  /** Pages scaled to 7 days of the range. */
+  readonly pagesPerWeek: number;
+  readonly anomalies: number;
+  /** Anomalies in a page or folded into an open one (sent + grouped + deduplicated). */
+  readonly inPages: number;
+  /** inPages ÷ pages: what grouping and dedup save the NOC; null without pages. */
+  readonly anomaliesPerPage: number | null;
+  /** Labels on those anomalies. */
+  readonly falsePositives: number;
+  readonly confirmed: number;
+  /** confirmed ÷ (confirmed + false positives); null without labels. */
+  readonly precision: number | null;
+  /** Held back by the rate limit (counted in the digest instead). */
+  readonly rateLimited: number;
+  /** Suppressed by a maintenance window. */
+  readonly suppressed: number;
+}
+
+const IN_PAGE: ReadonlySet<AlertState> = new Set<AlertState>(['sent', 'grouped', 'deduplicated']);
+
+/**
+ * Alert quality per metric and overall, from the range's anomalies and the alert each belongs to.
+ * @param alertOf - the alert (page) an anomaly belongs to, if any
+ */
+export function alertQuality(
+  anomalies: readonly {
+    readonly metric: string;
+    readonly alertState: AlertState;
+    readonly feedback?: { readonly label: string } | undefined;
+  }[],
+  alertOf: (index: number) => string | undefined,
+  rangeMs: number,
+): AlertQuality[] {
+  const weeks = Math.max(rangeMs, 1) / (7 * 86_400_000);
+  const build = (metric: string | null, rows: number[]): AlertQuality => {
+    const pages = new Set<string>();
+    let inPages = 0;
+    let fp = 0;
+    let ok = 0;
+    let rateLimited = 0;
+    let suppressed = 0;
+    for (const i of rows) {
+      const a = anomalies[i]!;
+      const alert = alertOf(i);
+      if (alert !== undefined && IN_PAGE.has(a.alertState)) {
+        pages.add(alert);
+        inPages++;
+        if (a.feedback?.label === 'false-positive') fp++;
+        else if (a.feedback?.label === 'confirmed') ok++;
+      }
+      if (a.alertState === 'rate-limited') rateLimited++;
+      if (a.alertState === 'suppressed') suppressed++;
+    }
+    return {
+      metric,
+      pages: pages.size,
+      pagesPerWeek: pages.size / weeks,
+      anomalies: rows.length,
+      inPages,
+      anomaliesPerPage: pages.size > 0 ? inPages / pages.size : null,
+      falsePositives: fp,
+      confirmed: ok,
+      precision: fp + ok > 0 ? ok / (fp + ok) : null,
+      rateLimited,
+      suppressed,
+    };
+  };
+  const byMetric = new Map<string, number[]>();
+  anomalies.forEach((a, i) => {
+    const rows = byMetric.get(a.metric);
+    if (rows) rows.push(i);
+    else byMetric.set(a.metric, [i]);
+  });
+  return [
+    build(
+      null,
+      anomalies.map((_, i) => i),
+    ),
+    ...[...byMetric.keys()].sort().map((m) => build(m, byMetric.get(m)!)),
+  ];
+}

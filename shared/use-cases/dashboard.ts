@@ -10,7 +10,9 @@ import { type MaintenanceWindow, mutes } from '../domain/alerting';
 import { memoryPoints, scanSeries } from '../domain/anomaly';
 import {
   type AlertFunnel,
+  type AlertQuality,
   alertFunnel,
+  alertQuality,
   decodeCursor,
   downsample,
   encodeCursor,
@@ -418,6 +420,8 @@ const LEVEL_RANK: Record<AlertLevel, number> = { INFO: 0, WARNING: 1, CRITICAL: 
  * 1. One read of the range's anomalies with their alert states.
  * 2. The funnel: counts per state, conversion = (sent + grouped) / anomalies at or above the page level.
  * 3. Alerts: anomalies grouped by the alert they belong to, newest first; open per the open-alert store.
+ * 4. Quality per metric and overall: pages (per week), anomalies per page, precision from the labels,
+ *    held back by the rate limit, suppressed (see {@link alertQuality}).
  */
 export async function alertsOverview(
   deps: {
@@ -427,7 +431,7 @@ export async function alertsOverview(
   },
   range: { readonly from: number; readonly to: number },
   now: number,
-): Promise<{ from: number; to: number; summary: AlertFunnel; alerts: AlertRow[] }> {
+): Promise<{ from: number; to: number; summary: AlertFunnel; quality: AlertQuality[]; alerts: AlertRow[] }> {
   const [{ items }, open] = await Promise.all([
     deps.timeline.listNewestFirst({ from: range.from, to: range.to, now }),
     deps.alerts.listOpen(),
@@ -463,6 +467,7 @@ export async function alertsOverview(
     from: range.from,
     to: range.to,
     summary: alertFunnel(items, deps.minLevelToPage),
+    quality: alertQuality(items, (i) => alertIdOfAnomaly(items[i]!), range.to - range.from),
     alerts,
   };
 }

@@ -3,8 +3,9 @@
 // 60 health tiles visible at 1400×900 with a new series "learning until HH:MM"; the series chart's
 // expected band equal to the production detector's z-score range at a known anomaly, with its
 // explanation on hover; the what-if preview → apply → revert; a 60-day range. One browser for all.
-// Screenshots: test-output/dashboard/insight-*.png (and the README's docs/img/dashboard-health.png).
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// Screenshots: test-output/dashboard/insight-*.png (docs/img/dashboard-health.png, the README's, is a
+// copy of insight-health-1400x900.png).
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -30,7 +31,6 @@ import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 jest.setTimeout(120_000);
 
 const SHOTS = resolve(__dirname, '../../test-output/dashboard');
-const README_SHOT = resolve(__dirname, '../../docs/img/dashboard-health.png');
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
@@ -91,7 +91,6 @@ let spikeExplanation = '';
 beforeAll(async () => {
   dist = mkdtempSync(join(tmpdir(), 'ds-insight-'));
   mkdirSync(SHOTS, { recursive: true });
-  mkdirSync(resolve(README_SHOT, '..'), { recursive: true });
   const [dynamo, , chromium] = await Promise.all([
     startDynalite(),
     buildDashboard({ outDir: dist }),
@@ -184,7 +183,6 @@ describe('dashboard insight (issue 16)', () => {
       `Learning until ${time(until, Date.now(), 'UTC')}`,
     );
     await page.screenshot({ path: join(SHOTS, 'insight-health-1400x900.png') });
-    copyFileSync(join(SHOTS, 'insight-health-1400x900.png'), README_SHOT);
 
     // Filter by state, then expand the explanation
     await page.selectOption('#health-state', 'learning');

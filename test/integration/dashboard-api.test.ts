@@ -601,6 +601,23 @@ describe('GET /api/anomalies', () => {
   });
 });
 
+/** An alert-quality row over one day without labels or suppressions. */
+function quality(
+  metric: string | null,
+  n: { pages: number; anomalies: number; inPages: number; rateLimited: number },
+) {
+  return {
+    metric,
+    ...n,
+    pagesPerWeek: n.pages * 7,
+    anomaliesPerPage: n.inPages / n.pages,
+    falsePositives: 0,
+    confirmed: 0,
+    precision: null,
+    suppressed: 0,
+  };
+}
+
 describe('GET /api/alerts', () => {
   it('counts the funnel and the conversion rate, and lists the alerts with their state', async () => {
     const r = await get('/api/alerts');
@@ -621,6 +638,13 @@ describe('GET /api/alerts', () => {
         // (sent + grouped) / anomalies at WARNING or above (5: all but the INFO one).
         conversionRate: 2 / 5,
       },
+      // One page (ALERT_1) in a day: 7 a week. It carried 3 anomalies (sent, grouped, deduplicated) of
+      // two metrics; nothing is labelled yet, so precision is unknown.
+      quality: [
+        quality(null, { pages: 1, anomalies: 6, inPages: 3, rateLimited: 1 }),
+        quality('cpu_percent', { pages: 1, anomalies: 4, inPages: 2, rateLimited: 1 }),
+        quality('memory_percent', { pages: 1, anomalies: 2, inPages: 1, rateLimited: 0 }),
+      ],
       alerts: [
         {
           alertId: ALERT_1,

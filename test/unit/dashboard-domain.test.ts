@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { scanSeries } from '../../shared/domain/anomaly';
 import {
   alertFunnel,
+  alertQuality,
   decodeCursor,
   downsample,
   encodeCursor,
@@ -188,6 +189,41 @@ describe('series ranges bounded by point count (issue 16)', () => {
         ],
       }),
     );
+  });
+});
+
+describe('alertQuality (issue 16)', () => {
+  it('counts pages, anomalies per page and precision from labels per metric and overall', () => {
+    const rows = [
+      { metric: 'cpu', alertState: 'sent' as const, feedback: { label: 'confirmed' }, alert: 'a1' },
+      {
+        metric: 'cpu',
+        alertState: 'deduplicated' as const,
+        feedback: { label: 'false-positive' },
+        alert: 'a1',
+      },
+      { metric: 'mem', alertState: 'grouped' as const, feedback: { label: 'confirmed' }, alert: 'a1' },
+      { metric: 'cpu', alertState: 'sent' as const, alert: 'a2' },
+      { metric: 'cpu', alertState: 'rate-limited' as const },
+      { metric: 'mem', alertState: 'suppressed' as const, feedback: { label: 'false-positive' } },
+    ];
+    const [all, cpu, mem] = alertQuality(rows, (i) => rows[i]!.alert, 14 * DAY);
+    expect(all).toEqual({
+      metric: null,
+      pages: 2,
+      pagesPerWeek: 1,
+      anomalies: 6,
+      inPages: 4,
+      anomaliesPerPage: 2,
+      falsePositives: 1,
+      confirmed: 2,
+      precision: 2 / 3,
+      rateLimited: 1,
+      suppressed: 1,
+    });
+    expect(cpu).toMatchObject({ metric: 'cpu', pages: 2, inPages: 3, anomaliesPerPage: 1.5, precision: 0.5 });
+    // A label on an anomaly that never paged does not count toward precision.
+    expect(mem).toMatchObject({ metric: 'mem', pages: 1, falsePositives: 0, confirmed: 1, precision: 1 });
   });
 });
 
