@@ -202,6 +202,15 @@ export interface ModelInfo {
   readonly accuracy24h: number | null;
   readonly accuracy7d: number | null;
   readonly drift: ModelDrift | null;
+  /** Baseline vs recent score quantiles of the latest check that had them (a CDF overlay). */
+  readonly quantiles: readonly { readonly q: number; readonly before: number; readonly after: number }[];
+  /** Every drift run of the last 31 days that checked the model, oldest first. */
+  readonly history: readonly {
+    readonly at: number;
+    readonly status: CheckStatus;
+    readonly statistic: number | null;
+    readonly accuracy24h: number | null;
+  }[];
 }
 
 /** The infrastructure drift check's latest result. */
@@ -219,6 +228,12 @@ export interface InfraDrift {
 export interface ModelsResponse {
   readonly models: readonly ModelInfo[];
   readonly infra: InfraDrift | null;
+  /** The infra check's anomaly rate per drift run, oldest first. */
+  readonly infraHistory: readonly {
+    readonly at: number;
+    readonly rate: number | null;
+    readonly expectedRate: number | null;
+  }[];
   readonly lastRun: number | null;
 }
 

@@ -489,6 +489,15 @@ export interface ModelDrift {
   readonly checkedAt: number;
 }
 
+/** One drift run's reading of a model, for the over-time charts. */
+export interface ModelHistoryPoint {
+  readonly at: number;
+  readonly status: CheckStatus;
+  readonly statistic: number | null;
+  /** Accuracy over the 24 h before the run; null without outcomes. */
+  readonly accuracy24h: number | null;
+}
+
 /** One model on the ML view. */
 export interface ModelRow {
   readonly model: string;
@@ -498,6 +507,10 @@ export interface ModelRow {
   readonly accuracy24h: number | null;
   readonly accuracy7d: number | null;
   readonly drift: ModelDrift | null;
+  /** Baseline vs recent score quantiles of the latest check that had them (a CDF overlay). */
+  readonly quantiles: readonly { readonly q: number; readonly before: number; readonly after: number }[];
+  /** Every drift run of the last 31 days that checked the model, oldest first. */
+  readonly history: readonly ModelHistoryPoint[];
 }
 
 /** The infrastructure drift check's latest result. */
@@ -548,7 +561,9 @@ function infraDrift(check: InfraCheck, checkedAt: number): InfraDrift {
  * 1. The models: configured, seen in predictions, or named in a drift run of the last 31 days.
  * 2. Per model (2 at a time): the last 7 days of predictions, duplicates dropped → volume and accuracy over
  *    24 h and 7 d (outcomes judged as check-drift does, with the configured decision threshold).
- * 3. Drift: each model's check in the newest run that has one; infra: the newest infra check.
+ * 3. Drift: each model's check in the newest run that has one (with its score quantiles); infra: the
+ *    newest infra check. History: every run's K-S statistic and 24 h accuracy per model, and the infra
+ *    anomaly rate, oldest first.
  */
 export async function modelsOverview(
   deps: {
@@ -557,18 +572,48 @@ export async function modelsOverview(
     readonly config: DriftConfig;
   },
   now: number,
-): Promise<{ models: ModelRow[]; infra: InfraDrift | null; lastRun: number | null }> {
+): Promise<{
+  models: ModelRow[];
+  infra: InfraDrift | null;
+  infraHistory: { at: number; rate: number | null; expectedRate: number | null }[];
+  lastRun: number | null;
+}> {
   const [seen, runs] = await Promise.all([
     deps.predictions.listModels(now),
     deps.drift.listRuns(now - RUNS_LOOKBACK_MS, now),
   ]);
   const latestCheck = new Map<string, ModelDrift>();
+  const latestQuantiles = new Map<string, ModelRow['quantiles']>();
+  const history = new Map<string, ModelHistoryPoint[]>();
+  const infraHistory: { at: number; rate: number | null; expectedRate: number | null }[] = [];
   let infra: InfraDrift | null = null;
+  // Runs come newest first: the first check of a model is its latest.
   for (const run of runs) {
     for (const check of run.checks) {
       if (check.kind === 'prediction') {
         if (!latestCheck.has(check.model)) latestCheck.set(check.model, modelDrift(check, run.runAt));
-      } else if (infra === null) infra = infraDrift(check, run.runAt);
+        if (!latestQuantiles.has(check.model) && check.quantiles?.length) {
+          latestQuantiles.set(
+            check.model,
+            check.quantiles.map((q) => ({ q: q.q, before: q.before, after: q.after })),
+          );
+        }
+        const points = history.get(check.model) ?? [];
+        history.set(check.model, points);
+        points.unshift({
+          at: run.runAt,
+          status: check.status,
+          statistic: check.ks?.statistic ?? null,
+          accuracy24h: (check.performance ?? []).find((p) => p.window === '24h')?.accuracy ?? null,
+        });
+      } else {
+        if (infra === null) infra = infraDrift(check, run.runAt);
+        infraHistory.unshift({
+          at: run.runAt,
+          rate: check.rate ?? null,
+          expectedRate: check.expectedRate ?? null,
+        });
+      }
     }
   }
   const names = [
@@ -585,7 +630,9 @@ export async function modelsOverview(
       accuracy24h: performanceOf(week, now - DAY_MS, now, threshold, '24h')?.accuracy ?? null,
       accuracy7d: performanceOf(week, now - 7 * DAY_MS, now, threshold, '7d')?.accuracy ?? null,
       drift: latestCheck.get(model) ?? null,
+      quantiles: latestQuantiles.get(model) ?? [],
+      history: history.get(model) ?? [],
     };
   });
-  return { models, infra, lastRun: runs[0]?.runAt ?? null };
+  return { models, infra, infraHistory, lastRun: runs[0]?.runAt ?? null };
 }

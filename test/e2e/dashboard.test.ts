@@ -209,6 +209,23 @@ describe('staff dashboard (fixture API)', () => {
     await context.close();
   });
 
+  it('draws what moved in drift: score CDFs, K-S and accuracy per run, the infra rate per run (issue 16)', async () => {
+    // Prepare / Act
+    const { context, page, problems } = await staffPage();
+    await openView(page, 'drift');
+
+    // Assess: the drifting model has its three pictures, the infra card its trend
+    const card = page.locator('[data-model="fraud-score"]');
+    expect(await card.locator('svg.cdf polyline').count()).toBe(2);
+    expect(await card.locator('svg.mini-chart').count()).toBe(3);
+    expect(await page.locator('[data-subject="infra"] svg.mini-chart').count()).toBe(1);
+    // A model without quantiles or history draws none, and the view still renders.
+    expect(await page.locator('[data-model="churn-v3"] svg.mini-chart').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'fixture-drift-pictures.png'), fullPage: true });
+    expect(problems.errors).toEqual([]);
+    await context.close();
+  });
+
   it('moves focus to the heading on navigation and keeps controls reachable by keyboard', async () => {
     const { context, page } = await staffPage();
     // A tile is a link to its series' timeline.

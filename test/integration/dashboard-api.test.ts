@@ -177,7 +177,20 @@ async function seed(): Promise<void> {
         baseline: { from: T0 - 38 * DAY, to: T0 - 8 * DAY, n: 5000, pinned: false },
         duplicates: 0,
         ks: { statistic: 0.31, pValue: 1e-40, adjustedPValue: 2e-40, method: 'asymptotic' },
-        performance: [],
+        quantiles: [
+          { q: 0.5, before: 0.3, after: 0.55, shift: 0.25 },
+          { q: 0.9, before: 0.6, after: 0.8, shift: 0.2 },
+        ],
+        performance: [
+          {
+            window: '24h',
+            from: T0 - DAY - HOUR,
+            to: T0 - HOUR,
+            labelled: 100,
+            kind: 'binary',
+            accuracy: 0.8,
+          },
+        ],
       },
       {
         kind: 'infra',
@@ -711,6 +724,12 @@ describe('GET /api/models', () => {
             recentWindow: [T0 - 8 * DAY, T0 - HOUR],
             checkedAt: T0 - HOUR,
           },
+          // The run's score quantiles (the CDF overlay) and one history point with its 24 h accuracy.
+          quantiles: [
+            { q: 0.5, before: 0.3, after: 0.55 },
+            { q: 0.9, before: 0.6, after: 0.8 },
+          ],
+          history: [{ at: T0 - HOUR, status: 'drift', statistic: 0.31, accuracy24h: 0.8 }],
         },
         // Configured, never seen: no volume, no accuracy, never checked.
         {
@@ -720,8 +739,11 @@ describe('GET /api/models', () => {
           accuracy24h: null,
           accuracy7d: null,
           drift: null,
+          quantiles: [],
+          history: [],
         },
       ],
+      infraHistory: [{ at: T0 - HOUR, rate: 0.015, expectedRate: 0.01 }],
       infra: {
         status: 'ok',
         reason: 'within bounds',
