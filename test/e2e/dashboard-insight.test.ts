@@ -87,6 +87,7 @@ let server: Awaited<ReturnType<typeof startHttpServer>>;
 let page: Page;
 let points: MetricPoint[];
 let spikeExplanation = '';
+let limitedTs = 0;
 
 beforeAll(async () => {
   dist = mkdtempSync(join(tmpdir(), 'ds-insight-'));
@@ -122,6 +123,17 @@ beforeAll(async () => {
   spikeExplanation = anomalies.find((a) => a.ts === SPIKE)?.explanation ?? '';
   const timeline = readStores(db);
   await timeline.timeline.record(anomalies, Date.now());
+  // Alerting's outcome for two of them: the spike paged; another anomaly was held back by the rate limit.
+  limitedTs = anomalies.find((a) => a.ts !== SPIKE)?.ts ?? 0;
+  await timeline.timeline.setAlertStates(
+    [
+      { series: known.id, ts: SPIKE, state: 'sent', alertId: `cpu_percent-above-0123456789abcdef-${SPIKE}` },
+      ...(limitedTs
+        ? [{ series: known.id, ts: limitedTs, state: 'rate-limited' as const, reason: 'budget' }]
+        : []),
+    ],
+    Date.now(),
+  );
   const log = {
     debug: () => undefined,
     info: () => undefined,
@@ -286,5 +298,30 @@ describe('dashboard insight (issue 16)', () => {
 
     // Assess
     expect((await api<{ adjustment: number }>('/api/thresholds/cpu_percent')).adjustment).toBe(0);
+  });
+
+  it('shows alert quality from the seeded alert states and a confirmed label', async () => {
+    // Prepare: staff confirm the paged spike
+    const mark = await fetch(new URL('/api/anomalies/feedback', server.url), {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ series: known.id, ts: SPIKE, label: 'confirmed' }),
+    });
+    expect(mark.status).toBe(200);
+
+    // Act
+    await page.goto(`${server.url}#/alerts?range=30d`);
+    await waitForView(page, 'alerts', 30_000);
+
+    // Assess: one page carrying one anomaly, confirmed; one held back by the rate limit
+    const cell = async (q: string) =>
+      (await page.textContent(`tr[data-quality="cpu_percent"] td[data-q="${q}"]`))?.trim();
+    expect(await cell('pages')).toBe('1');
+    expect(await cell('anomaliesPerPage')).toBe('1.0');
+    expect(await cell('precision')).toMatch(/^100(\.0)?\s?%1 confirmed, 0 false$/);
+    expect(await cell('rateLimited')).toBe(limitedTs ? '1' : '0');
+    // 1 page in 30 days: 0.2 a week.
+    expect(await cell('pagesPerWeek')).toBe((7 / 30).toFixed(1));
+    await page.screenshot({ path: join(SHOTS, 'insight-alert-quality.png'), fullPage: true });
   });
 });

@@ -267,13 +267,17 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
     try {
       const pts = await (prefetched?.series === target ? prefetched.points : fetchPoints(target));
       render(target, pts, from, end, 'loading');
-      const withBand = await fetchPoints(target, true).catch((e: unknown) => {
-        if (e instanceof ApiError && (e.status === 401 || e.status === 403)) throw e;
-        return undefined;
-      });
-      if (seq !== drawSeq) return; // another series or range was chosen meanwhile
-      if (withBand) render(target, withBand, from, end, 'ready');
-      else render(target, pts, from, end, 'failed');
+      // Not awaited: the view is ready with the line; the band follows when the replay is done.
+      void fetchPoints(target, true).then(
+        (withBand) => {
+          if (seq === drawSeq) render(target, withBand, from, end, 'ready');
+        },
+        (e: unknown) => {
+          // Another series or range was chosen meanwhile, or the view was left.
+          if (seq !== drawSeq || (e as Error).name === 'AbortError') return;
+          render(target, pts, from, end, 'failed');
+        },
+      );
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) throw e;
       if ((e as Error).name === 'AbortError') return;
