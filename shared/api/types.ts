@@ -142,6 +142,8 @@ export interface AlertItem {
   readonly anomalies: number;
   /** `open` until its RESOLVED notice, then `resolved`. */
   readonly state: 'open' | 'resolved';
+  /** Of its anomalies in the range, how many carry a false-positive or confirmed label. */
+  readonly marked: number;
 }
 
 /** Alert quality of one metric (`metric` null: all of them) over the range. */

@@ -411,6 +411,8 @@ export interface AlertRow {
   readonly anomalies: number;
   /** `open` until its RESOLVED notice went out. */
   readonly state: 'open' | 'resolved';
+  /** Of its anomalies, how many staff have labelled (the dashboard offers "Undo" only then). */
+  readonly marked: number;
 }
 
 const LEVEL_RANK: Record<AlertLevel, number> = { INFO: 0, WARNING: 1, CRITICAL: 2 };
@@ -460,6 +462,7 @@ export async function alertsOverview(
       labels: series.map((s) => labelOf.get(s) ?? s),
       anomalies: members.length,
       state: openIds.has(alertId) ? 'open' : 'resolved',
+      marked: members.filter((m) => m.feedback !== undefined).length,
     };
   });
   alerts.sort((a, b) => b.ts - a.ts || (a.alertId < b.alertId ? 1 : -1));

@@ -322,6 +322,8 @@ describe('dashboard insight (issue 16)', () => {
     expect(await cell('rateLimited')).toBe(limitedTs ? '1' : '0');
     // 1 page in 30 days: 0.2 a week.
     expect(await cell('pagesPerWeek')).toBe((7 / 30).toFixed(1));
+    // The confirmed alert offers "Undo"; there is nothing else to undo.
+    expect(await page.locator('tr[data-alert] button', { hasText: 'Undo' }).count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'insight-alert-quality.png'), fullPage: true });
   });
 });

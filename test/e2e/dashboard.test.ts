@@ -127,6 +127,12 @@ describe('staff dashboard (fixture API)', () => {
     expect(await text(page, '[data-kpi="conversion"]')).toBe(`${(summary.conversionRate * 100).toFixed(1)}%`);
     expect(await text(page, 'tr[data-outcome="rateLimited"] td.num')).toBe(String(summary.rateLimited));
     expect(await page.$$eval('tr[data-alert]', (r) => r.length)).toBeGreaterThan(0);
+    // "Undo" only on alerts with a labelled anomaly (issue 16): not on every row.
+    const undo = await page.$$eval(
+      'tr[data-alert] button',
+      (b) => b.filter((x) => x.textContent === 'Undo').length,
+    );
+    expect(undo).toBeLessThan(await page.$$eval('tr[data-alert]', (r) => r.length));
     await page.screenshot({ path: join(SHOTS, 'fixture-alerts.png') });
 
     await openView(page, 'settings');

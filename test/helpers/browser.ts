@@ -337,6 +337,7 @@ export class DemoWorld {
         ),
         anomalies: list.length,
         state: list[0]!.ts > this.now - 30 * MIN ? 'open' : 'resolved',
+        marked: list.filter((a) => a.feedback !== undefined).length,
       })),
     };
   }

@@ -667,6 +667,8 @@ describe('GET /api/alerts', () => {
           labels: ['cpu_percent web-1', `memory_percent ${XSS}`],
           anomalies: 3,
           state: 'open',
+          // Nothing labelled yet: the dashboard offers no "Undo".
+          marked: 0,
         },
       ],
     });

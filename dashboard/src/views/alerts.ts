@@ -152,6 +152,8 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
         .map((st) => `${st.metric}: ${count(st.falsePositives)} false positives`)
         .join('; ');
       const message = `${label ? `Marked alert ${label === 'false-positive' ? 'false positive' : 'confirmed'}` : 'Alert marks removed'} (${count(res.anomalies.length)} anomalies). ${fp}.`;
+      // Reload first, so the rows (and which offer "Undo") agree with the message.
+      await view.load(true);
       result.textContent = message;
       ctx.announce(message);
     } catch (e) {
@@ -233,7 +235,10 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
                   `Mark every anomaly of alert ${a.alertId} as false positives`,
                 ),
                 btn(a, 'confirmed', 'Confirm', `Confirm alert ${a.alertId}`),
-                btn(a, undefined, 'Undo', `Remove the marks of alert ${a.alertId}`),
+                // Undo only where there is something to undo (older APIs omit `marked`).
+                (a.marked ?? 1) > 0
+                  ? btn(a, undefined, 'Undo', `Remove the marks of alert ${a.alertId}`)
+                  : null,
               ),
             ),
           ),
