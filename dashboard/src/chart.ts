@@ -22,6 +22,34 @@ export interface ChartHandle {
   destroy(): void;
 }
 
+/** The data's extent (values, bucket min/max, markers, the band near them) with 8 % padding. */
+export function yRange(cols: ChartColumns): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  const take = (col: readonly (number | null)[]) => {
+    for (const v of col) {
+      if (v === null || !Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  };
+  take(cols.value);
+  take(cols.min);
+  take(cols.max);
+  for (const g of MARKER_GROUPS) take(cols.markers[g]);
+  if (!Number.isFinite(lo)) return [0, 1];
+  // The band counts while it stays within one data span of the data; wider stretches are clipped.
+  const span = hi - lo || Math.abs(hi) || 1;
+  const [dataLo, dataHi] = [lo, hi];
+  for (const v of [...cols.low, ...cols.high]) {
+    if (v === null || !Number.isFinite(v) || v < dataLo - span || v > dataHi + span) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const pad = (hi - lo) * 0.08 || Math.abs(hi) * 0.1 || 1;
+  return [lo - pad, hi + pad];
+}
+
 /** Index of the x value nearest to `sec` in the sorted `xs`. */
 function nearest(xs: readonly number[], sec: number): number {
   let lo = 0;
@@ -152,7 +180,9 @@ export function anomalyChart(
     width,
     height,
     series,
-    scales: { x: { time: true } },
+    // The y range follows the data, not the band: after a large record the detector's range is very
+    // wide for a while, and would flatten the line; the band is clipped at the edges instead.
+    scales: { x: { time: true }, y: { range: () => yRange(cols) } },
     axes: [{}, { values: (_u, splits) => splits.map((v) => num(v, 3)) }],
     bands: [
       { series: [5, 4], fill: 'rgba(87,96,106,0.14)' },
