@@ -201,8 +201,7 @@ async function main(): Promise<void> {
     max15 = Math.max(max15, sent.filter((x) => x.at >= m.at && x.at < m.at + 15 * MIN).length);
   const recorded = (await anomalies.listRange(0, Number.MAX_SAFE_INTEGER)).length;
 
-  if (values.pages)
-    for (const p of pages) console.log(`${new Date(p.at).toISOString()}  ${p.subject}`);
+  if (values.pages) for (const p of pages) console.log(`${new Date(p.at).toISOString()}  ${p.subject}`);
   const rows: [string, string][] = [
     ['series × days (1-min points)', `${series.length} × ${DAYS} (${all.length.toLocaleString()} points)`],
     ['anomalies recorded', String(recorded)],

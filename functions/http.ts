@@ -6,6 +6,8 @@
 // (infra/local/api-adapter.ts) and the feedback CLI.
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
+import { MAX_BODY_BYTES, type RouteSpec } from '../shared/api/contract';
+import type { ErrorBody } from '../shared/api/types';
 import type { Actor } from '../shared/domain/feedback';
 import {
   ConflictError,
@@ -21,23 +23,7 @@ import { formatIssues } from '../shared/monitor-config';
 import type { Log } from '../shared/ports';
 import type { Authenticator, Caller } from './auth';
 
-/** Methods the API uses. */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
-/** A route's contract: where it lives and what it accepts. The CDK API is built from the same list. */
-export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
-  readonly method: HttpMethod;
-  /** Path template, e.g. `/api/thresholds/{metric}`. */
-  readonly path: string;
-  /** One line for the README and the API Gateway method description. */
-  readonly summary: string;
-  readonly params?: P;
-  readonly query?: Q;
-  /** JSON body schema; a missing body is parsed as `{}`. */
-  readonly body?: B;
-  /** Changes state: the caller is recorded as the actor. */
-  readonly mutates?: boolean;
-}
+export type { HttpMethod, RouteSpec } from '../shared/api/contract';
 
 /** What a route handler receives: validated params, query and body, and who is calling. */
 export interface RouteRequest<P, Q, B> {
@@ -50,27 +36,35 @@ export interface RouteRequest<P, Q, B> {
   readonly actor: Actor;
 }
 
-/** A handler's answer: a status and a JSON body (none for 204). */
-export interface RouteResponse {
+/** A handler's answer: a status and a JSON body of the route's contracted type (none for 204). */
+export interface RouteResponse<R = unknown> {
   readonly status: number;
-  readonly body?: unknown;
+  readonly body?: R;
 }
 
 /** A route: its contract and its handler. */
 export interface Route {
-  readonly spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
+  readonly spec: RouteSpec;
   handle(request: RouteRequest<unknown, unknown, unknown>): Promise<RouteResponse>;
 }
 
 type Empty = z.ZodObject<Record<string, never>>;
 
-/** Declare a route; the handler's request is typed by the schemas. */
-export function route<P extends z.ZodType = Empty, Q extends z.ZodType = Empty, B extends z.ZodType = Empty>(
-  spec: RouteSpec<P, Q, B>,
-  handle: (request: RouteRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<RouteResponse>,
+/**
+ * Declare a route; the handler's request is typed by the schemas and its answer by the contract's
+ * success type (shared/api/types.ts), so the router cannot drift from what the SPA expects.
+ */
+export function route<
+  P extends z.ZodType = Empty,
+  Q extends z.ZodType = Empty,
+  B extends z.ZodType = Empty,
+  R = unknown,
+>(
+  spec: RouteSpec<P, Q, B, R>,
+  handle: (request: RouteRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<RouteResponse<R>>,
 ): Route {
   return {
-    spec: spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>,
+    spec: spec as unknown as RouteSpec,
     handle: handle as Route['handle'],
   };
 }
@@ -123,12 +117,7 @@ export function jsonResult(
   };
 }
 
-/** The error body every 4xx/5xx carries: what went wrong and the field at fault (null when none). */
-export interface ErrorBody {
-  readonly error: string;
-  readonly field: string | null;
-  readonly issues?: readonly string[];
-}
+export type { ErrorBody };
 
 /** `a.b: message` → `a.b`, for issues formatted by formatIssues. */
 function fieldOfIssue(issue: string | undefined): string | null {
@@ -231,7 +220,7 @@ export interface RouterOptions {
  * 1. Validate the event's shape; authenticate the caller (401 / 403, `field: "authorization"`).
  * 2. Find the route by path (404, `field: "path"`) and method (405 + Allow).
  * 3. Validate path parameters, query string and JSON body (a route with a body answers 415 unless the
- *    request says `application/json`, even when empty; 400 naming the field).
+ *    request says `application/json`, even when empty; 413 above MAX_BODY_BYTES; 400 naming the field).
  * 4. Run the handler with the caller; map whatever it throws with {@link errorResult}.
  */
 export function createRouter(routes: readonly Route[], log: Log, options: RouterOptions): ApiHandler {
@@ -299,8 +288,18 @@ function dispatcher(routes: readonly Route[], log: Log, authenticate: Authentica
             field: 'Content-Type',
           } satisfies ErrorBody);
         }
-        let text = event.body ?? '';
-        if (event.isBase64Encoded) text = Buffer.from(text, 'base64').toString('utf8');
+        const raw = event.body ?? '';
+        // Bounded before decoding and parsing: a large body costs memory and CPU however it fails.
+        const bytes = event.isBase64Encoded
+          ? Math.floor((raw.length * 3) / 4)
+          : Buffer.byteLength(raw, 'utf8');
+        if (bytes > MAX_BODY_BYTES) {
+          return jsonResult(413, {
+            error: `Body too large: at most ${MAX_BODY_BYTES} bytes`,
+            field: 'body',
+          } satisfies ErrorBody);
+        }
+        const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
         if (text.trim() !== '') {
           let json: unknown;
           try {

@@ -1,10 +1,10 @@
 // (infra) the monitor's stack: wires the constructs together and nothing else.
 import { Aws, CfnOutput, Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { API_ROUTES } from '../functions/api-routes';
 import { DRIFT_PARTITIONS } from '../shared/adapters/dynamodb-drift-store';
 import { SERIES_INDEX } from '../shared/adapters/dynamodb-feedback-store';
 import { TUNING_HISTORY_PK, TUNING_STATE_PREFIX } from '../shared/adapters/dynamodb-threshold-store';
+import { API_ROUTES } from '../shared/api/contract';
 import { ENV } from '../shared/config';
 import type { MonitorConfig } from '../shared/monitor-config';
 import { AlertChat } from './constructs/alert-chat';

@@ -1,6 +1,7 @@
 // (shared) the monitoring config: what to collect, how to detect, how to alert. Validated with zod
 // before anything is deployed (`cdk synth`) or started (`npm start`); errors name the bad field.
 import { z } from 'zod';
+import { ChatSchema, DestinationsSchema } from './config/alert-delivery';
 import { apiSchema } from './config/api';
 import {
   checkRateLimit,
@@ -11,10 +12,9 @@ import {
   scaleSchema,
   seriesLimitIssues,
 } from './config/limits';
+import { NoDataDefaultsSchema, NoDataSettingSchema } from './config/no-data';
 import { type Direction, type SemanticsOverrides, semanticsFor } from './domain/detectors/semantics';
 import { DEFAULT_DETECTOR_SETTINGS, type SeverityLadder } from './domain/detectors/settings';
-import { ChatSchema, DestinationsSchema } from './config/alert-delivery';
-import { NoDataDefaultsSchema, NoDataSettingSchema } from './config/no-data';
 import { WEEKDAYS } from './domain/feedback';
 import { seriesIdProblem } from './domain/point-limits';
 import type { SeriesSpec } from './domain/types';

@@ -1,7 +1,7 @@
 // (SPA) the API client: bearer token on every call, one renewal and retry on 401, typed endpoints.
 // Errors are classes the shell maps to screens: SignInRequiredError → the sign-in form, ForbiddenError →
 // "not in the staff group", ApiError → the view's error state (with the field the API named on 400).
-import type { Auth } from './auth';
+
 import type {
   AlertMarkResponse,
   AlertsResponse,
@@ -13,12 +13,14 @@ import type {
   MarkResponse,
   ModelsResponse,
   PointsResponse,
+  PreviewResponse,
   Severity,
   ThresholdChange,
   ThresholdDetail,
   ThresholdsResponse,
   WindowsResponse,
-} from './types';
+} from '../../shared/api/types';
+import type { Auth } from './auth';
 
 /** The API refused or failed a request; `field` is the input it named (400), if any. */
 export class ApiError extends Error {
@@ -144,10 +146,14 @@ export class ApiClient {
 
   public points(
     id: string,
-    q: { from?: number; to?: number; maxPoints?: number },
+    q: { from?: number; to?: number; maxPoints?: number; band?: boolean },
     signal?: AbortSignal,
   ): Promise<PointsResponse> {
-    return this.request('GET', `/api/series/${seg(id)}/points`, { query: q, signal });
+    const { band, ...rest } = q;
+    return this.request('GET', `/api/series/${seg(id)}/points`, {
+      query: { ...rest, band: band ? 'true' : undefined },
+      signal,
+    });
   }
 
   public anomalies(
@@ -204,6 +210,21 @@ export class ApiClient {
 
   public threshold(metric: string, signal?: AbortSignal): Promise<ThresholdDetail> {
     return this.request('GET', `/api/thresholds/${seg(metric)}`, { signal });
+  }
+
+  /** What-if: the last 30 days replayed at the current and at a proposed adjustment. */
+  public preview(metric: string, proposed: number, signal?: AbortSignal): Promise<PreviewResponse> {
+    return this.request('GET', `/api/thresholds/${seg(metric)}/preview`, {
+      query: { adjustment: proposed.toFixed(4) },
+      signal,
+    });
+  }
+
+  /** Set an adjustment by hand: the same audited change as the API's PUT. */
+  public setThreshold(metric: string, adjustment: number, reason?: string): Promise<ThresholdChange> {
+    return this.request('PUT', `/api/thresholds/${seg(metric)}`, {
+      body: reason ? { adjustment, reason } : { adjustment },
+    });
   }
 
   public changes(

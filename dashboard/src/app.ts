@@ -1,13 +1,14 @@
 // (SPA shell) header and navigation, the sign-in / refused / error screens, hash routing between the
 // views, and the auto-refresh loop. Auth errors from any view land here: 401 → sign in again,
 // 403 → "not in the staff group" with a sign-out button.
+
+import type { HealthResponse, ModelsResponse } from '../../shared/api/types';
 import { ApiClient, ForbiddenError, SignInRequiredError } from './api';
 import type { Auth, Session } from './auth';
 import type { DashboardConfig } from './config';
 import { h, replace } from './dom';
 import { fullTime } from './format';
 import { DEFAULT_VIEW, hrefFor, parseHash, type Route, type ViewId } from './router';
-import type { HealthResponse, ModelsResponse } from './types';
 import { errorBox, loading, type SharedData, type View, type ViewContext, type ViewFactory } from './view';
 import { createAlertsView } from './views/alerts';
 import { createAnomaliesView } from './views/anomalies';

@@ -1,7 +1,8 @@
 // (SPA) tile sparklines as inline SVG: 50 tiles of a 60-point line cost less as polylines than as 50
 // canvas charts, and they scale with the tile.
+
+import type { Point } from '../../shared/api/types';
 import { svg } from './dom';
-import type { Point } from './types';
 
 /**
  * The polyline `points` attribute for values in a w×h box (y grows downwards, 1px padding). A flat line

@@ -1,10 +1,11 @@
 // (SPA) what a view is, what the shell gives it, and the small widgets every view shares (badges,
 // empty and error states). A view builds its DOM with dom.ts only.
+
+import type { HealthResponse, ModelsResponse, Severity } from '../../shared/api/types';
 import type { ApiClient } from './api';
 import { type Child, h } from './dom';
 import { words } from './format';
 import type { ViewId } from './router';
-import type { HealthResponse, ModelsResponse, Severity } from './types';
 
 /** Data several views read, fetched once per refresh period. */
 export interface SharedData {

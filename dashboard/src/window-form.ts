@@ -1,7 +1,7 @@
 // (SPA) the maintenance-window form's values → the API body (MaintenanceWindowSchema in
 // shared/adapters/dynamodb-alert-store.ts), pure. Problems come back per field, as the API names them,
 // so the form marks the same input whether the browser or the API found the mistake.
-import type { MaintenanceWindow } from './types';
+import type { MaintenanceWindow } from '../../shared/api/types';
 
 export interface WindowFormValues {
   readonly id: string;

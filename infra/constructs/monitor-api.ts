@@ -1,5 +1,5 @@
 // (infra) the monitor's HTTP API: an API Gateway REST API whose resources and methods are generated from
-// the router's route list (functions/api-routes.ts), every method behind the Cognito user pool authorizer
+// the API contract's route list (shared/api/contract.ts), every method behind the Cognito user pool authorizer
 // (the function then requires the `staff` group) and one Lambda proxy integration, CORS for the dashboard
 // origin only, JSON access logs, a request validator, and error responses in the API's own
 // `{ error, field }` shape, readable by the dashboard.

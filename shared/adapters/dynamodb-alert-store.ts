@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { MaintenanceWindowSchema } from '../api/contract';
 import type { Digest, MaintenanceWindow } from '../domain/alerting';
 import { DependencyError } from '../errors';
 import type { AlertStateStore, Log, PublishRecord, StoredOpenAlert } from '../ports';
@@ -48,33 +49,8 @@ const DigestSchema = z.object({
   topSeries: z.array(z.object({ label: z.string(), count: z.number() })),
 });
 
-/** Schema of a maintenance window: used by the API/CLI (400 naming the field) and on every read. */
-export const MaintenanceWindowSchema = z
-  .strictObject({
-    id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -'),
-    series: z.string().min(1).max(1024).optional(),
-    tags: z.record(z.string().min(1), z.string()).optional(),
-    schedule: z.discriminatedUnion('kind', [
-      z
-        .strictObject({ kind: z.literal('once'), start: z.number().int(), end: z.number().int() })
-        .refine((s) => s.end > s.start, { message: 'end must be after start', path: ['end'] }),
-      z.strictObject({
-        kind: z.literal('weekly'),
-        dayOfWeek: z.number().int().min(0).max(6),
-        startMinute: z.number().int().min(0).max(1439),
-        durationMinutes: z
-          .number()
-          .int()
-          .min(1)
-          .max(7 * 1440),
-      }),
-    ]),
-    reason: z.string().max(500).optional(),
-  })
-  .refine((w) => w.series !== undefined || Object.keys(w.tags ?? {}).length > 0, {
-    message: 'name a series or at least one tag',
-    path: ['series'],
-  });
+/** Schema of a maintenance window (shared/api/contract.ts): used by the API/CLI and on every read. */
+export { MaintenanceWindowSchema };
 
 /** Settings of the alert-state store. */
 export interface DynamoAlertStoreOptions {

@@ -1,8 +1,10 @@
 // (domain) what the staff dashboard shows, computed from stored data: downsampled chart points, a series'
 // state, the anomaly → alert funnel and the conversion rate, and the opaque cursor of the anomaly timeline.
 // Pure: no I/O, `now` passed in.
+
 import type { AlertState } from './alerting';
 import { atLeast } from './alerting';
+import { DEFAULT_DETECTOR_SETTINGS } from './detectors/settings';
 import type { AlertLevel } from './types';
 
 /** A point of a chart. When downsampled: the bucket's mean, with its min and max. */
@@ -66,23 +68,48 @@ export function downsample(
 }
 
 /** A series' state on the health view. */
-export type SeriesState = 'ok' | 'anomalous' | 'no-data';
+export type SeriesState = 'ok' | 'anomalous' | 'learning' | 'no-data' | 'muted';
 
 /** How far back the health view looks for a series' state: 5 minutes. */
 export const STATE_WINDOW_MS = 5 * 60_000;
 
+/** Points the detector needs before its first full verdict (its warm-up, `detection.minPoints` by default). */
+export const WARM_UP_POINTS = DEFAULT_DETECTOR_SETTINGS.minPoints;
+
 /**
- * A series' state at `now`: `anomalous` when it had an anomaly within the window, else `no-data` when no
- * point arrived within it, else `ok`.
+ * When a series stops `learning`: its first point plus the detector's warm-up ({@link WARM_UP_POINTS}
+ * periods), taken from the detector's own default.
+ * @param firstTs - the series' first stored point (epoch ms)
+ * @param periodMs - the series' sampling period
+ */
+export function learningUntil(firstTs: number, periodMs: number): number {
+  return firstTs + WARM_UP_POINTS * periodMs;
+}
+
+/** What decides a series' state besides its points and anomalies. */
+export interface StateContext {
+  /** End of the warm-up (see {@link learningUntil}); null when it ended or is unknown. */
+  readonly learningUntil?: number | null;
+  /** A maintenance window mutes the series now. */
+  readonly muted?: boolean;
+}
+
+/**
+ * A series' state at `now`, first that applies: `muted` in a maintenance window, `anomalous` when it had
+ * an anomaly within the window, `no-data` when no point arrived within it, `learning` before the end of
+ * the detector's warm-up, else `ok`.
  */
 export function seriesState(
   latestTs: number | undefined,
   lastAnomalyTs: number | undefined,
   now: number,
   windowMs = STATE_WINDOW_MS,
+  context: StateContext = {},
 ): SeriesState {
+  if (context.muted) return 'muted';
   if (lastAnomalyTs !== undefined && lastAnomalyTs >= now - windowMs) return 'anomalous';
   if (latestTs === undefined || latestTs < now - windowMs) return 'no-data';
+  if (context.learningUntil != null && now < context.learningUntil) return 'learning';
   return 'ok';
 }
 
@@ -177,4 +204,91 @@ export function decodeCursor(text: string): TimelineCursor | undefined {
 /** Newest-first order of the timeline: by time, then by series id descending (the stored sort key's order). */
 export function newerFirst(a: TimelineCursor, b: TimelineCursor): number {
   return b.ts - a.ts || (a.series < b.series ? 1 : a.series > b.series ? -1 : 0);
+}
+
+/** Alert quality of one metric (or of all, `metric` null) over a range. */
+export interface AlertQuality {
+  readonly metric: string | null;
+  /** Pages (alert messages) that carried this metric's anomalies. */
+  readonly pages: number;
+  /** Pages scaled to 7 days of the range. */
+  readonly pagesPerWeek: number;
+  readonly anomalies: number;
+  /** Anomalies in a page or folded into an open one (sent + grouped + deduplicated). */
+  readonly inPages: number;
+  /** inPages ÷ pages: what grouping and dedup save the NOC; null without pages. */
+  readonly anomaliesPerPage: number | null;
+  /** Labels on those anomalies. */
+  readonly falsePositives: number;
+  readonly confirmed: number;
+  /** confirmed ÷ (confirmed + false positives); null without labels. */
+  readonly precision: number | null;
+  /** Held back by the rate limit (counted in the digest instead). */
+  readonly rateLimited: number;
+  /** Suppressed by a maintenance window. */
+  readonly suppressed: number;
+}
+
+const IN_PAGE: ReadonlySet<AlertState> = new Set<AlertState>(['sent', 'grouped', 'deduplicated']);
+
+/**
+ * Alert quality per metric and overall, from the range's anomalies and the alert each belongs to.
+ * @param alertOf - the alert (page) an anomaly belongs to, if any
+ */
+export function alertQuality(
+  anomalies: readonly {
+    readonly metric: string;
+    readonly alertState: AlertState;
+    readonly feedback?: { readonly label: string } | undefined;
+  }[],
+  alertOf: (index: number) => string | undefined,
+  rangeMs: number,
+): AlertQuality[] {
+  const weeks = Math.max(rangeMs, 1) / (7 * 86_400_000);
+  const build = (metric: string | null, rows: number[]): AlertQuality => {
+    const pages = new Set<string>();
+    let inPages = 0;
+    let fp = 0;
+    let ok = 0;
+    let rateLimited = 0;
+    let suppressed = 0;
+    for (const i of rows) {
+      const a = anomalies[i]!;
+      const alert = alertOf(i);
+      if (alert !== undefined && IN_PAGE.has(a.alertState)) {
+        pages.add(alert);
+        inPages++;
+        if (a.feedback?.label === 'false-positive') fp++;
+        else if (a.feedback?.label === 'confirmed') ok++;
+      }
+      if (a.alertState === 'rate-limited') rateLimited++;
+      if (a.alertState === 'suppressed') suppressed++;
+    }
+    return {
+      metric,
+      pages: pages.size,
+      pagesPerWeek: pages.size / weeks,
+      anomalies: rows.length,
+      inPages,
+      anomaliesPerPage: pages.size > 0 ? inPages / pages.size : null,
+      falsePositives: fp,
+      confirmed: ok,
+      precision: fp + ok > 0 ? ok / (fp + ok) : null,
+      rateLimited,
+      suppressed,
+    };
+  };
+  const byMetric = new Map<string, number[]>();
+  anomalies.forEach((a, i) => {
+    const rows = byMetric.get(a.metric);
+    if (rows) rows.push(i);
+    else byMetric.set(a.metric, [i]);
+  });
+  return [
+    build(
+      null,
+      anomalies.map((_, i) => i),
+    ),
+    ...[...byMetric.keys()].sort().map((m) => build(m, byMetric.get(m)!)),
+  ];
 }

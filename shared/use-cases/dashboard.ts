@@ -3,23 +3,29 @@
 // paginated), alerts with the anomaly → page funnel, and ML models (volume, accuracy, latest drift). Every
 // function reads through ports and takes `now` from the caller, so the API, the local stack and tests share
 // them.
+
+import type { BandPoint, HealthSeries, PointsResponse } from '../api/types';
 import { mapLimit } from '../async';
+import { type MaintenanceWindow, mutes } from '../domain/alerting';
+import { memoryPoints, scanSeries } from '../domain/anomaly';
 import {
   type AlertFunnel,
+  type AlertQuality,
   alertFunnel,
-  type ChartPoint,
+  alertQuality,
   decodeCursor,
   downsample,
   encodeCursor,
-  type SeriesState,
+  learningUntil,
   seriesState,
 } from '../domain/dashboard';
+import { type SeriesSemantics, semanticsOf } from '../domain/detectors/semantics';
 import { performanceOf } from '../domain/drift';
 import type { CheckStatus, InfraCheck, PredictionCheck } from '../domain/drift-report';
 import { dedupePredictions, sliceByTime } from '../domain/prediction-set';
 import { type AlertLevel, compareSeverity, type SeriesSpec, type Severity } from '../domain/types';
 import { NotFoundError, ValidationError } from '../errors';
-import type { DriftConfig } from '../monitor-config';
+import type { DetectionConfig, DriftConfig } from '../monitor-config';
 import type {
   AlertStateStore,
   AnomalyDetail,
@@ -43,6 +49,14 @@ export interface RangeInput {
   readonly to?: number | undefined;
 }
 
+/** How long a range may be: its default, and the most it may span (with the unit it is counted in). */
+export interface RangeLimits {
+  readonly defaultMs: number;
+  readonly maxMs: number;
+  /** How the error states the bound, e.g. `100000 points of this series (69 days at 60 s)`. */
+  readonly describe?: string;
+}
+
 /**
  * Fill in a range: `to` defaults to now, `from` to `to` minus `defaultMs`.
  * @throws ValidationError naming `to` (not after `from`) or `from` (the span exceeds `maxMs`)
@@ -50,7 +64,7 @@ export interface RangeInput {
 export function resolveRange(
   input: RangeInput,
   now: number,
-  limits: { readonly defaultMs: number; readonly maxMs: number },
+  limits: RangeLimits,
 ): { from: number; to: number } {
   const to = input.to ?? now;
   const from = input.from ?? to - limits.defaultMs;
@@ -58,58 +72,73 @@ export function resolveRange(
     throw new ValidationError('Invalid range', ['to: must be after from'], { field: 'to' });
   }
   if (to - from > limits.maxMs) {
-    const days = Math.round(limits.maxMs / DAY_MS);
-    throw new ValidationError('Invalid range', [`from: the range may span at most ${days} days`], {
+    const bound = limits.describe ?? `${Math.round(limits.maxMs / DAY_MS)} days`;
+    throw new ValidationError('Invalid range', [`from: the range may span at most ${bound}`], {
       field: 'from',
     });
   }
   return { from, to };
 }
 
+/**
+ * The longest range a series read may span: `maxPoints` of its periods, so a 5-minute series may be read
+ * five times as far back as a 1-minute one for the same work.
+ */
+export function seriesRangeLimits(periodSeconds: number, maxPoints: number, defaultMs = DAY_MS): RangeLimits {
+  const maxMs = maxPoints * periodSeconds * 1000;
+  return {
+    defaultMs,
+    maxMs,
+    describe: `${maxPoints} points of this series (${Math.floor(maxMs / DAY_MS)} days at its ${periodSeconds} s period)`,
+  };
+}
+
 // ---- infrastructure health ----
 
 /** One tile of the health view. */
-export interface SeriesHealth {
-  readonly id: string;
-  readonly label: string;
-  readonly metric: string;
-  readonly unit?: string;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly latest: { readonly ts: number; readonly value: number } | null;
-  readonly state: SeriesState;
-  readonly lastAnomaly: {
-    readonly ts: number;
-    readonly severity: Severity;
-    readonly level: AlertLevel;
-    readonly explanation: string;
-  } | null;
-  readonly sparkline: { readonly ts: number; readonly value: number }[];
-}
+export type SeriesHealth = HealthSeries;
 
 /** What the health view reads. */
 export interface HealthDeps {
   readonly series: readonly SeriesSpec[];
   readonly store: MetricStore;
   readonly timeline: AnomalyTimelineStore;
+  /** Maintenance windows (a muted series says so); none when absent. */
+  readonly alerts?: Pick<AlertStateStore, 'listWindows'>;
 }
 
 /**
  * Infrastructure health at `now`.
- * 1. One read of the last 24 h of anomalies (the newest per series is its `lastAnomaly`).
- * 2. Per series (8 at a time): the points of the last hour → latest value and a ≤ 60-point sparkline.
- * 3. State from the last 5 minutes (see {@link seriesState}).
+ * 1. One read of the last 24 h of anomalies (the newest per series is its `lastAnomaly`) and of the
+ *    maintenance windows.
+ * 2. Per series (8 at a time): the points of the last hour, or of the detector's warm-up span when
+ *    longer → latest value, a ≤ 60-point sparkline, and `learningUntil` when the series' first point
+ *    falls inside that span (it began less than a warm-up ago).
+ * 3. State: muted, anomalous (last 5 minutes), no data, learning or ok (see {@link seriesState}).
  */
 export async function healthView(
   deps: HealthDeps,
   now: number,
 ): Promise<{ generatedAt: number; series: SeriesHealth[] }> {
-  const { items } = await deps.timeline.listNewestFirst({ from: now - DAY_MS, to: now, now });
+  const [{ items }, windows] = await Promise.all([
+    deps.timeline.listNewestFirst({ from: now - DAY_MS, to: now, now }),
+    deps.alerts ? deps.alerts.listWindows() : Promise.resolve([] as MaintenanceWindow[]),
+  ]);
   const lastBySeries = new Map<string, AnomalyDetail>();
   for (const a of items) if (!lastBySeries.has(a.series)) lastBySeries.set(a.series, a);
   const series = await mapLimit(deps.series, 8, async (s): Promise<SeriesHealth> => {
-    const points = await deps.store.queryRange(s.id, now - SPARKLINE.spanMs, now, now);
-    const last = points.at(-1);
+    const periodMs = s.period * 1000;
+    const warmUpFrom = now - learningUntil(0, periodMs);
+    const readFrom = Math.min(now - SPARKLINE.spanMs, warmUpFrom);
+    const read = await deps.store.queryRange(s.id, readFrom, now, now);
+    const points = read.filter((p) => p.ts >= now - SPARKLINE.spanMs);
+    const first = read[0];
+    // A first point more than a period into the span: the series began within its warm-up.
+    const until = first && first.ts > warmUpFrom + periodMs ? learningUntil(first.ts, periodMs) : null;
+    const learning = until !== null && until > now ? until : null;
+    const last = read.at(-1);
     const anomaly = lastBySeries.get(s.id);
+    const mutedBy = windows.find((w) => mutes(w, s, now))?.id;
     return {
       id: s.id,
       label: s.label,
@@ -117,7 +146,12 @@ export async function healthView(
       ...(s.unit !== undefined ? { unit: s.unit } : {}),
       tags: s.tags,
       latest: last ? { ts: last.ts, value: last.value } : null,
-      state: seriesState(last?.ts, anomaly?.ts, now),
+      state: seriesState(last?.ts, anomaly?.ts, now, undefined, {
+        learningUntil: learning,
+        muted: mutedBy !== undefined,
+      }),
+      learningUntil: learning,
+      ...(mutedBy !== undefined ? { mutedBy } : {}),
       lastAnomaly: anomaly
         ? {
             ts: anomaly.ts,
@@ -141,30 +175,43 @@ export async function healthView(
 export interface SeriesDataDeps {
   readonly series: readonly SeriesSpec[];
   readonly store: MetricStore;
+  /** Needed for the expected band: the production detector's settings and each metric's sensitivity. */
+  readonly detection?: DetectionConfig;
+  readonly sensitivityOf?: (metric: string) => Promise<number>;
+}
+
+/** What a series read asks for. */
+export interface SeriesDataInput {
+  readonly id: string;
+  readonly from: number;
+  readonly to: number;
+  readonly maxPoints: number;
+  /** Also return the detector's expected range over [from, to]. */
+  readonly band?: boolean;
 }
 
 /**
- * One series' points in [from, to], at most `maxPoints` (min/max/mean buckets beyond that).
+ * One series' points in [from, to], at most `maxPoints` (min/max/mean buckets beyond that), and with
+ * `band` the detector's expected range.
+ * 1. Read the range (plus, for the band, the detector's memory and seasonal look-back before it).
+ * 2. Band: replay the points through the production detector ({@link scanSeries}) at the metric's
+ *    current sensitivity and keep each verdict's z-score bounds; downsampled into the same buckets as
+ *    the points (a bucket's widest range), so the band never hides a bucket's extreme.
  * @throws NotFoundError (field `id`) for a series that is not configured
  */
 export async function seriesData(
   deps: SeriesDataDeps,
-  input: { readonly id: string; readonly from: number; readonly to: number; readonly maxPoints: number },
+  input: SeriesDataInput,
   now: number,
-): Promise<{
-  id: string;
-  label: string;
-  unit?: string;
-  from: number;
-  to: number;
-  downsampled: boolean;
-  points: ChartPoint[];
-}> {
+): Promise<PointsResponse & { band?: BandPoint[] }> {
   const spec = deps.series.find((s) => s.id === input.id);
   if (!spec) throw new NotFoundError(`No configured series ${input.id}`, { field: 'id' });
-  const points = await deps.store.queryRange(spec.id, input.from, input.to, now);
-  const result = downsample(points, input.from, input.to, input.maxPoints);
-  return {
+  const periodMs = spec.period * 1000;
+  const wantBand = input.band === true && deps.detection !== undefined;
+  const readFrom = wantBand ? input.from - bandLookbackMs(deps.detection!, periodMs) : input.from;
+  const read = await deps.store.queryRange(spec.id, readFrom, input.to, now);
+  const result = downsample(read, input.from, input.to, input.maxPoints);
+  const base = {
     id: spec.id,
     label: spec.label,
     ...(spec.unit !== undefined ? { unit: spec.unit } : {}),
@@ -173,6 +220,82 @@ export async function seriesData(
     downsampled: result.downsampled,
     points: result.points,
   };
+  if (!wantBand) return base;
+  const sensitivity = deps.sensitivityOf ? await deps.sensitivityOf(spec.metric) : 1;
+  // Bucketed exactly when the points are, so band and points share their timestamps.
+  const band = expectedBand(
+    read,
+    input,
+    deps.detection!,
+    sensitivity,
+    periodMs,
+    result.downsampled,
+    semanticsOf(spec),
+  );
+  return { ...base, band };
+}
+
+/**
+ * How far before a chart's first point the band's replay starts: the detector's finite memory, and the
+ * seasonal baselines' look-back (same time on previous days or weeks), so the band is judged against the
+ * same model detect used (a checkpointed detector carries that history).
+ */
+export function bandLookbackMs(detection: DetectionConfig, periodMs: number): number {
+  const s = detection.seasonality;
+  const seasonalDays = s.enabled ? Math.max(s.days, s.weeks >= 2 ? 7 * s.weeks : 0) : 0;
+  return Math.max(memoryPoints(detection) * periodMs, seasonalDays * DAY_MS + periodMs);
+}
+
+/**
+ * The detector's expected range over [from, to]: each point's z-score bounds (the method every point
+ * gets; spike and level shift judge steps and runs, not the value's range), or of the method that fired
+ * when z-score abstained. With `bucketed`: `maxPoints` time buckets as {@link downsample} makes them,
+ * the widest range per bucket.
+ */
+export function expectedBand(
+  points: readonly { readonly ts: number; readonly value: number }[],
+  range: { readonly from: number; readonly to: number; readonly maxPoints: number },
+  detection: DetectionConfig,
+  sensitivity: number,
+  periodMs: number,
+  bucketed = false,
+  semantics?: SeriesSemantics,
+): BandPoint[] {
+  const raw: BandPoint[] = [];
+  scanSeries(
+    points,
+    range.from,
+    range.to,
+    detection,
+    sensitivity,
+    periodMs,
+    (p, verdict) => {
+      const z = verdict.results.find((r) => r.method === 'zscore');
+      const pick =
+        z && Number.isFinite(z.expectedLow) && Number.isFinite(z.expectedHigh)
+          ? z
+          : verdict.results.find(
+              (r) => r.fired && Number.isFinite(r.expectedLow) && Number.isFinite(r.expectedHigh),
+            );
+      if (pick) raw.push({ ts: p.ts, low: pick.expectedLow, high: pick.expectedHigh });
+    },
+    { semantics },
+  );
+  if (!bucketed) return raw;
+  const width = Math.max(1, Math.ceil((range.to - range.from) / range.maxPoints));
+  const buckets = new Map<number, { low: number; high: number }>();
+  for (const b of raw) {
+    const i = Math.min(range.maxPoints - 1, Math.floor((b.ts - range.from) / width));
+    const cur = buckets.get(i);
+    if (!cur) buckets.set(i, { low: b.low, high: b.high });
+    else {
+      if (b.low < cur.low) cur.low = b.low;
+      if (b.high > cur.high) cur.high = b.high;
+    }
+  }
+  return [...buckets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([i, r]) => ({ ts: range.from + i * width, low: r.low, high: r.high }));
 }
 
 // ---- anomaly timeline ----
@@ -307,6 +430,8 @@ export interface AlertRow {
   readonly anomalies: number;
   /** `open` until its RESOLVED notice went out. */
   readonly state: 'open' | 'resolved';
+  /** Of its anomalies, how many staff have labelled (the dashboard offers "Undo" only then). */
+  readonly marked: number;
 }
 
 const LEVEL_RANK: Record<AlertLevel, number> = { INFO: 0, WARNING: 1, CRITICAL: 2 };
@@ -316,6 +441,8 @@ const LEVEL_RANK: Record<AlertLevel, number> = { INFO: 0, WARNING: 1, CRITICAL: 
  * 1. One read of the range's anomalies with their alert states.
  * 2. The funnel: counts per state, conversion = (sent + grouped) / anomalies at or above the page level.
  * 3. Alerts: anomalies grouped by the alert they belong to, newest first; open per the open-alert store.
+ * 4. Quality per metric and overall: pages (per week), anomalies per page, precision from the labels,
+ *    held back by the rate limit, suppressed (see {@link alertQuality}).
  */
 export async function alertsOverview(
   deps: {
@@ -325,7 +452,7 @@ export async function alertsOverview(
   },
   range: { readonly from: number; readonly to: number },
   now: number,
-): Promise<{ from: number; to: number; summary: AlertFunnel; alerts: AlertRow[] }> {
+): Promise<{ from: number; to: number; summary: AlertFunnel; quality: AlertQuality[]; alerts: AlertRow[] }> {
   const [{ items }, open] = await Promise.all([
     deps.timeline.listNewestFirst({ from: range.from, to: range.to, now }),
     deps.alerts.listOpen(),
@@ -354,6 +481,7 @@ export async function alertsOverview(
       labels: series.map((s) => labelOf.get(s) ?? s),
       anomalies: members.length,
       state: openIds.has(alertId) ? 'open' : 'resolved',
+      marked: members.filter((m) => m.feedback !== undefined).length,
     };
   });
   alerts.sort((a, b) => b.ts - a.ts || (a.alertId < b.alertId ? 1 : -1));
@@ -361,6 +489,7 @@ export async function alertsOverview(
     from: range.from,
     to: range.to,
     summary: alertFunnel(items, deps.minLevelToPage),
+    quality: alertQuality(items, (i) => alertIdOfAnomaly(items[i]!), range.to - range.from),
     alerts,
   };
 }
@@ -382,6 +511,15 @@ export interface ModelDrift {
   readonly checkedAt: number;
 }
 
+/** One drift run's reading of a model, for the over-time charts. */
+export interface ModelHistoryPoint {
+  readonly at: number;
+  readonly status: CheckStatus;
+  readonly statistic: number | null;
+  /** Accuracy over the 24 h before the run; null without outcomes. */
+  readonly accuracy24h: number | null;
+}
+
 /** One model on the ML view. */
 export interface ModelRow {
   readonly model: string;
@@ -391,6 +529,10 @@ export interface ModelRow {
   readonly accuracy24h: number | null;
   readonly accuracy7d: number | null;
   readonly drift: ModelDrift | null;
+  /** Baseline vs recent score quantiles of the latest check that had them (a CDF overlay). */
+  readonly quantiles: readonly { readonly q: number; readonly before: number; readonly after: number }[];
+  /** Every drift run of the last 31 days that checked the model, oldest first. */
+  readonly history: readonly ModelHistoryPoint[];
 }
 
 /** The infrastructure drift check's latest result. */
@@ -441,7 +583,9 @@ function infraDrift(check: InfraCheck, checkedAt: number): InfraDrift {
  * 1. The models: configured, seen in predictions, or named in a drift run of the last 31 days.
  * 2. Per model (2 at a time): the last 7 days of predictions, duplicates dropped → volume and accuracy over
  *    24 h and 7 d (outcomes judged as check-drift does, with the configured decision threshold).
- * 3. Drift: each model's check in the newest run that has one; infra: the newest infra check.
+ * 3. Drift: each model's check in the newest run that has one (with its score quantiles); infra: the
+ *    newest infra check. History: every run's K-S statistic and 24 h accuracy per model, and the infra
+ *    anomaly rate, oldest first.
  */
 export async function modelsOverview(
   deps: {
@@ -450,18 +594,48 @@ export async function modelsOverview(
     readonly config: DriftConfig;
   },
   now: number,
-): Promise<{ models: ModelRow[]; infra: InfraDrift | null; lastRun: number | null }> {
+): Promise<{
+  models: ModelRow[];
+  infra: InfraDrift | null;
+  infraHistory: { at: number; rate: number | null; expectedRate: number | null }[];
+  lastRun: number | null;
+}> {
   const [seen, runs] = await Promise.all([
     deps.predictions.listModels(now),
     deps.drift.listRuns(now - RUNS_LOOKBACK_MS, now),
   ]);
   const latestCheck = new Map<string, ModelDrift>();
+  const latestQuantiles = new Map<string, ModelRow['quantiles']>();
+  const history = new Map<string, ModelHistoryPoint[]>();
+  const infraHistory: { at: number; rate: number | null; expectedRate: number | null }[] = [];
   let infra: InfraDrift | null = null;
+  // Runs come newest first: the first check of a model is its latest.
   for (const run of runs) {
     for (const check of run.checks) {
       if (check.kind === 'prediction') {
         if (!latestCheck.has(check.model)) latestCheck.set(check.model, modelDrift(check, run.runAt));
-      } else if (infra === null) infra = infraDrift(check, run.runAt);
+        if (!latestQuantiles.has(check.model) && check.quantiles?.length) {
+          latestQuantiles.set(
+            check.model,
+            check.quantiles.map((q) => ({ q: q.q, before: q.before, after: q.after })),
+          );
+        }
+        const points = history.get(check.model) ?? [];
+        history.set(check.model, points);
+        points.unshift({
+          at: run.runAt,
+          status: check.status,
+          statistic: check.ks?.statistic ?? null,
+          accuracy24h: (check.performance ?? []).find((p) => p.window === '24h')?.accuracy ?? null,
+        });
+      } else {
+        if (infra === null) infra = infraDrift(check, run.runAt);
+        infraHistory.unshift({
+          at: run.runAt,
+          rate: check.rate ?? null,
+          expectedRate: check.expectedRate ?? null,
+        });
+      }
     }
   }
   const names = [
@@ -478,7 +652,9 @@ export async function modelsOverview(
       accuracy24h: performanceOf(week, now - DAY_MS, now, threshold, '24h')?.accuracy ?? null,
       accuracy7d: performanceOf(week, now - 7 * DAY_MS, now, threshold, '7d')?.accuracy ?? null,
       drift: latestCheck.get(model) ?? null,
+      quantiles: latestQuantiles.get(model) ?? [],
+      history: history.get(model) ?? [],
     };
   });
-  return { models, infra, lastRun: runs[0]?.runAt ?? null };
+  return { models, infra, infraHistory, lastRun: runs[0]?.runAt ?? null };
 }

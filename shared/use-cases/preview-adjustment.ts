@@ -74,6 +74,8 @@ export interface PreviewResult {
   readonly confirmedLost: readonly LabelledFate[];
   /** Every labelled anomaly of the period, with its fate under both. */
   readonly labelled: readonly LabelledFate[];
+  /** Pages per UTC day of the period under both adjustments, oldest first (for a chart). */
+  readonly daily: readonly { readonly day: number; readonly current: number; readonly proposed: number }[];
   readonly elapsedMs: number;
 }
 
@@ -160,8 +162,26 @@ export async function previewAdjustment(
     falsePositivesAvoided: labelled.filter((l) => l.feedback.label === 'false-positive' && stopsPaging(l)),
     confirmedLost: labelled.filter((l) => l.feedback.label === 'confirmed' && stopsPaging(l)),
     labelled,
+    daily: pagesPerDay(from, to, current, proposed),
     elapsedMs: Math.round(performance.now() - started),
   };
+}
+
+/** Pages per UTC day in [from, to] under both replays; every day listed, quiet ones as 0. */
+function pagesPerDay(
+  from: number,
+  to: number,
+  current: ReplayResult,
+  proposed: ReplayResult,
+): { day: number; current: number; proposed: number }[] {
+  const first = Math.floor(from / DAY_MS) * DAY_MS;
+  const days: { day: number; current: number; proposed: number }[] = [];
+  for (let d = first; d <= to; d += DAY_MS) days.push({ day: d, current: 0, proposed: 0 });
+  const slot = (at: number) =>
+    days[Math.min(days.length - 1, Math.max(0, Math.floor((at - first) / DAY_MS)))];
+  for (const m of current.pages) slot(m.at)!.current++;
+  for (const m of proposed.pages) slot(m.at)!.proposed++;
+  return days;
 }
 
 function side(adjustment: number, r: ReplayResult): PreviewSide {

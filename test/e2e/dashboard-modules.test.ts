@@ -33,8 +33,8 @@ import {
 } from '../../dashboard/src/format';
 import { hrefFor, parseHash } from '../../dashboard/src/router';
 import { sparkPoints } from '../../dashboard/src/sparkline';
-import type { AnomalyItem, HealthSeries } from '../../dashboard/src/types';
 import { parseTags, type WindowFormValues, windowFromForm } from '../../dashboard/src/window-form';
+import type { AnomalyItem, HealthSeries } from '../../shared/api/types';
 
 const ROOT = resolve(__dirname, '../..');
 

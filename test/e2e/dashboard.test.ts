@@ -127,6 +127,12 @@ describe('staff dashboard (fixture API)', () => {
     expect(await text(page, '[data-kpi="conversion"]')).toBe(`${(summary.conversionRate * 100).toFixed(1)}%`);
     expect(await text(page, 'tr[data-outcome="rateLimited"] td.num')).toBe(String(summary.rateLimited));
     expect(await page.$$eval('tr[data-alert]', (r) => r.length)).toBeGreaterThan(0);
+    // "Undo" only on alerts with a labelled anomaly (issue 16): not on every row.
+    const undo = await page.$$eval(
+      'tr[data-alert] button',
+      (b) => b.filter((x) => x.textContent === 'Undo').length,
+    );
+    expect(undo).toBeLessThan(await page.$$eval('tr[data-alert]', (r) => r.length));
     await page.screenshot({ path: join(SHOTS, 'fixture-alerts.png') });
 
     await openView(page, 'settings');
@@ -205,6 +211,23 @@ describe('staff dashboard (fixture API)', () => {
 
     // Assess
     expect(Number(await text(page, fpCell))).toBe(before);
+    expect(problems.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('draws what moved in drift: score CDFs, K-S and accuracy per run, the infra rate per run (issue 16)', async () => {
+    // Prepare / Act
+    const { context, page, problems } = await staffPage();
+    await openView(page, 'drift');
+
+    // Assess: the drifting model has its three pictures, the infra card its trend
+    const card = page.locator('[data-model="fraud-score"]');
+    expect(await card.locator('svg.cdf polyline').count()).toBe(2);
+    expect(await card.locator('svg.mini-chart').count()).toBe(3);
+    expect(await page.locator('[data-subject="infra"] svg.mini-chart').count()).toBe(1);
+    // A model without quantiles or history draws none, and the view still renders.
+    expect(await page.locator('[data-model="churn-v3"] svg.mini-chart').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'fixture-drift-pictures.png'), fullPage: true });
     expect(problems.errors).toEqual([]);
     await context.close();
   });

@@ -337,6 +337,7 @@ export class DemoWorld {
         ),
         anomalies: list.length,
         state: list[0]!.ts > this.now - 30 * MIN ? 'open' : 'resolved',
+        marked: list.filter((a) => a.feedback !== undefined).length,
       })),
     };
   }
@@ -372,6 +373,18 @@ export class DemoWorld {
           accuracy24h: 0.71,
           accuracy7d: 0.86,
           drift: drift('drift', 0.183, 1e-14),
+          // Scores moved up: the recent CDF sits right of the baseline's.
+          quantiles: [0.05, 0.25, 0.5, 0.75, 0.95].map((q, i) => ({
+            q,
+            before: 0.1 + i * 0.15,
+            after: 0.2 + i * 0.17,
+          })),
+          history: Array.from({ length: 12 }, (_, i) => ({
+            at: t - (11 - i) * 24 * HOUR,
+            status: i > 8 ? 'drift' : 'ok',
+            statistic: 0.02 + (i > 8 ? 0.16 : 0.005 * i),
+            accuracy24h: 0.88 - (i > 8 ? 0.15 : 0.002 * i),
+          })),
         },
         {
           model: `model ${XSS_LABEL}`,
@@ -389,6 +402,11 @@ export class DemoWorld {
         },
       ],
       infra: { status: 'ok', anomalyRate: 0.0029, expectedRate: 0.005, ratio: 0.58, checkedAt: t - 10 * MIN },
+      infraHistory: Array.from({ length: 12 }, (_, i) => ({
+        at: t - (11 - i) * 24 * HOUR,
+        rate: 0.003 + 0.0004 * (i % 3),
+        expectedRate: 0.005,
+      })),
       lastRun: t - 10 * MIN,
     };
   }

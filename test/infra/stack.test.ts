@@ -9,7 +9,6 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { API_ROUTES } from '../../functions/api-routes';
 import { addMonitorStack } from '../../infra/app';
 import { cronMinuteField } from '../../infra/constructs/job-schedule';
 import { MonitorFunction } from '../../infra/constructs/monitor-function';
@@ -22,6 +21,7 @@ import {
 } from '../../infra/load-config';
 import type { MonitorStack } from '../../infra/stack';
 import { TABLES, TTL_ATTRIBUTE } from '../../shared/adapters/table-schemas';
+import { API_ROUTES } from '../../shared/api/contract';
 import { ENV } from '../../shared/config';
 import { ConfigError, ValidationError } from '../../shared/errors';
 import { type MonitorConfig, parseMonitorConfig } from '../../shared/monitor-config';

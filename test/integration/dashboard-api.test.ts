@@ -177,7 +177,20 @@ async function seed(): Promise<void> {
         baseline: { from: T0 - 38 * DAY, to: T0 - 8 * DAY, n: 5000, pinned: false },
         duplicates: 0,
         ks: { statistic: 0.31, pValue: 1e-40, adjustedPValue: 2e-40, method: 'asymptotic' },
-        performance: [],
+        quantiles: [
+          { q: 0.5, before: 0.3, after: 0.55, shift: 0.25 },
+          { q: 0.9, before: 0.6, after: 0.8, shift: 0.2 },
+        ],
+        performance: [
+          {
+            window: '24h',
+            from: T0 - DAY - HOUR,
+            to: T0 - HOUR,
+            labelled: 100,
+            kind: 'binary',
+            accuracy: 0.8,
+          },
+        ],
       },
       {
         kind: 'infra',
@@ -441,6 +454,8 @@ describe('GET /api/health', () => {
       tags: s1.tags,
       latest: { ts: T0, value: 20 + ((T0 / MIN) % 5) },
       state: 'ok',
+      // Its points go back further than the detector's warm-up: not learning.
+      learningUntil: null,
       lastAnomaly: {
         ts: A.folded.ts,
         severity: 'medium',
@@ -509,7 +524,8 @@ describe('GET /api/series/{id}/points', () => {
     [{ maxPoints: '5001' }, 'maxPoints'],
     [{ from: 'yesterday' }, 'from'],
     [{ from: String(T0), to: String(T0 - 1) }, 'to'],
-    [{ from: String(T0 - 40 * DAY) }, 'from'],
+    // Bounded by point count: 100000 one-minute periods is 69.4 days.
+    [{ from: String(T0 - 70 * DAY) }, 'from'],
   ])('400 for %j naming %s', async (query, field) => {
     const r = await get(`/api/series/${enc(s1.id)}/points`, query as Record<string, string>);
     expect(r).toMatchObject({ status: 400, body: { field, error: expect.any(String) } });
@@ -589,7 +605,7 @@ describe('GET /api/anomalies', () => {
     [{ cursor: 'not-a-cursor' }, 'cursor'],
     [{ method: 'Z-score!' }, 'method'],
     [{ to: '2026-13-01' }, 'to'],
-    [{ from: String(T0 - 40 * DAY) }, 'from'],
+    [{ from: String(T0 - 401 * DAY) }, 'from'],
   ])('400 for %j naming %s', async (query, field) => {
     expect(await get('/api/anomalies', query as Record<string, string>)).toMatchObject({
       status: 400,
@@ -597,6 +613,23 @@ describe('GET /api/anomalies', () => {
     });
   });
 });
+
+/** An alert-quality row over one day without labels or suppressions. */
+function quality(
+  metric: string | null,
+  n: { pages: number; anomalies: number; inPages: number; rateLimited: number },
+) {
+  return {
+    metric,
+    ...n,
+    pagesPerWeek: n.pages * 7,
+    anomaliesPerPage: n.inPages / n.pages,
+    falsePositives: 0,
+    confirmed: 0,
+    precision: null,
+    suppressed: 0,
+  };
+}
 
 describe('GET /api/alerts', () => {
   it('counts the funnel and the conversion rate, and lists the alerts with their state', async () => {
@@ -618,6 +651,13 @@ describe('GET /api/alerts', () => {
         // (sent + grouped) / anomalies at WARNING or above (5: all but the INFO one).
         conversionRate: 2 / 5,
       },
+      // One page (ALERT_1) in a day: 7 a week. It carried 3 anomalies (sent, grouped, deduplicated) of
+      // two metrics; nothing is labelled yet, so precision is unknown.
+      quality: [
+        quality(null, { pages: 1, anomalies: 6, inPages: 3, rateLimited: 1 }),
+        quality('cpu_percent', { pages: 1, anomalies: 4, inPages: 2, rateLimited: 1 }),
+        quality('memory_percent', { pages: 1, anomalies: 2, inPages: 1, rateLimited: 0 }),
+      ],
       alerts: [
         {
           alertId: ALERT_1,
@@ -627,6 +667,8 @@ describe('GET /api/alerts', () => {
           labels: ['cpu_percent web-1', `memory_percent ${XSS}`],
           anomalies: 3,
           state: 'open',
+          // Nothing labelled yet: the dashboard offers no "Undo".
+          marked: 0,
         },
       ],
     });
@@ -684,6 +726,12 @@ describe('GET /api/models', () => {
             recentWindow: [T0 - 8 * DAY, T0 - HOUR],
             checkedAt: T0 - HOUR,
           },
+          // The run's score quantiles (the CDF overlay) and one history point with its 24 h accuracy.
+          quantiles: [
+            { q: 0.5, before: 0.3, after: 0.55 },
+            { q: 0.9, before: 0.6, after: 0.8 },
+          ],
+          history: [{ at: T0 - HOUR, status: 'drift', statistic: 0.31, accuracy24h: 0.8 }],
         },
         // Configured, never seen: no volume, no accuracy, never checked.
         {
@@ -693,8 +741,11 @@ describe('GET /api/models', () => {
           accuracy24h: null,
           accuracy7d: null,
           drift: null,
+          quantiles: [],
+          history: [],
         },
       ],
+      infraHistory: [{ at: T0 - HOUR, rate: 0.015, expectedRate: 0.01 }],
       infra: {
         status: 'ok',
         reason: 'within bounds',

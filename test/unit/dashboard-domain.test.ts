@@ -1,18 +1,30 @@
 // The dashboard's pure pieces: downsampling, a series' state, the alert funnel, the timeline cursor, the
 // range rules and how an anomaly row is shaped.
 import fc from 'fast-check';
+import { memoryPoints, scanSeries } from '../../shared/domain/anomaly';
 import {
   alertFunnel,
+  alertQuality,
   decodeCursor,
   downsample,
   encodeCursor,
+  learningUntil,
   newerFirst,
   STATE_WINDOW_MS,
   seriesState,
+  WARM_UP_POINTS,
 } from '../../shared/domain/dashboard';
 import { ValidationError } from '../../shared/errors';
+import { parseMonitorConfig } from '../../shared/monitor-config';
 import type { AnomalyDetail } from '../../shared/ports';
-import { alertIdOfAnomaly, anomalyRow, resolveRange } from '../../shared/use-cases/dashboard';
+import {
+  alertIdOfAnomaly,
+  anomalyRow,
+  bandLookbackMs,
+  expectedBand,
+  resolveRange,
+  seriesRangeLimits,
+} from '../../shared/use-cases/dashboard';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -94,6 +106,118 @@ describe('seriesState', () => {
     expect(seriesState(undefined, undefined, now)).toBe('no-data');
     expect(seriesState(now - STATE_WINDOW_MS - 1, now - STATE_WINDOW_MS - 1, now)).toBe('no-data');
     expect(seriesState(now - STATE_WINDOW_MS, undefined, now)).toBe('ok');
+  });
+});
+
+describe('learning and muted states (issue 16)', () => {
+  const now = 1_000 * MIN;
+  it('learningUntil is the first point plus the warm-up of WARM_UP_POINTS periods', () => {
+    expect(learningUntil(now, MIN)).toBe(now + WARM_UP_POINTS * MIN);
+    expect(learningUntil(now, 5 * MIN)).toBe(now + WARM_UP_POINTS * 5 * MIN);
+  });
+  it('is learning before learningUntil, ok from then; no-data and anomalous win over learning', () => {
+    expect(seriesState(now, undefined, now, undefined, { learningUntil: now + 1 })).toBe('learning');
+    expect(seriesState(now, undefined, now, undefined, { learningUntil: now })).toBe('ok');
+    expect(seriesState(now, now, now, undefined, { learningUntil: now + 1 })).toBe('anomalous');
+    expect(seriesState(undefined, undefined, now, undefined, { learningUntil: now + 1 })).toBe('no-data');
+  });
+  it('is muted in a maintenance window, whatever else holds', () => {
+    expect(seriesState(now, now, now, undefined, { muted: true })).toBe('muted');
+  });
+});
+
+describe('expected band (issue 16)', () => {
+  const detection = parseMonitorConfig({
+    series: [{ metric: 'm', namespace: 'N', metricName: 'M' }],
+  }).detection;
+  const points = Array.from({ length: 600 }, (_, i) => ({
+    ts: i * MIN,
+    value: 50 + Math.sin(i * 1.3) * 2 + (i === 500 ? 40 : 0),
+  }));
+
+  it("is each point's z-score range from the production detector, once it has one", () => {
+    const band = expectedBand(points, { from: 0, to: 599 * MIN, maxPoints: 800 }, detection, 1, MIN);
+    const want: { ts: number; low: number; high: number }[] = [];
+    scanSeries(points, 0, 599 * MIN, detection, 1, MIN, (p, v) => {
+      const z = v.results.find((r) => r.method === 'zscore')!;
+      if (Number.isFinite(z.expectedLow)) want.push({ ts: p.ts, low: z.expectedLow, high: z.expectedHigh });
+    });
+    expect(band.length).toBeGreaterThan(400);
+    // The first points have no range: the detector needs residuals first.
+    expect(band[0]!.ts).toBeGreaterThan(0);
+    expect(band).toEqual(want);
+  });
+
+  it('bucketed, keeps the widest range of each bucket, stamped like the downsampled points', () => {
+    const raw = expectedBand(points, { from: 0, to: 599 * MIN, maxPoints: 800 }, detection, 1, MIN);
+    const band = expectedBand(points, { from: 0, to: 599 * MIN, maxPoints: 10 }, detection, 1, MIN, true);
+    expect(band.length).toBeLessThanOrEqual(10);
+    const width = Math.ceil((599 * MIN) / 10);
+    const inBucket = raw.filter((b) => b.ts >= band[0]!.ts && b.ts < band[0]!.ts + width);
+    expect(band[0]!.low).toBe(Math.min(...inBucket.map((b) => b.low)));
+    expect(band[0]!.high).toBe(Math.max(...inBucket.map((b) => b.high)));
+    expect(downsample(points, 0, 599 * MIN, 10).points.map((p) => p.ts)).toEqual(
+      expect.arrayContaining(band.map((b) => b.ts)),
+    );
+  });
+
+  it('replays from far enough back for the weekly baseline (4 weeks by default) or the memory', () => {
+    expect(bandLookbackMs(detection, MIN)).toBe(28 * DAY + MIN);
+    const noSeason = { ...detection, seasonality: { ...detection.seasonality, enabled: false } };
+    expect(bandLookbackMs(noSeason, MIN)).toBe(memoryPoints(noSeason) * MIN);
+  });
+});
+
+describe('series ranges bounded by point count (issue 16)', () => {
+  it('allows maxPoints periods of the series, and names from with the bound in points and days', () => {
+    const limits = seriesRangeLimits(300, 100_000);
+    expect(resolveRange({ from: 0, to: 100_000 * 300_000 }, 0, limits)).toEqual({
+      from: 0,
+      to: 100_000 * 300_000,
+    });
+    expect(() => resolveRange({ from: 0, to: 100_000 * 300_000 + 1 }, 0, limits)).toThrow(
+      expect.objectContaining({
+        field: 'from',
+        issues: [
+          'from: the range may span at most 100000 points of this series (347 days at its 300 s period)',
+        ],
+      }),
+    );
+  });
+});
+
+describe('alertQuality (issue 16)', () => {
+  it('counts pages, anomalies per page and precision from labels per metric and overall', () => {
+    const rows = [
+      { metric: 'cpu', alertState: 'sent' as const, feedback: { label: 'confirmed' }, alert: 'a1' },
+      {
+        metric: 'cpu',
+        alertState: 'deduplicated' as const,
+        feedback: { label: 'false-positive' },
+        alert: 'a1',
+      },
+      { metric: 'mem', alertState: 'grouped' as const, feedback: { label: 'confirmed' }, alert: 'a1' },
+      { metric: 'cpu', alertState: 'sent' as const, alert: 'a2' },
+      { metric: 'cpu', alertState: 'rate-limited' as const },
+      { metric: 'mem', alertState: 'suppressed' as const, feedback: { label: 'false-positive' } },
+    ];
+    const [all, cpu, mem] = alertQuality(rows, (i) => rows[i]!.alert, 14 * DAY);
+    expect(all).toEqual({
+      metric: null,
+      pages: 2,
+      pagesPerWeek: 1,
+      anomalies: 6,
+      inPages: 4,
+      anomaliesPerPage: 2,
+      falsePositives: 1,
+      confirmed: 2,
+      precision: 2 / 3,
+      rateLimited: 1,
+      suppressed: 1,
+    });
+    expect(cpu).toMatchObject({ metric: 'cpu', pages: 2, inPages: 3, anomaliesPerPage: 1.5, precision: 0.5 });
+    // A label on an anomaly that never paged does not count toward precision.
+    expect(mem).toMatchObject({ metric: 'mem', pages: 1, falsePositives: 0, confirmed: 1, precision: 1 });
   });
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cognitoClaims, groupsOf, trustedCaller } from '../../functions/auth';
 import { createRouter, ProxyEventSchema, route } from '../../functions/http';
+import { returns } from '../../shared/api/contract';
 import { DependencyError } from '../../shared/errors';
 import { apiEvent, parsed, STAFF_ACTOR, STAFF_CLAIMS, TEST_CLIENT_ID } from '../helpers/api';
 import { recordingLog } from '../helpers/logs';
@@ -16,13 +17,14 @@ const router = createRouter(
         params: z.object({ name: z.string().regex(/^[a-z]+$/) }),
         body: z.strictObject({ n: z.number().default(1) }),
         mutates: true,
+        success: returns('Echo'),
       },
       async ({ params, body, actor }) => ({ status: 200, body: { name: params.name, n: body.n, actor } }),
     ),
-    route({ method: 'GET', path: '/api/boom', summary: 'fails' }, async () => {
+    route({ method: 'GET', path: '/api/boom', summary: 'fails', success: returns('none') }, async () => {
       throw new Error('secret detail');
     }),
-    route({ method: 'GET', path: '/api/down', summary: 'dependency' }, async () => {
+    route({ method: 'GET', path: '/api/down', summary: 'dependency', success: returns('none') }, async () => {
       throw new DependencyError('table gone');
     }),
   ],
@@ -125,7 +127,12 @@ describe('router: authentication (every route, before routing)', () => {
   it('with an issuer configured, refuses a token of any other user pool (a local cognito-local one)', async () => {
     const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123';
     const strict = createRouter(
-      [route({ method: 'GET', path: '/api/x', summary: 'x' }, async () => ({ status: 200, body: {} }))],
+      [
+        route({ method: 'GET', path: '/api/x', summary: 'x', success: returns('none') }, async () => ({
+          status: 200,
+          body: {},
+        })),
+      ],
       log,
       {
         authenticate: cognitoClaims({ clientId: TEST_CLIENT_ID, issuer }),

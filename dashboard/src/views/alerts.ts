@@ -1,10 +1,12 @@
 // (view) Alert correlation: what became of the anomalies detected (sent, grouped into a message,
 // deduplicated into an open alert, rate-limited, suppressed by maintenance, below the paging severity),
 // the anomaly → alert conversion rate, and the alerts themselves, which staff can mark as a whole.
+
+import type { AlertItem, AlertQuality, AlertSummary, FeedbackLabel } from '../../../shared/api/types';
 import { ApiError } from '../api';
 import { h, replace, table } from '../dom';
 import { count, fullTime, pct, time } from '../format';
-import type { AlertItem, AlertSummary, FeedbackLabel } from '../types';
+import { hrefFor } from '../router';
 import {
   alertStateBadge,
   badge,
@@ -16,10 +18,12 @@ import {
   type View,
   type ViewContext,
 } from '../view';
+import { rangeCovering } from './anomalies';
 
 const RANGES: Record<string, { label: string; ms: number }> = {
   '24h': { label: 'Last 24 hours', ms: 24 * 3_600_000 },
   '7d': { label: 'Last 7 days', ms: 7 * 24 * 3_600_000 },
+  '30d': { label: 'Last 30 days', ms: 30 * 24 * 3_600_000 },
 };
 
 /** The outcome rows of the funnel, in the order an anomaly meets them. */
@@ -47,6 +51,7 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
     ...Object.entries(RANGES).map(([k, r]) => h('option', { value: k, selected: k === rangeKey }, r.label)),
   );
   const funnelBox = h('div', null, loading('alert outcomes'));
+  const qualityBox = h('div', null, loading('alert quality'));
   const listBox = h('div', null, loading('alerts'));
   const result = h('p', { class: 'feedback-result', role: 'status', 'aria-live': 'polite' });
   let labels = new Map<string, string>();
@@ -61,6 +66,17 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
       { class: 'panel', 'aria-labelledby': 'funnel-title' },
       h('h2', { class: 'panel-title', id: 'funnel-title' }, 'Anomalies → alerts'),
       funnelBox,
+    ),
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'quality-title' },
+      h('h2', { class: 'panel-title', id: 'quality-title' }, 'Alert quality'),
+      h(
+        'p',
+        { class: 'note' },
+        'Pages per metric, how many anomalies each page carried (grouping and dedup), precision from the false-positive and confirmed labels on paged anomalies, and what the rate limit and maintenance windows held back.',
+      ),
+      qualityBox,
     ),
     h(
       'section',
@@ -136,6 +152,8 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
         .map((st) => `${st.metric}: ${count(st.falsePositives)} false positives`)
         .join('; ');
       const message = `${label ? `Marked alert ${label === 'false-positive' ? 'false positive' : 'confirmed'}` : 'Alert marks removed'} (${count(res.anomalies.length)} anomalies). ${fp}.`;
+      // Reload first, so the rows (and which offer "Undo") agree with the message.
+      await view.load(true);
       result.textContent = message;
       ctx.announce(message);
     } catch (e) {
@@ -188,8 +206,21 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
               h(
                 'td',
                 { class: 'series-list' },
+                // Each series links to its chart at the alert's time.
                 ...a.series.map((id, i) =>
-                  h('span', { class: 'chip', title: id }, a.labels?.[i] ?? labels.get(id) ?? id),
+                  h(
+                    'a',
+                    {
+                      class: 'chip',
+                      title: `${id}: show on the chart at ${fullTime(a.ts)}`,
+                      href: hrefFor('anomalies', {
+                        series: id,
+                        at: String(a.ts),
+                        range: rangeCovering(a.ts, now),
+                      }),
+                    },
+                    a.labels?.[i] ?? labels.get(id) ?? id,
+                  ),
                 ),
               ),
               h('td', { class: 'num' }, count(a.anomalies)),
@@ -204,7 +235,10 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
                   `Mark every anomaly of alert ${a.alertId} as false positives`,
                 ),
                 btn(a, 'confirmed', 'Confirm', `Confirm alert ${a.alertId}`),
-                btn(a, undefined, 'Undo', `Remove the marks of alert ${a.alertId}`),
+                // Undo only where there is something to undo (older APIs omit `marked`).
+                (a.marked ?? 1) > 0
+                  ? btn(a, undefined, 'Undo', `Remove the marks of alert ${a.alertId}`)
+                  : null,
               ),
             ),
           ),
@@ -224,6 +258,7 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
       ]);
       labels = new Map((health?.series ?? []).map((x) => [x.id, x.label]));
       renderFunnel(data.summary);
+      renderQuality(data.quality ?? []);
       renderAlerts(data.alerts);
     },
   };
@@ -232,4 +267,49 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
     void view.load(true);
   });
   return view;
+
+  function renderQuality(rows: readonly AlertQuality[]): void {
+    if (rows.length <= 1 && (rows[0]?.anomalies ?? 0) === 0) {
+      replace(qualityBox, empty('No anomaly in this range.'));
+      return;
+    }
+    const fixed = (x: number | null, digits = 1) => (x === null ? '–' : x.toFixed(digits));
+    replace(
+      qualityBox,
+      table(
+        'Alert quality per metric',
+        [
+          'Metric',
+          'Pages',
+          'Pages / week',
+          'Anomalies per page',
+          'Precision (labelled)',
+          'Rate-limited',
+          'Suppressed',
+        ],
+        rows.map((q) =>
+          h(
+            'tr',
+            { 'data-quality': q.metric ?? 'all', class: q.metric === null ? 'total' : undefined },
+            h('th', { scope: 'row' }, q.metric ?? 'All metrics'),
+            h('td', { class: 'num', 'data-q': 'pages' }, count(q.pages)),
+            h('td', { class: 'num', 'data-q': 'pagesPerWeek' }, fixed(q.pagesPerWeek)),
+            h('td', { class: 'num', 'data-q': 'anomaliesPerPage' }, fixed(q.anomaliesPerPage)),
+            h(
+              'td',
+              { class: 'num', 'data-q': 'precision' },
+              q.precision === null ? '–' : pct(q.precision),
+              h(
+                'span',
+                { class: 'sub' },
+                `${count(q.confirmed)} confirmed, ${count(q.falsePositives)} false`,
+              ),
+            ),
+            h('td', { class: 'num', 'data-q': 'rateLimited' }, count(q.rateLimited)),
+            h('td', { class: 'num', 'data-q': 'suppressed' }, count(q.suppressed)),
+          ),
+        ),
+      ),
+    );
+  }
 }

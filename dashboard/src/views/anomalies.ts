@@ -1,11 +1,7 @@
 // (view) Anomaly timeline: a chart of one series with its anomalies marked, the feedback counts per
 // metric, and the anomalies table (newest first) where staff mark a false positive or confirm one in
 // place, with an optional reason. A mark shows the metric's false-positive count before → after.
-import { ApiError } from '../api';
-import { anomalyChart, type ChartHandle } from '../chart';
-import { chartColumns, newestAnomalySeries } from '../chart-data';
-import { h, replace, table } from '../dom';
-import { adjustment, count, expectedRange, fullTime, num, time, withUnit } from '../format';
+
 import type {
   AnomalyItem,
   FeedbackLabel,
@@ -13,8 +9,12 @@ import type {
   PointsResponse,
   Severity,
   ThresholdState,
-} from '../types';
-import { SEVERITIES } from '../types';
+} from '../../../shared/api/types';
+import { ApiError } from '../api';
+import { anomalyChart, type ChartHandle } from '../chart';
+import { chartColumns, newestAnomalySeries } from '../chart-data';
+import { h, replace, table } from '../dom';
+import { adjustment, count, expectedRange, fullTime, num, time, withUnit } from '../format';
 import {
   alertStateBadge,
   badge,
@@ -28,12 +28,31 @@ import {
   type ViewContext,
 } from '../view';
 
-const RANGES: Record<string, { label: string; ms: number }> = {
-  '1h': { label: 'Last hour', ms: 3_600_000 },
-  '6h': { label: 'Last 6 hours', ms: 6 * 3_600_000 },
-  '24h': { label: 'Last 24 hours', ms: 24 * 3_600_000 },
-  '7d': { label: 'Last 7 days', ms: 7 * 24 * 3_600_000 },
+/** Weakest first, as the API orders them (a value here: the contract's module is imported for types only). */
+const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/**
+ * Up to the retention and past it: the API bounds a series read by its point count (69 days of
+ * 1-minute points) and anomaly reads by 400 days, downsampling long ranges server-side.
+ */
+export const RANGES: Record<string, { label: string; ms: number }> = {
+  '1h': { label: 'Last hour', ms: HOUR_MS },
+  '6h': { label: 'Last 6 hours', ms: 6 * HOUR_MS },
+  '24h': { label: 'Last 24 hours', ms: DAY_MS },
+  '7d': { label: 'Last 7 days', ms: 7 * DAY_MS },
+  '30d': { label: 'Last 30 days', ms: 30 * DAY_MS },
+  '60d': { label: 'Last 60 days', ms: 60 * DAY_MS },
 };
+/** The chart's span around a linked time (`at`): enough context either side of an anomaly. */
+const FOCUS_SPAN_MS = 6 * HOUR_MS;
+
+/** The smallest range that reaches back to `ts` from `now` with room around it. */
+export function rangeCovering(ts: number, now: number): string {
+  const need = now - ts + FOCUS_SPAN_MS / 2;
+  return Object.entries(RANGES).find(([, r]) => r.ms >= need)?.[0] ?? '60d';
+}
 const DEFAULT_RANGE = '24h';
 const PAGE = 200;
 /** Rows listed at first and per "Show more". */
@@ -55,6 +74,8 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
       : undefined,
     method: p.get('method') ?? '',
     range: RANGES[p.get('range') ?? ''] ? (p.get('range') as string) : DEFAULT_RANGE,
+    /** A linked time (timeline, alerts): the chart centres on it. */
+    at: /^\d{1,15}$/.test(p.get('at') ?? '') ? Number(p.get('at')) : undefined,
   };
   let items: AnomalyItem[] = [];
   let nextCursor: string | undefined;
@@ -126,17 +147,23 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
   );
   chartTitle.id = 'chart-title';
 
-  const onFilter = (): void => {
-    state.series = seriesSelect.value;
-    state.severity = (severitySelect.value || undefined) as Severity | undefined;
-    state.method = methodSelect.value;
-    state.range = rangeSelect.value;
+  /** The address says what is shown: filters, range and linked time survive a reload or a shared link. */
+  const syncParams = (): void =>
     ctx.setParams({
       series: state.series || undefined,
       severity: state.severity,
       method: state.method || undefined,
       range: state.range === DEFAULT_RANGE ? undefined : state.range,
+      at: state.at === undefined ? undefined : String(state.at),
     });
+
+  const onFilter = (): void => {
+    if (state.range !== rangeSelect.value || state.series !== seriesSelect.value) state.at = undefined;
+    state.series = seriesSelect.value;
+    state.severity = (severitySelect.value || undefined) as Severity | undefined;
+    state.method = methodSelect.value;
+    state.range = rangeSelect.value;
+    syncParams();
     chartFor = '';
     shown = ROWS_STEP;
     void view.load(true).catch((e: unknown) => showListError(e));
@@ -202,8 +229,19 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
   };
 
   // ---- chart ----
-  const fetchPoints = (id: string): Promise<PointsResponse> =>
-    ctx.api.points(id, { from: to - RANGES[state.range]!.ms, to, maxPoints: 800 }, ctx.signal);
+  /** The chart's window: the whole range, or FOCUS_SPAN_MS around a linked time inside it. */
+  const chartWindow = (): { from: number; to: number } => {
+    const from = to - RANGES[state.range]!.ms;
+    if (state.at === undefined) return { from, to };
+    const span = Math.min(FOCUS_SPAN_MS, to - from);
+    const start = Math.max(from, Math.min(to - span, state.at - span / 2));
+    return { from: start, to: start + span };
+  };
+  // The line first, the band after: the band replays weeks of points through the detector (about a
+  // second per chart on a busy machine, docs/benchmarks.md), and the line should not wait for it.
+  const fetchPoints = (id: string, band = false): Promise<PointsResponse> =>
+    ctx.api.points(id, { ...chartWindow(), maxPoints: 800, band }, ctx.signal);
+  let drawSeq = 0;
 
   /**
    * The chart shows the chosen series, else the series of the newest anomaly. `prefetched` is the
@@ -224,29 +262,22 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
     }
     if (target === chartFor && !fresh) return;
     chartFor = target;
-    const range = RANGES[state.range]!.ms;
-    const from = to - range;
+    const seq = ++drawSeq;
+    const { from, to: end } = chartWindow();
     try {
       const pts = await (prefetched?.series === target ? prefetched.points : fetchPoints(target));
-      const mine = items.filter((a) => a.series === target);
-      const cols = chartColumns(pts.points, mine, from, to);
-      chart?.destroy();
-      chartTitle.textContent = `Chart: ${pts.label || labelOf(target)}`;
-      replace(
-        chartNote,
-        state.series ? '' : 'The series of the latest anomaly; choose a series above to chart another. ',
-        `${count(pts.points.length)} points${pts.downsampled ? ' (downsampled: band = bucket min–max)' : ''}, ${count(cols.shown)} anomalies marked.`,
+      render(target, pts, from, end, 'loading');
+      // Not awaited: the view is ready with the line; the band follows when the replay is done.
+      void fetchPoints(target, true).then(
+        (withBand) => {
+          if (seq === drawSeq) render(target, withBand, from, end, 'ready');
+        },
+        (e: unknown) => {
+          // Another series or range was chosen meanwhile, or the view was left.
+          if (seq !== drawSeq || (e as Error).name === 'AbortError') return;
+          render(target, pts, from, end, 'failed');
+        },
       );
-      chartBox.setAttribute(
-        'aria-label',
-        `Chart of ${pts.label || labelOf(target)}: ${pts.points.length} points and ${cols.shown} anomalies; the table below lists them`,
-      );
-      if (pts.points.length === 0 && cols.shown === 0) {
-        chart = null;
-        replace(chartBox, empty('No points stored for this series in the range.'));
-        return;
-      }
-      chart = anomalyChart(chartBox, cols, pts.unit, pts.downsampled);
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) throw e;
       if ((e as Error).name === 'AbortError') return;
@@ -256,6 +287,60 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
         errorBox(`The chart could not be loaded: ${(e as Error).message}`, () => void drawChart(true)),
       );
     }
+  };
+
+  /** Draw the chart of `target` from one answer; `band` says where the expected band stands. */
+  const render = (
+    target: string,
+    pts: PointsResponse,
+    from: number,
+    end: number,
+    band: 'loading' | 'ready' | 'failed',
+  ): void => {
+    const mine = items.filter((a) => a.series === target);
+    const cols = chartColumns(pts.points, mine, from, end, pts.band ?? []);
+    chart?.destroy();
+    chartTitle.textContent = `Chart: ${pts.label || labelOf(target)}`;
+    replace(
+      chartNote,
+      state.series ? '' : 'The series of the latest anomaly; choose a series above to chart another. ',
+      `${count(pts.points.length)} points${pts.downsampled ? ' (downsampled: blue band = bucket min–max)' : ''}, ${count(cols.shown)} anomalies marked. `,
+      band === 'loading'
+        ? 'Loading the expected band… '
+        : band === 'failed'
+          ? 'The expected band could not be computed. '
+          : (pts.band?.length ?? 0) > 0
+            ? 'Grey band: the range the detector expected. '
+            : 'No expected band yet: the detector is still learning this series. ',
+      state.at !== undefined
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'link-btn small',
+              'data-action': 'whole-range',
+              onclick: () => {
+                state.at = undefined;
+                syncParams();
+                void drawChart(true);
+              },
+            },
+            `Showing ${fullTime(from)} – ${fullTime(end)}; show the whole range`,
+          )
+        : null,
+    );
+    chartBox.dataset.band = band === 'ready' ? String(pts.band?.length ?? 0) : band;
+    chartBox.setAttribute(
+      'aria-label',
+      `Chart of ${pts.label || labelOf(target)}: ${pts.points.length} points and ${cols.shown} anomalies; the table below lists them`,
+    );
+    if (pts.points.length === 0 && cols.shown === 0) {
+      chart = null;
+      replace(chartBox, empty('No points stored for this series in the range.'));
+      return;
+    }
+    chart = anomalyChart(chartBox, cols, pts.unit, pts.downsampled);
+    if (state.at !== undefined) chart.focusAt(state.at);
   };
 
   // ---- table ----
@@ -335,22 +420,27 @@ export function createAnomaliesView(root: HTMLElement, ctx: ViewContext): View {
         { class: 'series-cell' },
         h('span', { class: 'series-label' }, a.label),
         h('span', { class: 'sub' }, a.metric),
-        a.series !== state.series
-          ? h(
-              'button',
-              {
-                type: 'button',
-                class: 'link-btn small',
-                'aria-label': `Chart ${a.label}`,
-                onclick: () => {
-                  state.series = a.series;
-                  seriesSelect.value = a.series;
-                  onFilter();
-                },
-              },
-              'chart',
-            )
-          : null,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'link-btn small',
+            'data-action': 'chart-at',
+            'aria-label': `Show ${a.label} at ${fullTime(a.ts)} on the chart`,
+            onclick: () => {
+              const other = a.series !== state.series;
+              state.series = a.series;
+              seriesSelect.value = a.series;
+              state.at = a.ts;
+              syncParams();
+              chartFor = '';
+              if (other) void view.load(true).catch((e: unknown) => showListError(e));
+              else void drawChart(true);
+              chartBox.scrollIntoView({ block: 'nearest' });
+            },
+          },
+          'on chart',
+        ),
       ),
       h('td', null, severityBadge(a.severity, a.level)),
       h(

@@ -1,9 +1,10 @@
 // (view) ML model performance: prediction volume and accuracy (from labelled outcomes) per model, over
 // the last 24 hours and 7 days.
+
+import type { ModelInfo } from '../../../shared/api/types';
 import { h, replace, table } from '../dom';
 import { count, fullTime, pct, time } from '../format';
 import { hrefFor } from '../router';
-import type { ModelInfo } from '../types';
 import { driftBadge, empty, heading, loading, meter, timeEl, type View, type ViewContext } from '../view';
 
 export function createModelsView(root: HTMLElement, ctx: ViewContext): View {

@@ -1,11 +1,18 @@
 // (view) Settings: each metric's threshold adjustment with its history (rule or person, counts, reason)
 // and a revert per change; maintenance windows listed, added and deleted.
+
+import type {
+  HealthSeries,
+  MaintenanceWindow,
+  ThresholdChange,
+  ThresholdState,
+} from '../../../shared/api/types';
 import { ApiError } from '../api';
 import { type Child, h, replace, table } from '../dom';
 import { adjustment, count, fullTime, minutes, time, utcClock, WEEKDAYS, words } from '../format';
-import type { HealthSeries, MaintenanceWindow, ThresholdChange, ThresholdState } from '../types';
 import { empty, errorBox, heading, loading, timeEl, type View, type ViewContext } from '../view';
 import { type WindowFormValues, windowFromForm } from '../window-form';
+import { whatIfPanel } from './what-if';
 
 const HISTORY_PAGE = 20;
 
@@ -26,6 +33,16 @@ export function createSettingsView(root: HTMLElement, ctx: ViewContext): View {
   const windowsBox = h('div', null, loading('maintenance windows'));
   const windowResult = h('p', { class: 'feedback-result', role: 'status', 'aria-live': 'polite' });
   const addForm = windowForm();
+  const whatIf = whatIfPanel({
+    api: ctx.api,
+    now: ctx.now,
+    signal: ctx.signal,
+    onApplied: async (message) => {
+      await view.load(true);
+      result.textContent = message;
+      ctx.announce(message);
+    },
+  });
 
   replace(
     root,
@@ -41,6 +58,7 @@ export function createSettingsView(root: HTMLElement, ctx: ViewContext): View {
       ),
       thresholdsBox,
     ),
+    whatIf.element,
     h(
       'section',
       { class: 'panel', 'aria-labelledby': 'hist-title' },
@@ -590,6 +608,7 @@ export function createSettingsView(root: HTMLElement, ctx: ViewContext): View {
         ctx.shared.health(false),
       ]);
       thresholds = [...t.items].sort((a, b) => a.metric.localeCompare(b.metric));
+      whatIf.update(thresholds, t.policy);
       windows = w.items;
       seriesList = health.series;
       renderThresholds();
@@ -598,7 +617,7 @@ export function createSettingsView(root: HTMLElement, ctx: ViewContext): View {
       renderWindows();
       addForm.setSeries(seriesList);
     },
-    editing: () => editing,
+    editing: () => editing || whatIf.editing(),
   };
   return view;
 }
