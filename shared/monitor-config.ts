@@ -16,7 +16,6 @@ import { NoDataDefaultsSchema, NoDataSettingSchema } from './config/no-data';
 import { type Direction, type SemanticsOverrides, semanticsFor } from './domain/detectors/semantics';
 import { DEFAULT_DETECTOR_SETTINGS, type SeverityLadder } from './domain/detectors/settings';
 import { WEEKDAYS } from './domain/feedback';
-import { seriesIdProblem } from './domain/point-limits';
 import type { SeriesSpec } from './domain/types';
 import { ConfigError } from './errors';
 
@@ -556,9 +555,6 @@ export function parseMonitorConfig(raw: unknown, source = 'config'): MonitorConf
   for (const spec of expandSeries(config)) {
     if (ids.has(spec.id)) duplicates.push(`series: duplicate series ${spec.id}`);
     ids.add(spec.id);
-    // Its points could never be stored (DynamoDB key size): say so now, not at every collect.
-    const tooLong = seriesIdProblem(spec.id);
-    if (tooLong) duplicates.push(`series: ${spec.label}: ${tooLong}`);
   }
   duplicates.push(...seriesLimitIssues([...ids]));
   if (duplicates.length > 0) throw new ConfigError(`Invalid monitoring config (${source})`, duplicates);

@@ -263,9 +263,14 @@ export async function startLocalStack(
       sensitivityOf: sensitivityReader(thresholds),
       detectorCache,
       checkpoints,
+      maintenance: alerts,
     });
+    // "Learning until HH:MM" instead of an OK that means nothing yet.
+    const learning = r.seriesLearning.length
+      ? `, ${r.seriesLearning.length} learning until ${new Date(Math.max(...r.seriesLearning.map((l) => l.until))).toISOString().slice(11, 16)} UTC`
+      : '';
     detectLog.info(
-      `${r.seriesEvaluated} series evaluated, ${r.recorded.length} new anomalies` +
+      `${r.seriesEvaluated} series evaluated, ${r.recorded.length} new anomalies${learning}` +
         (r.alreadyRecorded ? `, ${r.alreadyRecorded} already recorded` : '') +
         (r.checkpointsRestored ? `, ${r.checkpointsRestored} detectors resumed from their checkpoints` : ''),
     );

@@ -218,7 +218,7 @@ export function evaluateSeriesResumable(
   const anomalies: Anomaly[] = [];
   const periodMs = (spec.period ?? 60) * 1000;
   let invalid = 0;
-  let learning: boolean | undefined;
+  let learningUntil: number | undefined;
   const checkpoint = scanSeries(
     points,
     from,
@@ -228,14 +228,14 @@ export function evaluateSeriesResumable(
     periodMs,
     (p, verdict) => {
       if (verdict.invalid) invalid++;
-      else learning = verdict.learning;
+      else learningUntil = verdict.learning ? p.ts + verdict.warmUpLeft * periodMs : undefined;
       const anomaly = decide(spec, p.ts, p.value, verdict, sensitivity);
       if (anomaly && compareSeverity(anomaly.severity, config.recordMinSeverity) >= 0)
         anomalies.push(anomaly);
     },
     { semantics: semanticsOf(spec), ...options },
   );
-  return { anomalies, checkpoint, invalid, learning };
+  return { anomalies, checkpoint, invalid, learningUntil };
 }
 
 /** What evaluating one series found. */
@@ -244,6 +244,6 @@ export interface EvaluationResult {
   readonly checkpoint: SeriesDetector | undefined;
   /** Points judged that the metric cannot take (outside its bounds): skipped, never learned. */
   readonly invalid: number;
-  /** Whether the last judged point was still in warm-up (undefined: none judged). */
-  readonly learning: boolean | undefined;
+  /** While the newest point was still in warm-up: when the first full verdict is due (epoch ms). */
+  readonly learningUntil: number | undefined;
 }

@@ -89,8 +89,8 @@ export interface DetectResult {
   /** Points fetched by backfill on first sight, and backfills that failed (each logged). */
   readonly pointsBackfilled: number;
   readonly backfillErrors: number;
-  /** Series whose newest verdict was still warm-up ("learning"): no full verdict yet. */
-  readonly seriesLearning: readonly string[];
+  /** Series whose newest verdict was still warm-up ("learning"), and when their first full verdict is due. */
+  readonly seriesLearning: readonly { readonly series: string; readonly until: number }[];
   /** Persisted checkpoints this run resumed from, and saved. */
   readonly checkpointsRestored: number;
   readonly checkpointsSaved: number;
@@ -137,7 +137,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   let pointsInvalid = 0;
   let pointsBackfilled = 0;
   let backfillErrors = 0;
-  const seriesLearning: string[] = [];
+  const seriesLearning: { series: string; until: number }[] = [];
   const windows = deps.maintenance ? await deps.maintenance.listWindows() : [];
   const perSeries = await mapLimit(deps.series, deps.concurrency ?? 8, async (spec) => {
     try {
@@ -164,7 +164,8 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
         learn: muted,
       });
       pointsInvalid += evaluated.invalid;
-      if (evaluated.learning) seriesLearning.push(spec.id);
+      if (evaluated.learningUntil !== undefined)
+        seriesLearning.push({ series: spec.id, until: evaluated.learningUntil });
       if (evaluated.checkpoint) checkpoints.set(spec.id, evaluated.checkpoint);
       return evaluated.anomalies;
     } catch (error) {

@@ -5,6 +5,7 @@
 // explanation on hover; the what-if preview → apply → revert; a 60-day range. One browser for all.
 // Screenshots: test-output/dashboard/insight-*.png (docs/img/dashboard-health.png, the README's, is a
 // copy of insight-health-1400x900.png).
+
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +22,7 @@ import { MemoryAnomalyStore, MemoryMetricStore } from '../../shared/adapters/mem
 import type { PointsResponse, PreviewResponse } from '../../shared/api/types';
 import { evaluateSeries, scanSeries } from '../../shared/domain/anomaly';
 import { learningUntil } from '../../shared/domain/dashboard';
+import { semanticsOf } from '../../shared/domain/detectors/semantics';
 import type { MetricPoint, SeriesSpec } from '../../shared/domain/types';
 import { parseMonitorConfig } from '../../shared/monitor-config';
 import { bandLookbackMs } from '../../shared/use-cases/dashboard';
@@ -75,7 +77,7 @@ function knownPoints(): MetricPoint[] {
   // Hourly for 45 days back (what a 60-day range shows), then every minute for the last 3 days.
   for (let ts = NOW - 45 * DAY; ts < NOW - 3 * DAY; ts += HOUR) out.push({ series: known.id, ts, value: 40 });
   for (let ts = NOW - 3 * DAY, i = 0; ts <= NOW; ts += MIN, i++) {
-    out.push({ series: known.id, ts, value: ts === SPIKE ? 140 : 40 + wiggle(i) });
+    out.push({ series: known.id, ts, value: ts === SPIKE ? 95 : 40 + wiggle(i) });
   }
   return out;
 }
@@ -230,6 +232,7 @@ describe('dashboard insight (issue 16)', () => {
         const z = v.results.find((r) => r.method === 'zscore')!;
         if (p.ts === SPIKE) expected = { low: z.expectedLow, high: z.expectedHigh };
       },
+      { semantics: semanticsOf(known) },
     );
     expect(expected).toBeDefined();
     expect(spikeExplanation).not.toBe('');
@@ -239,7 +242,7 @@ describe('dashboard insight (issue 16)', () => {
     expect(await tipText('[data-tip="expected"]')).toBe(
       `expected ${num(expected!.low)} % – ${num(expected!.high)} %`,
     );
-    expect(await tipText('[data-tip="value"]')).toBe('value 140 %');
+    expect(await tipText('[data-tip="value"]')).toBe('value 95 %');
     expect(await tipText('[data-tip="anomaly"]')).toContain(spikeExplanation);
     expect(Number(await page.getAttribute('.chart', 'data-band'))).toBeGreaterThan(300);
     await page.screenshot({ path: join(SHOTS, 'insight-band.png') });

@@ -112,7 +112,13 @@ describe('CloudWatchMetricSource', () => {
   });
 
   it('batches at most 500 queries per call', async () => {
-    const series = seriesOf(1201);
+    // More than one config may hold (1,000 series): the source batches whatever it is given.
+    const many = seriesOf(1);
+    const series = Array.from({ length: 1201 }, (_, i) => ({
+      ...many[0]!,
+      id: `AWS/EC2/CPUUtilization/InstanceId=i-${i}/Average/60`,
+      dimensions: { InstanceId: `i-${i}` },
+    }));
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     await new CloudWatchMetricSource({ client: new CloudWatchClient({ region: 'us-east-1' }) }).fetch(
       series,

@@ -114,6 +114,14 @@ describe('detect: backfill on first sight', () => {
   });
 });
 
+describe('detect: young series', () => {
+  it('says when a series without enough history gets its first full verdict ("learning until")', async () => {
+    const d = await deps(0.5); // 31 one-minute points: 29 to go before the 60th
+    const r = await detectAnomalies(d);
+    expect(r.seriesLearning).toEqual([{ series: spec.id, until: NOW + (60 - 31) * MIN }]);
+  });
+});
+
 describe('detect: what is never learned', () => {
   it('counts values the metric cannot take (negative counts) and skips them', async () => {
     const d = await deps(3, (ts) => (ts === NOW - 2 * MIN ? -4 : 100 + rng.normal(0, 2)));

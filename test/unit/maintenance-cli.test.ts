@@ -39,8 +39,8 @@ describe('maintenance CLI options', () => {
     [{ id: 'x', series: 's', weekly: 'Someday 02:00', duration: '1h' }, '--weekly'],
     [{ id: 'x', series: 's', weekly: 'Sun 02:00' }, '--duration'],
     [{ id: 'x', series: 's' }, '--from'],
-    [{ id: 'bad id!', series: 's', from: '2026-11-25T10:00Z', to: '2026-11-25T11:00Z' }, 'id'],
-    [{ id: 'x', from: '2026-11-25T10:00Z', to: '2026-11-25T11:00Z' }, 'series'],
+    [{ id: 'bad id!', series: 's', from: '2026-11-25T10:00Z', to: '2026-11-25T11:00Z' }, '--id'],
+    [{ id: 'x', from: '2026-11-25T10:00Z', to: '2026-11-25T11:00Z' }, '--series'],
   ])('rejects %j naming %s', (options, field) => {
     try {
       windowFromOptions(options);

@@ -57,7 +57,7 @@ describe('monitoring config', () => {
       minPoints: 60,
       refractoryPoints: 100,
       acceptPoints: 120,
-      newRange: { factor: 0.5, minPoints: 10 },
+      newRange: { factor: 1, minPoints: 10 },
       seasonality: { enabled: true, days: 7 },
       zscore: { floor: 3, mediumAt: 5, highAt: 7, criticalAt: 10 },
       spike: { floor: 6, mediumAt: 10, highAt: 14, criticalAt: 20 },
@@ -222,7 +222,7 @@ describe('monitoring config', () => {
       label: 'long-one',
     };
     expect(errorOf(() => parseMonitorConfig({ series: [long] })).issues).toEqual([
-      expect.stringMatching(/^series: .*long-one: series id is 1\d{3} bytes \(max 1000\)$/),
+      expect.stringMatching(/^series: id N\/M\/a=v+… is 1\d{3} bytes, \d+ URI-encoded; at most 512 and 960/),
     ]);
   });
 

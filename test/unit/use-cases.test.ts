@@ -188,7 +188,8 @@ describe('detectAnomalies', () => {
   });
 
   it('applies per-metric sensitivity', async () => {
-    const deps = await seeded((s, i) => (i === 115 ? (s.metric === 'cpu_percent' ? 47 : 107) : noisy(s, i)));
+    // 49 clears the young series' bar (a new range) only at full sensitivity; 112 at both.
+    const deps = await seeded((s, i) => (i === 115 ? (s.metric === 'cpu_percent' ? 49 : 112) : noisy(s, i)));
     await deps.control.advanceWatermark(DETECT_JOB, T0 + 110 * MIN);
     const strict = await detectAnomalies(deps);
     expect(strict.recorded.length).toBe(2);

@@ -43,6 +43,8 @@ export interface Verdict {
   readonly results: readonly DetectorResult[];
   /** True while the series is too young for a full verdict (only the new-range rule judges). */
   readonly learning: boolean;
+  /** Points still to come before the first full verdict (0 once judged). */
+  readonly warmUpLeft: number;
   /** True when the value was rejected (non-finite, or outside the metric's bounds): not learned. */
   readonly invalid: boolean;
 }
@@ -410,6 +412,7 @@ export class SeriesDetector {
       model: e.model,
       results,
       learning: !warm,
+      warmUpLeft: Math.max(0, cfg.minPoints - this.index),
       invalid: false,
     };
   }
@@ -582,6 +585,7 @@ const INVALID: Verdict = {
     abstain('level_shift', 'invalid-value'),
   ],
   learning: false,
+  warmUpLeft: 0,
   invalid: true,
 };
 
