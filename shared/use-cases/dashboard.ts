@@ -4,7 +4,7 @@
 // function reads through ports and takes `now` from the caller, so the API, the local stack and tests share
 // them.
 
-import type { BandPoint, HealthSeries, PointsResponse } from '../api/types';
+import type { AnomalyItem, BandPoint, HealthSeries, PointsResponse } from '../api/types';
 import { mapLimit } from '../async';
 import { type MaintenanceWindow, mutes } from '../domain/alerting';
 import { memoryPoints, scanSeries } from '../domain/anomaly';
@@ -300,28 +300,8 @@ export function expectedBand(
 
 // ---- anomaly timeline ----
 
-/** One row of the anomaly timeline (JSON: non-finite numbers as null). */
-export interface AnomalyRow {
-  readonly series: string;
-  readonly label: string;
-  readonly metric: string;
-  readonly unit?: string;
-  readonly ts: number;
-  readonly value: number;
-  readonly expectedLow: number | null;
-  readonly expectedHigh: number | null;
-  readonly baseline: number | null;
-  readonly deviation: number | null;
-  readonly score: number;
-  readonly severity: Severity;
-  readonly level: AlertLevel;
-  readonly methods: readonly string[];
-  readonly explanation: string;
-  readonly model?: string;
-  readonly alertState: AnomalyDetail['alertState'];
-  readonly alertId?: string;
-  readonly feedback?: AnomalyDetail['feedback'];
-}
+/** One row of the anomaly timeline (JSON: non-finite numbers as null): the API contract's type. */
+export type AnomalyRow = AnomalyItem;
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 

@@ -51,7 +51,7 @@ describe('monitoring config', () => {
     const config = parseMonitorConfig({ series: [{ metric: 'x', namespace: 'N', metricName: 'M' }] });
     expect(config.detection).toMatchObject({
       windowPoints: 1000,
-      historyPoints: 8000,
+      historyPoints: 12_000,
       tailWeight: 0.2,
       recurrenceWeight: 1,
       minPoints: 60,

@@ -342,7 +342,7 @@ describe('detectAnomalies', () => {
       const store = new MemoryCheckpointStore();
       await run({ store });
       const deps = await seeded((s, i) => values.get(s.id)![i]!, 600);
-      const later = T0 + (600 + 10_000) * MIN; // the memory is 9,100 one-minute points
+      const later = T0 + (600 + 14_000) * MIN; // the memory is 13,100 one-minute points
       await deps.control.advanceWatermark(DETECT_JOB, later - 5 * MIN);
       const r = await detectAnomalies({
         ...deps,

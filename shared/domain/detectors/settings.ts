@@ -61,7 +61,7 @@ export interface DetectorSettings {
 /** The defaults, measured with `npm run bench:nab` (leave-one-category-out, docs/detector.md). */
 export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
   windowPoints: 1000,
-  historyPoints: 8000,
+  historyPoints: 12_000,
   tailWeight: 0.2,
   recurrenceWeight: 1,
   minPoints: 60,
