@@ -17,9 +17,9 @@
 import type { Severity } from '../types';
 import { Baseline, type BaselineModel, type Expectation, MODELS } from './baseline';
 import { barScore, ELEVATED_Z, IncidentMemory, ladder, NOT_FIRED, rank, worse } from './decision';
-import type { DetectorResult } from './detector';
-import { abstain } from './detector';
-import { allows, clipRange, NEUTRAL_SEMANTICS, type SeriesSemantics, withinBounds } from './semantics';
+import { abstain, type DetectorResult } from './detector';
+import { resultsOf } from './results';
+import { allows, NEUTRAL_SEMANTICS, type SeriesSemantics, withinBounds } from './semantics';
 import { DEFAULT_DETECTOR_SETTINGS, DETECTOR_VERSION, type DetectorSettings } from './settings';
 import { type DetectorSnapshot, SnapshotError } from './snapshot';
 import { SortedWindow } from './sorted-window';
@@ -249,49 +249,12 @@ export class SeriesDetector {
     const pointRaw = Math.max(zCounts ? Math.abs(z) : 0, stepCounts ? Math.abs(stepZ) / 2 : 0);
     const spikeLed = stepCounts && Math.abs(stepZ) / 2 > Math.abs(z);
 
-    let shift = 0;
-    let shiftSigma = Number.NaN;
-    let shiftInEffect = false;
-    // Each candidate baseline keeps its own recent residuals (residuals against another baseline are
-    // not comparable); the chosen one's median is the level-shift reading.
-    if (learn)
-      e.candidates.forEach((base, k) => {
-        if (Number.isFinite(base)) this.recent[k]!.push(value - base);
-      });
-    const recent = this.recent[e.model === null ? 0 : MODELS.indexOf(e.model)]!;
-    if (Number.isFinite(residual)) {
-      if (recent.size === cfg.levelShift.points) {
-        shiftSigma = positiveOrNaN(Math.max(e.shiftSigma, e.floor));
-        const moved = recent.quantile(0.5);
-        if (!Number.isNaN(shiftSigma)) shift = moved / shiftSigma;
-        shiftInEffect =
-          residual * moved > 0 &&
-          Math.abs(residual) >= SHIFT_AGREEMENT * Math.abs(moved) &&
-          allows(sem, moved) &&
-          Math.abs(moved) >= big;
-      }
-    }
+    const { shift, shiftSigma, shiftInEffect, recent } = this.levelShift(e, value, residual, learn);
     const shiftRaw = Math.abs(shift);
 
     // 2. Scores against the bar of normal deviations.
     const recovering = this.incident.isRecovery(this.index, value, residual);
-    // The bar: what normal deviations reached, or what past incidents reached often enough to be
-    // the series' behaviour (a second or third incident of one size still pages).
-    // A young series has seen few normal deviations, so the largest of them understates its tail:
-    // its floors start doubled and relax as YOUNG_WEIGHT points of memory build up.
-    const young = 1 + Math.max(0, 1 - this.pointTail.weight / YOUNG_WEIGHT);
-    const pointBar =
-      Math.max(
-        cfg.zscore.floor * young,
-        this.pointTail.bar(cfg.tailWeight),
-        this.incidentPoints.bar(cfg.recurrenceWeight),
-      ) * s;
-    const shiftBar =
-      Math.max(
-        cfg.levelShift.floor * young,
-        this.shiftTail.bar(cfg.tailWeight),
-        this.incidentShifts.bar(cfg.recurrenceWeight),
-      ) * s;
+    const { pointBar, shiftBar } = this.bars();
     let pointScore = 0;
     let shiftScore = 0;
     if (warm && !recovering) {
@@ -342,60 +305,33 @@ export class SeriesDetector {
       this.lastFed = ts;
     }
 
-    // 5. Results, for the explanation: expected ranges clipped to what the metric can be.
+    // 5. Results, for the explanation.
     const shiftFired = fired && shiftSeverity !== null;
-    const results: DetectorResult[] = [
-      Number.isNaN(sigma)
-        ? abstain('zscore', e.model === null ? 'insufficient-data' : 'no-spread')
-        : result(
-            'zscore',
-            fired && pointSeverity !== null && !spikeLed,
-            Math.abs(z) / pointBar,
-            band(sem, e.base, pointBar * sigma),
-            e.base,
-            z,
-            ladder(Math.abs(z), cfg.zscore, s),
-          ),
-      Number.isNaN(stepSigma)
-        ? abstain('spike', e.model === null ? 'insufficient-data' : 'seasonal', value - step)
-        : result(
-            'spike',
-            fired && pointSeverity !== null && spikeLed,
-            Math.abs(stepZ) / (2 * pointBar),
-            band(sem, value - step, 2 * pointBar * stepSigma),
-            value - step,
-            stepZ,
-            ladder(Math.abs(stepZ), cfg.spike, s),
-          ),
-      Number.isNaN(shiftSigma)
-        ? abstain(
-            'level_shift',
-            recent.size < cfg.levelShift.points ? 'insufficient-data' : 'no-spread',
-            e.base,
-          )
-        : result(
-            'level_shift',
-            shiftFired,
-            shiftRaw / shiftBar,
-            band(sem, e.base, shiftBar * shiftSigma),
-            e.base,
-            shift,
-            shiftSeverity ?? 'low',
-          ),
-    ];
-    if (newRange.fired) {
-      results.push(
-        result(
-          'new_range',
-          true,
-          newRange.score * 2,
-          clipRange(sem, newRange.low, newRange.high),
-          (newRange.low + newRange.high) / 2,
-          newRange.excess,
-          newRange.severity,
-        ),
-      );
-    }
+    const results = resultsOf(
+      {
+        base: e.base,
+        model: e.model,
+        value,
+        step,
+        sigma,
+        z,
+        pointBar,
+        stepSigma,
+        stepZ,
+        shiftSigma,
+        shift,
+        shiftBar,
+        shiftReady: recent.size === cfg.levelShift.points,
+        zFired: fired && pointSeverity !== null && !spikeLed,
+        spikeFired: fired && pointSeverity !== null && spikeLed,
+        shiftFired,
+        shiftSeverity,
+        newRange,
+      },
+      cfg,
+      s,
+      sem,
+    );
     const severity = fired
       ? worse(
           worse(
@@ -414,6 +350,53 @@ export class SeriesDetector {
       learning: !warm,
       warmUpLeft: Math.max(0, cfg.minPoints - this.index),
       invalid: false,
+    };
+  }
+
+  /**
+   * The level-shift reading: the median of the chosen baseline's recent residuals in sigmas, and
+   * whether this point is on the moved side. Each candidate baseline keeps its own recent residuals
+   * (residuals against another baseline are not comparable).
+   */
+  private levelShift(e: Expectation, value: number, residual: number, learn: boolean) {
+    const cfg = this.settings;
+    const sem = this.semantics;
+    if (learn)
+      e.candidates.forEach((base, k) => {
+        if (Number.isFinite(base)) this.recent[k]!.push(value - base);
+      });
+    const recent = this.recent[e.model === null ? 0 : MODELS.indexOf(e.model)]!;
+    let shift = 0;
+    let shiftSigma = Number.NaN;
+    let shiftInEffect = false;
+    if (Number.isFinite(residual) && recent.size === cfg.levelShift.points) {
+      shiftSigma = positiveOrNaN(Math.max(e.shiftSigma, e.floor));
+      const moved = recent.quantile(0.5);
+      if (!Number.isNaN(shiftSigma)) shift = moved / shiftSigma;
+      shiftInEffect =
+        residual * moved > 0 &&
+        Math.abs(residual) >= SHIFT_AGREEMENT * Math.abs(moved) &&
+        allows(sem, moved) &&
+        Math.abs(moved) >= sem.minDeviation;
+    }
+    return { shift, shiftSigma, shiftInEffect, recent };
+  }
+
+  /**
+   * The bars a point and a level shift must clear: what normal deviations reached, or what past
+   * incidents reached often enough to be the series' behaviour (a second or third incident of one
+   * size still pages). A young series has seen few normal deviations, so the largest of them
+   * understates its tail: its floors start doubled and relax as YOUNG_WEIGHT points of memory build up.
+   */
+  private bars(): { pointBar: number; shiftBar: number } {
+    const cfg = this.settings;
+    const young = 1 + Math.max(0, 1 - this.pointTail.weight / YOUNG_WEIGHT);
+    const bar = (floor: number, normal: DecayedTail, incidents: DecayedTail) =>
+      Math.max(floor * young, normal.bar(cfg.tailWeight), incidents.bar(cfg.recurrenceWeight)) *
+      this.sensitivity;
+    return {
+      pointBar: bar(cfg.zscore.floor, this.pointTail, this.incidentPoints),
+      shiftBar: bar(cfg.levelShift.floor, this.shiftTail, this.incidentShifts),
     };
   }
 
@@ -553,27 +536,6 @@ export class SeriesDetector {
   }
 }
 
-function result(
-  method: string,
-  fired: boolean,
-  strength: number,
-  [expectedLow, expectedHigh]: [number, number],
-  baseline: number,
-  deviation: number,
-  severity: Severity,
-): DetectorResult {
-  return {
-    method,
-    fired,
-    strength,
-    expectedLow,
-    expectedHigh,
-    baseline,
-    deviation,
-    severity: fired ? severity : null,
-  };
-}
-
 const INVALID: Verdict = {
   score: 0,
   fired: false,
@@ -597,8 +559,3 @@ export class NullDetector {
 }
 
 export type { Expectation };
-
-/** centre ± half, clipped to what the metric can be. */
-function band(sem: SeriesSemantics, centre: number, half: number): [number, number] {
-  return clipRange(sem, centre - half, centre + half);
-}
