@@ -113,8 +113,7 @@ export class MonitorStack extends Stack {
       // paging the same pending anomaly twice or racing on the digest.
       reservedConcurrentExecutions: 1,
     })
-      // Query to read; BatchWriteItem for the history backfill on first sight stores.
-      .bindTable(points, ENV.pointsTable, ['dynamodb:Query', 'dynamodb:BatchWriteItem'])
+      .bindTable(points, ENV.pointsTable, ['dynamodb:Query'])
       .bindTable(anomalies, ENV.anomaliesTable, ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
       // Control items by partition: its watermark, the NOC bucket and digest, open alerts (read/write);
       // maintenance windows (read only). Never collect's watermark.

@@ -182,6 +182,11 @@ const detection = z.strictObject({
     .min(5)
     .max(7 * 24 * 60)
     .default(24 * 60),
+  /**
+   * Backfill on first sight: at most this many new series a detect run ask CloudWatch for the history
+   * their seasonal baselines need (the others wait for a later run, judged meanwhile). 0 = off.
+   */
+  backfillSeriesPerRun: z.number().int().min(0).max(1000).default(25),
   /** Anomalies weaker than this are not recorded at all. */
   recordMinSeverity: severity.default('low'),
   /**

@@ -53,9 +53,9 @@ export interface DetectDeps {
   readonly checkpoints?: CheckpointStore;
   /**
    * Backfill on first sight: a series with no checkpoint whose stored history is shorter than the
-   * seasonal baselines need asks this source (CloudWatch) once per process for it, stores it and
-   * learns from it, so a new stack has its daily and weekly baselines on day one. Counted and logged;
-   * a failure leaves the series judged from what it has.
+   * seasonal baselines need asks this source (CloudWatch) once per process for it and learns from it,
+   * so a new stack has its daily and weekly baselines on day one (`detection.backfillSeriesPerRun` a
+   * run). Counted and logged; a failure leaves the series judged from what it has.
    */
   readonly backfill?: MetricSource;
   /**
@@ -139,6 +139,8 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   let backfillErrors = 0;
   const seriesLearning: { series: string; until: number }[] = [];
   const windows = deps.maintenance ? await deps.maintenance.listWindows() : [];
+  let backfillsStarted = 0;
+  const deferred = new Set<string>();
   const perSeries = await mapLimit(deps.series, deps.concurrency ?? 8, async (spec) => {
     try {
       const sensitivity = sensitivities.get(spec.metric) ?? 1;
@@ -149,10 +151,16 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
       // A checkpoint past `from` (a previous run's records failed) or older than the memory: start over.
       if (resume && !(resume.lastTs <= from && resume.lastTs >= memoryFrom)) resume = undefined;
       if (fromStore && resume) restored++;
-      const points =
-        !resume && deps.backfill && cache && !cache.wasBackfilled(spec.id)
-          ? await withBackfill(spec, deps.backfill, cache)
-          : await deps.store.queryRange(spec.id, resume ? resume.lastTs + 1 : memoryFrom, now, now);
+      const wantsBackfill =
+        !resume && deps.backfill !== undefined && cache !== undefined && !cache.wasBackfilled(spec.id);
+      // At most backfillSeriesPerRun a run (a new stack of thousands must not blow the timeout); the
+      // others are judged from the store and stay cold (no checkpoint kept), so a later run backfills them.
+      const backfillNow = wantsBackfill && backfillsStarted < cfg.backfillSeriesPerRun;
+      if (backfillNow) backfillsStarted++;
+      else if (wantsBackfill) deferred.add(spec.id);
+      const points = backfillNow
+        ? await withBackfill(spec, deps.backfill!, cache!)
+        : await deps.store.queryRange(spec.id, resume ? resume.lastTs + 1 : memoryFrom, now, now);
       pointsRead += points.length;
       const last =
         points.at(-1)?.ts ?? (resume && Number.isFinite(resume.lastTs) ? resume.lastTs : undefined);
@@ -166,7 +174,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
       pointsInvalid += evaluated.invalid;
       if (evaluated.learningUntil !== undefined)
         seriesLearning.push({ series: spec.id, until: evaluated.learningUntil });
-      if (evaluated.checkpoint) checkpoints.set(spec.id, evaluated.checkpoint);
+      if (evaluated.checkpoint && !deferred.has(spec.id)) checkpoints.set(spec.id, evaluated.checkpoint);
       return evaluated.anomalies;
     } catch (error) {
       failedSeries.push(spec.id);
@@ -179,7 +187,9 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   });
   /**
    * The stored history of a series seen for the first time, completed from the source when it is
-   * shorter than the baselines need (written back, so the next cold start has it too).
+   * shorter than the baselines need. Not written back: the detector learns it, and its checkpoint
+   * keeps what was learned (writing two weeks of 1-minute points per new series would take a new
+   * stack's first runs far past their timeout).
    */
   async function withBackfill(spec: SeriesSpec, source: MetricSource, c: DetectorCache) {
     c.markBackfilled(spec.id);
@@ -191,7 +201,6 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
     try {
       const fetched = await source.fetch([spec], start, firstStored);
       const older = fetched.points.filter((p) => p.ts < firstStored).sort((a, b) => a.ts - b.ts);
-      if (older.length > 0) await deps.store.putPoints(older);
       pointsBackfilled += older.length;
       deps.log.info('Backfilled a new series from the metric source', {
         series: spec.id,

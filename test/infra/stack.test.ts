@@ -620,14 +620,13 @@ describe('MonitorStack', () => {
       );
     });
 
-    it('detect: Query and backfill writes on points; Put/Query/Update on anomalies; control items; publish to the topic and its DLQ; its checkpoint prefix; GetMetricData for backfill', () => {
+    it('detect: Query on points; Put/Query/Update on anomalies; control items; publish to the topic and its DLQ; its checkpoint prefix; GetMetricData for backfill', () => {
       const state = arn(stack.detectorState.bucket);
       expect(grantsOf(statementsOf(template, logicalId(stack, stack.detect.role)))).toEqual(
         [
           ...base(stack.detect),
           'cloudwatch:GetMetricData -> *',
           `dynamodb:Query -> ${arn(points)}`,
-          `dynamodb:BatchWriteItem -> ${arn(points)}`,
           `dynamodb:PutItem -> ${arn(anomalies)}`,
           `dynamodb:Query -> ${arn(anomalies)}`,
           `dynamodb:UpdateItem -> ${arn(anomalies)}`,

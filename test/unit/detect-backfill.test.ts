@@ -69,7 +69,7 @@ async function deps(hours: number, value: (ts: number) => number = daily) {
 }
 
 describe('detect: backfill on first sight', () => {
-  it('asks the source once for the two weeks the weekly baseline needs, stores them, and judges with the daily profile', async () => {
+  it('asks the source once for the two weeks the weekly baseline needs and learns them (no write-back)', async () => {
     const d = await deps(2);
     const source = new ScriptedSource();
     const r = await detectAnomalies({ ...d, backfill: source });
@@ -79,9 +79,8 @@ describe('detect: backfill on first sight', () => {
     expect(r.pointsBackfilled).toBeGreaterThan(14 * 1440);
     expect(r.backfillErrors).toBe(0);
     expect(r.seriesLearning).toEqual([]);
-    // Written back: a later cold start finds them in the store.
-    const stored = await d.store.queryRange(spec.id, NOW - 15 * DAY, NOW);
-    expect(stored.length).toBeGreaterThan(15 * 1440 - 10);
+    // Learned, not written back: the store holds only what collect wrote.
+    expect(await d.store.queryRange(spec.id, NOW - 15 * DAY, NOW)).toHaveLength(121);
     // Once per process: the next run resumes from its checkpoint and does not ask again.
     await detectAnomalies({ ...d, backfill: source }, { now: NOW + 5 * MIN });
     expect(source.calls).toHaveLength(1);
@@ -104,6 +103,36 @@ describe('detect: backfill on first sight', () => {
     expect(d.log.lines.map((l) => l.message)).toContain(
       'Backfill failed; the series is judged from the points it has',
     );
+  });
+
+  it('backfills at most backfillSeriesPerRun series a run; the others stay cold and go next run', async () => {
+    const two = expandSeries(
+      parseMonitorConfig({
+        series: ['a', 'b'].map((host) => ({
+          metric: 'requests',
+          namespace: 'App',
+          metricName: 'Requests',
+          unit: 'count',
+          dimensions: { host },
+        })),
+      }),
+    );
+    const d = await deps(2);
+    for (const s of two) {
+      const points: MetricPoint[] = [];
+      for (let ts = NOW - 2 * 60 * MIN; ts <= NOW; ts += MIN)
+        points.push({ series: s.id, ts, value: daily(ts) });
+      await d.store.putPoints(points);
+    }
+    const source = new ScriptedSource();
+    const detection = { ...config.detection, backfillSeriesPerRun: 1 };
+    const first = await detectAnomalies({ ...d, series: two, detection, backfill: source });
+    expect(source.calls).toHaveLength(1);
+    expect(first.seriesEvaluated).toBe(2);
+    await detectAnomalies({ ...d, series: two, detection, backfill: source }, { now: NOW + 5 * MIN });
+    expect(source.calls).toHaveLength(2);
+    await detectAnomalies({ ...d, series: two, detection, backfill: source }, { now: NOW + 10 * MIN });
+    expect(source.calls).toHaveLength(2);
   });
 
   it('keeps CloudWatch retention: 5-minute data 63 days, sub-minute 3 hours, no seasonality one day', () => {
