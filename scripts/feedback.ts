@@ -14,11 +14,12 @@
 // (or CONTROL_TABLE / ANOMALIES_TABLE / POINTS_TABLE), with the monitoring config you deployed
 // (MONITOR_CONFIG or monitor.config.json, as `cdk deploy` reads it). `--json` prints raw responses.
 import { hostname, userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
+
 import { createApiRouter } from '../functions/api-routes';
 import { trustedCaller } from '../functions/auth';
 import type { HttpMethod } from '../functions/http';
 import { loadMonitorConfig } from '../infra/load-config';
+import { parseCommandLine } from '../infra/local/args';
 import { DynamoAlertStore } from '../shared/adapters/dynamodb-alert-store';
 import { DynamoAnomalyStore } from '../shared/adapters/dynamodb-anomaly-store';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client';
@@ -395,16 +396,7 @@ export async function runCli(
 ): Promise<number> {
   const env = io.env ?? process.env;
   try {
-    let parsed: ReturnType<
-      typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof CLI_OPTIONS }>
-    >;
-    try {
-      parsed = parseArgs({ args: [...argv], allowPositionals: true, options: CLI_OPTIONS });
-    } catch (cause) {
-      // node's message names the option (Unknown option '--x', Option '--series <value>' argument missing).
-      throw new ValidationError(`${(cause as Error).message}. Run with --help for usage`, [], { cause });
-    }
-    const { positionals, values } = parsed;
+    const { positionals, values } = parseCommandLine(argv, CLI_OPTIONS);
     if (values.help || positionals[0] === 'help') {
       io.out(USAGE);
       return 0;

@@ -1,8 +1,8 @@
 // (CLI) manage maintenance windows: in a deployed stack's control table (`--table`, your AWS
 // credentials and region), or in the local stack through its API (`--local`, like `npm run feedback`).
 // `npm run maintenance -- --help` prints the usage below.
-import { parseArgs } from 'node:util';
-import { parseDuration } from '../infra/local/args';
+
+import { parseCommandLine, parseDuration } from '../infra/local/args';
 import { DynamoAlertStore, MaintenanceWindowSchema } from '../shared/adapters/dynamodb-alert-store';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client';
 import type { MaintenanceWindow } from '../shared/domain/alerting';
@@ -187,15 +187,7 @@ export async function runMaintenance(
 ): Promise<number> {
   const env = io.env ?? process.env;
   try {
-    let parsed: ReturnType<
-      typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
-    >;
-    try {
-      parsed = parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
-    } catch (cause) {
-      throw new ValidationError(`${(cause as Error).message}. Run with --help for usage`, [], { cause });
-    }
-    const { positionals, values } = parsed;
+    const { positionals, values } = parseCommandLine(argv, OPTIONS);
     const command = positionals[0];
     if (values.help || command === 'help') {
       io.out(USAGE);

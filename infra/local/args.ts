@@ -124,6 +124,21 @@ export function parseOptions<S extends z.ZodType>(
   return parsed.data;
 }
 
+/**
+ * Parse a command line with subcommands (positionals allowed) with node's strict parseArgs, for the
+ * feedback and maintenance CLIs. @throws ValidationError naming the bad option (node's message does)
+ */
+export function parseCommandLine<O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: readonly string[],
+  options: O,
+) {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options });
+  } catch (cause) {
+    throw new ValidationError(`${(cause as Error).message}. Run with --help for usage`, [], { cause });
+  }
+}
+
 /** Parse argv (without node and script). @throws ValidationError naming the bad option */
 export function parseLocalArgs(argv: readonly string[]): LocalOptions {
   return parseOptions(
