@@ -294,9 +294,13 @@ export interface AlertMarkResponse {
 export interface PreviewSide {
   readonly adjustment: number;
   readonly sensitivity: number;
+  /** Anomalies detection would have recorded. */
   readonly anomalies: number;
+  /** Alert messages (pages) that would have gone out. */
   readonly pages: number;
+  /** Anomalies those pages carried (`sent` + `grouped`). */
   readonly pagedAnomalies: number;
+  /** RESOLVED notices that would have gone out. */
   readonly resolved: number;
 }
 

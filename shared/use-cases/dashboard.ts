@@ -4,7 +4,13 @@
 // function reads through ports and takes `now` from the caller, so the API, the local stack and tests share
 // them.
 
-import type { AnomalyItem, BandPoint, HealthSeries, PointsResponse } from '../api/types';
+import type {
+  AnomalyItem,
+  ModelDrift as ApiModelDrift,
+  BandPoint,
+  HealthSeries,
+  PointsResponse,
+} from '../api/types';
 import { mapLimit } from '../async';
 import { type MaintenanceWindow, mutes } from '../domain/alerting';
 import { memoryPoints, scanSeries } from '../domain/anomaly';
@@ -476,20 +482,8 @@ export async function alertsOverview(
 
 // ---- ML models ----
 
-/** The latest K-S result of a model. */
-export interface ModelDrift {
-  readonly status: CheckStatus;
-  readonly reason: string;
-  /** K-S D; null when the check could not run the test (too few predictions, or it failed). */
-  readonly statistic: number | null;
-  readonly pValue: number | null;
-  readonly adjustedPValue: number | null;
-  readonly nBaseline: number;
-  readonly nRecent: number;
-  readonly baselineWindow: [number, number];
-  readonly recentWindow: [number, number];
-  readonly checkedAt: number;
-}
+/** The latest K-S result of a model: the API contract's type. */
+export type ModelDrift = ApiModelDrift;
 
 /** One drift run's reading of a model, for the over-time charts. */
 export interface ModelHistoryPoint {

@@ -2,9 +2,10 @@
 // stored points through the real detect + alert pipeline at the current and at the proposed adjustment,
 // and reports the pages each would have produced and what happens to the anomalies staff labelled.
 
+import type { LabelledFate, PreviewResponse, PreviewSide } from '../api/types';
 import type { AlertState } from '../domain/alerting';
 import { memoryPoints } from '../domain/anomaly';
-import { type AnomalyFeedback, sensitivityOf, type TuningPolicy } from '../domain/feedback';
+import { sensitivityOf, type TuningPolicy } from '../domain/feedback';
 import { floorTo } from '../domain/time';
 import type { SeriesSpec } from '../domain/types';
 import { NotFoundError } from '../errors';
@@ -31,53 +32,13 @@ export interface PreviewDeps {
   readonly clock: Clock;
 }
 
-/** One side of the comparison. */
-export interface PreviewSide {
-  readonly adjustment: number;
-  readonly sensitivity: number;
-  /** Anomalies detection would have recorded. */
-  readonly anomalies: number;
-  /** Alert messages (pages) that would have gone out. */
-  readonly pages: number;
-  /** Anomalies those pages carried (`sent` + `grouped`). */
-  readonly pagedAnomalies: number;
-  /** RESOLVED notices that would have gone out. */
-  readonly resolved: number;
-}
-
+/** One side of the comparison, and a labelled anomaly under both adjustments: the API contract's types. */
+export type { LabelledFate, PreviewSide } from '../api/types';
 /** What the replay says about one anomaly staff labelled. */
-export type ReplayFate = 'paged' | 'recorded, not paged' | 'not detected';
+export type ReplayFate = LabelledFate['current'];
 
-/** A labelled anomaly under both adjustments. */
-export interface LabelledFate {
-  readonly series: string;
-  readonly label: string;
-  readonly ts: number;
-  readonly feedback: AnomalyFeedback;
-  readonly current: ReplayFate;
-  readonly proposed: ReplayFate;
-}
-
-/** Outcome of a preview. */
-export interface PreviewResult {
-  readonly metric: string;
-  readonly from: number;
-  readonly to: number;
-  readonly days: number;
-  readonly series: number;
-  readonly points: number;
-  readonly current: PreviewSide;
-  readonly proposed: PreviewSide;
-  /** Labelled false positives that page now and would not page under the proposal. */
-  readonly falsePositivesAvoided: readonly LabelledFate[];
-  /** Confirmed (real) anomalies that page now and would not under the proposal: the price of it. */
-  readonly confirmedLost: readonly LabelledFate[];
-  /** Every labelled anomaly of the period, with its fate under both. */
-  readonly labelled: readonly LabelledFate[];
-  /** Pages per UTC day of the period under both adjustments, oldest first (for a chart). */
-  readonly daily: readonly { readonly day: number; readonly current: number; readonly proposed: number }[];
-  readonly elapsedMs: number;
-}
+/** Outcome of a preview: the API contract's answer (GET /api/thresholds/{metric}/preview). */
+export type PreviewResult = PreviewResponse;
 
 const DAY_MS = 86_400_000;
 
