@@ -1,4 +1,5 @@
-// (handler) EventBridge schedule --> collectMetrics. Dependencies are built once per cold start.
+// (handler) the detect-cycle state machine (one invocation per shard), or a manual invoke -->
+// collectMetrics for that shard's series. Dependencies are built once per cold start.
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -11,10 +12,11 @@ import { createDocumentClient } from '../shared/adapters/dynamodb-client';
 import { DynamoControlStore } from '../shared/adapters/dynamodb-control-store';
 import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
 import { ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
+import { seriesOfShard, shardJobName, shardName } from '../shared/domain/shards';
 import { expandSeries } from '../shared/monitor-config';
 import { log, logger, metrics, tracer } from '../shared/observability';
-import { type CollectResult, collectMetrics } from '../shared/use-cases/collect-metrics';
-import { parseScheduledInvocation } from './events';
+import { COLLECT_JOB, type CollectResult, collectMetrics } from '../shared/use-cases/collect-metrics';
+import { parseShardInvocation } from './events';
 
 const config = loadBakedMonitorConfig();
 const env = readEnv({ ...tableEnv.points, ...tableEnv.control });
@@ -32,25 +34,34 @@ const deps = {
   control: new DynamoControlStore({ client: ddb, tableName: env[ENV.controlTable] }),
   clock: { now: () => Date.now() },
   log,
-  series: expandSeries(config),
   collection: config.collection,
 };
+const fleet = expandSeries(config);
 
 /** Outcome returned to the invoker (visible in `aws lambda invoke` output). */
 /** `partial`: some points were not stored (`failed`: retried next run; `rejected`: never storable). */
 export type CollectResponse =
   | { status: 'rejected'; issues: string[] }
-  | ({ status: 'ok' | 'partial' } & CollectResult);
+  | ({ status: 'ok' | 'partial'; shard: string } & CollectResult);
 
-/** Validate the event, run one collect, publish its counts. */
+/** Validate the event, collect its shard's series, publish its counts. */
 export async function lambdaHandler(event: unknown): Promise<CollectResponse> {
-  const invocation = parseScheduledInvocation(event, Date.now(), config.retentionDays);
+  const invocation = parseShardInvocation(event, Date.now(), config.retentionDays);
   if (!invocation.ok) {
     logger.error('Rejected malformed event; nothing collected', { issues: invocation.issues });
     metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);
     return { status: 'rejected', issues: invocation.issues };
   }
-  const result = await collectMetrics(deps, invocation.now === undefined ? {} : { now: invocation.now });
+  const { shard } = invocation;
+  const result = await collectMetrics(
+    {
+      ...deps,
+      // The same shards as detect: each chained detect reads what its own collect just wrote.
+      series: seriesOfShard(fleet, shard, config.alerts.groupBy),
+      job: shardJobName(COLLECT_JOB, shard),
+    },
+    invocation.now === undefined ? {} : { now: invocation.now },
+  );
   metrics.addMetric('PointsWritten', MetricUnit.Count, result.written);
   metrics.addMetric('PointsSkipped', MetricUnit.Count, result.skipped);
   metrics.addMetric('PointsWriteFailed', MetricUnit.Count, result.failed);
@@ -58,8 +69,13 @@ export async function lambdaHandler(event: unknown): Promise<CollectResponse> {
   metrics.addMetric('GetMetricDataCalls', MetricUnit.Count, result.calls);
   metrics.addMetric('SourceWarnings', MetricUnit.Count, result.warnings.length);
   const status = result.failed + result.rejected > 0 ? 'partial' : 'ok';
-  logger.info('Collect finished', { status, ...result, warnings: result.warnings.slice(0, 20) });
-  return { status, ...result };
+  logger.info('Collect finished', {
+    status,
+    shard: shardName(shard),
+    ...result,
+    warnings: result.warnings.slice(0, 20),
+  });
+  return { status, shard: shardName(shard), ...result };
 }
 
 /** Lambda entry point. */

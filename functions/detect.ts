@@ -1,4 +1,5 @@
-// (handler) EventBridge schedule (+1 min after collect) --> detectAnomalies.
+// (handler) the detect-cycle state machine (right after its shard's collect), or a manual invoke -->
+// runDetectCycle for one shard: detect, no-data, alerting.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -8,6 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { CloudWatchMetricSource } from '../shared/adapters/cloudwatch-metric-source';
 import { DynamoAlertStore } from '../shared/adapters/dynamodb-alert-store';
 import { DynamoAnomalyStore } from '../shared/adapters/dynamodb-anomaly-store';
@@ -16,25 +18,27 @@ import { DynamoControlStore } from '../shared/adapters/dynamodb-control-store';
 import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
 import { DynamoRateLimiter } from '../shared/adapters/dynamodb-rate-limiter';
 import { DynamoThresholdStore } from '../shared/adapters/dynamodb-threshold-store';
-import { S3CheckpointStore } from '../shared/adapters/s3-checkpoint-store';
+import { checkpointPrefixOf, S3CheckpointStore } from '../shared/adapters/s3-checkpoint-store';
 import { SnsAlertPublisher } from '../shared/adapters/sns-alert-publisher';
 import { SqsDeadLetter } from '../shared/adapters/sqs-dead-letter';
 import { alertEnv, checkpointEnv, ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
 import { DetectorCache } from '../shared/domain/detectors/detector-cache';
+import { type Shard, shardName } from '../shared/domain/shards';
 import { bucketConfigOf } from '../shared/domain/token-bucket';
-import { DependencyError } from '../shared/errors';
+import { DependencyError, ShardIncompleteError } from '../shared/errors';
 import { expandSeries } from '../shared/monitor-config';
 import { log, logger, metrics, tracer } from '../shared/observability';
-import { type DetectResult, detectAnomalies } from '../shared/use-cases/detect-anomalies';
+import type { DetectResult } from '../shared/use-cases/detect-anomalies';
 import { sensitivityReader } from '../shared/use-cases/feedback';
-import { type PublishResult, publishAlerts } from '../shared/use-cases/publish-alerts';
-import { noDataRules, raiseNoDataAlerts } from '../shared/use-cases/raise-no-data';
-import { parseScheduledInvocation } from './events';
+import type { PublishResult } from '../shared/use-cases/publish-alerts';
+import { noDataRules } from '../shared/use-cases/raise-no-data';
+import { runDetectCycle } from '../shared/use-cases/run-detect-cycle';
+import { parseShardInvocation } from './events';
 
-// Detector checkpoints survive between invocations of a warm container (reserved concurrency 1: one
-// container at a time); a cold start resumes from the ones persisted in S3 (about hourly), reading
-// only the points after them.
-const detectorCache = new DetectorCache();
+// One detect shard per invocation (the state machine's Map, or a manual invoke). Each shard has its own
+// function, so its warm container keeps that shard's detectors between cycles; a cold start resumes
+// from the checkpoints persisted under the shard's prefix, reading only the points after them.
+const stateByShard = new Map<string, { cache: DetectorCache; checkpoints: S3CheckpointStore }>();
 
 const config = loadBakedMonitorConfig();
 const env = readEnv({
@@ -48,31 +52,20 @@ const ddb = tracer.captureAWSv3Client(createDocumentClient());
 const snsClient = tracer.captureAWSv3Client(new SNSClient({}));
 const sqsClient = tracer.captureAWSv3Client(new SQSClient({}));
 const s3Client = tracer.captureAWSv3Client(new S3Client({}));
-const checkpoints = new S3CheckpointStore({ client: s3Client, bucket: env[ENV.detectorStateBucket] });
-// Backfill on first sight: a series with no checkpoint and too little stored history asks CloudWatch once.
-const backfill = new CloudWatchMetricSource({ client: tracer.captureAWSv3Client(new CloudWatchClient({})) });
-
-const deps = {
-  store: new DynamoMetricStore({ client: ddb, tableName: env[ENV.pointsTable], log }),
-  anomalies: new DynamoAnomalyStore({
-    client: ddb,
-    tableName: env[ENV.anomaliesTable],
-    retentionDays: config.retentionDays,
-    log,
-  }),
-  control: new DynamoControlStore({ client: ddb, tableName: env[ENV.controlTable] }),
-  clock: { now: () => Date.now() },
+const anomalies = new DynamoAnomalyStore({
+  client: ddb,
+  tableName: env[ENV.anomaliesTable],
+  retentionDays: config.retentionDays,
   log,
-  series: expandSeries(config),
-  detection: config.detection,
-};
-
-/** Per-metric feedback adjustments (issue #6), read once per metric per invocation. */
+});
 const thresholds = new DynamoThresholdStore({ client: ddb, tableName: env[ENV.controlTable] });
 
-const alertDeps = {
-  anomalies: deps.anomalies,
+const deps = {
+  points: new DynamoMetricStore({ client: ddb, tableName: env[ENV.pointsTable], log }),
+  anomalies,
+  control: new DynamoControlStore({ client: ddb, tableName: env[ENV.controlTable] }),
   alerts: new DynamoAlertStore({ client: ddb, tableName: env[ENV.controlTable], log }),
+  // One bucket for every shard: its conditional updates keep concurrent shards from over-issuing.
   limiter: new DynamoRateLimiter({
     client: ddb,
     tableName: env[ENV.controlTable],
@@ -80,78 +73,94 @@ const alertDeps = {
   }),
   publisher: new SnsAlertPublisher({ client: snsClient, topicArn: env[ENV.alertTopicArn] }),
   deadLetter: new SqsDeadLetter({ client: sqsClient, queueUrl: env[ENV.alertDeadLetterUrl] }),
-  clock: deps.clock,
+  clock: { now: () => Date.now() },
   log,
-  series: deps.series,
-  policy: config.alerts,
-  retryPendingMs:
-    Math.max(config.alerts.maxPendingMinutes, config.detection.maxCatchUpMinutes, 6 * 60) * 60_000 +
-    3_600_000,
+  config,
+  series: expandSeries(config),
+  noDataRules: noDataRules(config),
+  sensitivityOf: sensitivityReader(thresholds),
+  // Backfill on first sight: a series with no checkpoint and too little stored history asks CloudWatch once.
+  backfill: new CloudWatchMetricSource({ client: tracer.captureAWSv3Client(new CloudWatchClient({})) }),
 };
 
-/** "Series went silent" alerts (issue 15): raised through the same pipeline as anomalies. */
-const noDataDeps = {
-  points: deps.store,
-  anomalies: deps.anomalies,
-  series: deps.series,
-  rules: noDataRules(config),
-  log,
-};
+/** A shard's detectors in this container and its checkpoints (created on its first invocation). */
+function stateOf(shard: Shard) {
+  const name = shardName(shard);
+  let state = stateByShard.get(name);
+  if (!state) {
+    const prefix = checkpointPrefixOf(shard);
+    state = {
+      cache: new DetectorCache(),
+      checkpoints: new S3CheckpointStore({ client: s3Client, bucket: env[ENV.detectorStateBucket], prefix }),
+    };
+    stateByShard.set(name, state);
+  }
+  return state;
+}
+
+/**
+ * Share of the timeout kept for what follows the last series started: recording anomalies, saving
+ * the checkpoints of a cut-short run, and alerting.
+ */
+const RESERVE_SHARE = 0.4;
 
 /** Outcome returned to the invoker; `recorded` is summarised to keep the response small. */
 export type DetectResponse =
   | { status: 'rejected'; issues: string[] }
-  | ({ status: 'ok'; recordedCount: number; alerts: PublishResult } & Omit<
+  | ({ status: 'ok'; shard: string; recordedCount: number; alerts: PublishResult } & Omit<
       DetectResult,
       'recorded' | 'coverage'
     >);
 
-/** Validate the event, run one detect, publish its counts. */
-export async function lambdaHandler(event: unknown): Promise<DetectResponse> {
-  const invocation = parseScheduledInvocation(event);
+/** Validate the event, run one detect cycle of its shard, publish its counts. */
+export async function lambdaHandler(event: unknown, context?: Context): Promise<DetectResponse> {
+  const invocation = parseShardInvocation(event);
   if (!invocation.ok) {
     logger.error('Rejected malformed event; nothing detected', { issues: invocation.issues });
     metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);
     return { status: 'rejected', issues: invocation.issues };
   }
-  const { recorded, coverage, ...result } = await detectAnomalies(
+  const { shard } = invocation;
+  const state = stateOf(shard);
+  const timeoutMs = context ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY;
+  const cycle = await runDetectCycle(
+    { ...deps, detectorCache: state.cache, checkpoints: state.checkpoints },
     {
-      ...deps,
-      sensitivityOf: sensitivityReader(thresholds),
-      detectorCache,
-      checkpoints,
-      backfill,
-      maintenance: alertDeps.alerts,
+      shard,
+      ...(invocation.now === undefined ? {} : { now: invocation.now }),
+      ...(context
+        ? { outOfTime: () => context.getRemainingTimeInMillis() < timeoutMs * RESERVE_SHARE }
+        : {}),
     },
-    invocation.now === undefined ? {} : { now: invocation.now },
   );
+  const { recorded, coverage, ...result } = cycle.detect;
   metrics.addMetric('AnomaliesRecorded', MetricUnit.Count, recorded.length);
   metrics.addMetric('SeriesFailed', MetricUnit.Count, result.seriesFailed.length);
+  metrics.addMetric('SeriesUnfinished', MetricUnit.Count, result.seriesUnfinished.length);
   metrics.addMetric('AnomalyWriteFailed', MetricUnit.Count, result.recordFailed);
   metrics.addMetric('DetectorCheckpointErrors', MetricUnit.Count, result.checkpointErrors);
   metrics.addMetric('PointsInvalid', MetricUnit.Count, result.pointsInvalid);
   metrics.addMetric('PointsBackfilled', MetricUnit.Count, result.pointsBackfilled);
   metrics.addMetric('BackfillErrors', MetricUnit.Count, result.backfillErrors);
   metrics.addMetric('SeriesLearning', MetricUnit.Count, result.seriesLearning.length);
-  logger.info('Detect finished', { ...result, recordedCount: recorded.length });
-  // Alerting runs on what was recorded even when some series failed; pending ones from earlier runs too.
-  const silent = await raiseNoDataAlerts(noDataDeps, { now: invocation.now ?? Date.now() });
-  metrics.addMetric('SeriesSilent', MetricUnit.Count, silent.silent.length);
-  const alerts = await publishAlerts(alertDeps, {
-    fresh: [...recorded, ...silent.raised],
-    coverage,
-    ...(invocation.now === undefined ? {} : { now: invocation.now }),
-  });
+  metrics.addMetric('SeriesSilent', MetricUnit.Count, cycle.noData.silent.length);
+  const alerts = cycle.alerts;
   metrics.addMetric('AlertMessagesSent', MetricUnit.Count, alerts.messagesSent);
   metrics.addMetric('AlertPublishFailures', MetricUnit.Count, alerts.publishFailures);
   metrics.addMetric('AnomaliesRateLimited', MetricUnit.Count, alerts.states['rate-limited'] ?? 0);
   metrics.addMetric('AlertStateWriteFailures', MetricUnit.Count, alerts.stateWriteFailures);
-  logger.info('Alerting finished', { ...alerts });
-  // Nothing could be read at all: fail the invocation so Lambda retries it (re-runs are idempotent).
-  if (deps.series.length > 0 && result.seriesFailed.length === deps.series.length) {
-    throw new DependencyError(`Detection failed for all ${deps.series.length} series`);
+  logger.info('Detect cycle finished', { shard: cycle.shard, ...result, recordedCount: recorded.length, alerts });
+  // Nothing could be read at all: fail the invocation so it is retried (re-runs are idempotent).
+  if (cycle.series > 0 && result.seriesFailed.length === cycle.series) {
+    throw new DependencyError(`Detection failed for all ${cycle.series} series of shard ${cycle.shard}`);
   }
-  return { status: 'ok', recordedCount: recorded.length, alerts, ...result };
+  // Out of time: what finished is kept; the retry (same "now") resumes the rest.
+  if (result.seriesUnfinished.length > 0) {
+    throw new ShardIncompleteError(
+      `Shard ${cycle.shard}: ${result.seriesUnfinished.length} of ${cycle.series} series not started before the deadline`,
+    );
+  }
+  return { status: 'ok', shard: cycle.shard, recordedCount: recorded.length, alerts, ...result };
 }
 
 /** Lambda entry point. */

@@ -1,5 +1,6 @@
 // (handler helper) zod schemas for the events the scheduled handlers accept.
 import { z } from 'zod';
+import { MAX_SHARDS, type Shard, WHOLE_FLEET } from '../shared/domain/shards';
 import { formatIssues } from '../shared/monitor-config';
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -54,6 +55,39 @@ export function parseScheduledInvocation(
     };
   }
   return { ok: true, now };
+}
+
+/** A shard of the fleet, as the state machine's Map hands it to collect and detect. */
+export const ShardSchema = z
+  .strictObject({
+    index: z.number().int().min(0),
+    count: z.number().int().min(1).max(MAX_SHARDS),
+  })
+  .refine((s) => s.index < s.count, { message: 'index must be below count', path: ['index'] });
+
+/**
+ * Parse an invocation of a sharded job (collect, detect): what parseScheduledInvocation accepts, plus
+ * an optional `shard` (`{ "time": "<ISO>", "shard": { "index": 2, "count": 8 } }`, as the state
+ * machine sends; absent = the whole fleet).
+ */
+export function parseShardInvocation(
+  event: unknown,
+  clockNow: number = Date.now(),
+  maxAgeDays: number = MAX_RETENTION_DAYS,
+): { ok: true; now: number | undefined; shard: Shard } | { ok: false; issues: string[] } {
+  if (typeof event !== 'object' || event === null || !('shard' in event)) {
+    const parsed = parseScheduledInvocation(event, clockNow, maxAgeDays);
+    return parsed.ok ? { ...parsed, shard: WHOLE_FLEET } : parsed;
+  }
+  const { shard, ...rest } = event as { shard: unknown };
+  const parsedShard = ShardSchema.safeParse(shard);
+  const parsed = parseScheduledInvocation(rest, clockNow, maxAgeDays);
+  const issues = [
+    ...(parsedShard.success ? [] : formatIssues(parsedShard.error).map((i) => (i.startsWith('(root)') ? i.replace('(root)', 'shard') : `shard.${i}`))),
+    ...(parsed.ok ? [] : parsed.issues),
+  ];
+  if (issues.length > 0 || !parsed.ok || !parsedShard.success) return { ok: false, issues };
+  return { ok: true, now: parsed.now, shard: parsedShard.data };
 }
 
 /** The part of an SNS → Lambda event the alert delivery handlers read (SNS sends one record per call). */

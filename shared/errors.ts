@@ -45,6 +45,13 @@ export class ForbiddenError extends MonitorError {}
 /** An AWS service (or its local emulator) failed after the SDK's own retries. */
 export class DependencyError extends MonitorError {}
 
+/**
+ * A detect shard ran out of time before it started every series. What finished is recorded and kept;
+ * the state machine retries the shard (same "now"), which resumes the rest. Its `name` is the error
+ * type Step Functions retries on.
+ */
+export class ShardIncompleteError extends DependencyError {}
+
 /** The message of anything thrown (an Error's message, else its string form), for logs and results. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

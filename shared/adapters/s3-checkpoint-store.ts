@@ -4,12 +4,22 @@
 // detector validates the rest (capacities, order) when it restores.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DetectorSnapshot } from '../domain/detectors/series-detector';
+import { type Shard, shardName } from '../domain/shards';
 import { DependencyError } from '../errors';
 import type { CheckpointStore } from '../ports';
 import { encodeCheckpoint, parseCheckpoint } from './checkpoint-codec';
 
 /** Key prefix of the checkpoints (the detect function may touch nothing else in the bucket). */
 export const CHECKPOINT_PREFIX = 'detector-state';
+
+/**
+ * Key prefix of one detect shard's checkpoints: the whole fleet keeps the historical prefix, a shard
+ * its own below it (`detector-state/2of8`), so a shard's function is granted only its own objects.
+ * Re-sharding (a different count) starts new prefixes: those series re-warm once, from their points.
+ */
+export function checkpointPrefixOf(shard: Shard): string {
+  return shard.count === 1 ? CHECKPOINT_PREFIX : `${CHECKPOINT_PREFIX}/${shardName(shard)}`;
+}
 
 /** GetObject's answer for a key that does not exist (a missing bucket is NoSuchBucket: an error). */
 function isNoSuchKey(error: unknown): boolean {

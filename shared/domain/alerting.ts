@@ -3,6 +3,7 @@
 // messages. Rate limiting and publishing happen in the use case; the digest of what was held back is
 // built here too. Nothing is dropped: every anomaly leaves with a state.
 import type { Anomaly } from './anomaly';
+import { fnv1aInt } from './hash';
 import { isNoData } from './no-data';
 import type { AlertLevel } from './types';
 
@@ -28,12 +29,7 @@ export function atLeast(level: AlertLevel, min: AlertLevel): boolean {
 
 /** 32-bit FNV-1a, hex: a short stable hash for keys that must fit message attributes. */
 export function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
+  return fnv1aInt(text).toString(16).padStart(8, '0');
 }
 
 /** The condition an anomaly reports: above or below its expected range. */

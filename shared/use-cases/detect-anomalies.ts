@@ -7,6 +7,7 @@ import { type Anomaly, evaluateSeriesResumable, memoryPoints } from '../domain/a
 import type { DetectorCache } from '../domain/detectors/detector-cache';
 import { semanticsOf } from '../domain/detectors/semantics';
 import { SeriesDetector } from '../domain/detectors/series-detector';
+import { stableBucket } from '../domain/hash';
 import type { SeriesSpec } from '../domain/types';
 import { messageOf } from '../errors';
 import type { DetectionConfig } from '../monitor-config';
@@ -45,8 +46,9 @@ export interface DetectDeps {
   readonly detectorCache?: DetectorCache;
   /**
    * Persisted checkpoints (S3): a series with no checkpoint in `detectorCache` (a cold start) resumes
-   * from its stored one; after a successful run a series' checkpoint is saved when it is
-   * `detection.checkpointEveryMinutes` newer than the one saved before. Needs `detectorCache`.
+   * from its stored one; after a successful run a series' checkpoint is saved about every
+   * `detection.checkpointEveryMinutes`, each series at its own phase (see checkpointDue), so saves are
+   * spread over the runs instead of all coming due at once. Needs `detectorCache`.
    * A checkpoint that cannot be read or written is logged and counted, never fatal: the series then
    * re-warms from the points, as without a store.
    */
@@ -67,6 +69,13 @@ export interface DetectDeps {
   readonly job?: string;
   /** Series evaluated at once. @default 8 */
   readonly concurrency?: number;
+  /**
+   * True once the run must stop starting series (the Lambda's time is nearly up). The series not
+   * started are reported in `seriesUnfinished` and the watermark is held; what finished is recorded
+   * and its detectors kept (and persisted), so a retry of the same run resumes instead of restarting.
+   * @default never
+   */
+  readonly outOfTime?: () => boolean;
 }
 
 /** What one detect run did. */
@@ -76,6 +85,8 @@ export interface DetectResult {
   readonly seriesEvaluated: number;
   /** Series whose read failed; the watermark is held so the next run re-evaluates them. */
   readonly seriesFailed: readonly string[];
+  /** Series not started because the run ran out of time (`outOfTime`); the watermark is held. */
+  readonly seriesUnfinished: readonly string[];
   readonly pointsRead: number;
   readonly anomaliesFound: number;
   /** Newly recorded this run (a re-run of the same window records none). */
@@ -127,6 +138,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   }
 
   const failedSeries: string[] = [];
+  const unfinished: string[] = [];
   const coverage = new Map<string, number>();
   let pointsRead = 0;
   const checkpoints = new Map<string, SeriesDetector>();
@@ -142,14 +154,20 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   let backfillsStarted = 0;
   const deferred = new Set<string>();
   const perSeries = await mapLimit(deps.series, deps.concurrency ?? 8, async (spec) => {
+    if (deps.outOfTime?.()) {
+      unfinished.push(spec.id);
+      return [];
+    }
     try {
       const sensitivity = sensitivities.get(spec.metric) ?? 1;
       const memoryFrom = from - memory * spec.period * 1000;
       let resume = cache?.take(spec.id, sensitivity);
       const fromStore = !resume && store !== undefined;
       if (fromStore) resume = await restore(spec, sensitivity);
-      // A checkpoint past `from` (a previous run's records failed) or older than the memory: start over.
-      if (resume && !(resume.lastTs <= from && resume.lastTs >= memoryFrom)) resume = undefined;
+      // Checkpoints are kept only once their run's anomalies are recorded, so one up to this run's own
+      // checkpoint time may be resumed (a retry of a run that ran out of time); one later than that
+      // (a run at an earlier "now") or older than the memory: start over.
+      if (resume && !(resume.lastTs <= now - overlapMs && resume.lastTs >= memoryFrom)) resume = undefined;
       if (fromStore && resume) restored++;
       const wantsBackfill =
         !resume && deps.backfill !== undefined && cache !== undefined && !cache.wasBackfilled(spec.id);
@@ -252,17 +270,22 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
     deps.log.error('Anomaly not recorded', { series: f.anomaly.series, ts: f.anomaly.ts, error: f.error });
   }
   let saved = 0;
+  // A run that read every series it started and recorded every anomaly keeps its detectors; it moves
+  // the watermark only when it also started every series.
   if (failedSeries.length === 0 && result.failed.length === 0) {
-    await deps.control.advanceWatermark(job, now);
+    const complete = unfinished.length === 0;
+    if (complete) await deps.control.advanceWatermark(job, now);
     const due: { id: string; checkpoint: SeriesDetector }[] = [];
     const everyMs = cfg.checkpointEveryMinutes * 60_000;
     for (const spec of deps.series) {
       const checkpoint = checkpoints.get(spec.id);
       if (!checkpoint) continue;
       cache?.put(spec.id, sensitivities.get(spec.metric) ?? 1, checkpoint);
-      // Due once `everyMs` newer than the saved one (and never the same one twice, even at 0).
-      const sinceSaved = checkpoint.lastTs - (cache?.savedAt(spec.id) ?? Number.NaN);
-      if (store && sinceSaved > 0 && sinceSaved >= everyMs) due.push({ id: spec.id, checkpoint });
+      const savedAt = cache?.savedAt(spec.id) ?? Number.NaN;
+      // A run cut short persists what it warmed, so a retry in a fresh container resumes it too.
+      const mustKeep = !complete && savedAt === Number.NEGATIVE_INFINITY;
+      if (store && (mustKeep || checkpointDue(spec.id, savedAt, checkpoint.lastTs, everyMs)))
+        due.push({ id: spec.id, checkpoint });
     }
     await mapLimit(due, deps.concurrency ?? 8, async ({ id, checkpoint }) => {
       try {
@@ -283,6 +306,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
     to: now,
     seriesEvaluated: deps.series.length - failedSeries.length,
     seriesFailed: failedSeries,
+    seriesUnfinished: unfinished,
     pointsRead,
     anomaliesFound: found.length,
     recorded: result.created,
@@ -300,6 +324,19 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Whether a series' checkpoint is due for persisting: never the same one twice; a series with none
+ * saved yet at once; after that each time its stream passes one of its own save instants — every
+ * `everyMs`, at a phase fixed by a hash of its id — so a fleet's saves spread evenly over the interval
+ * instead of all coming due in one run.
+ */
+export function checkpointDue(series: string, savedAt: number, lastTs: number, everyMs: number): boolean {
+  if (!(lastTs > savedAt)) return false;
+  if (savedAt === Number.NEGATIVE_INFINITY || everyMs <= 0) return true;
+  const phase = stableBucket(series, everyMs);
+  return Math.floor((lastTs - phase) / everyMs) > Math.floor((savedAt - phase) / everyMs);
+}
 
 /**
  * How far back backfill on first sight asks: two weeks and a day when the weekly baseline is on (it

@@ -46,6 +46,13 @@ export interface PublishDeps {
   readonly retryPendingMs?: number;
   /** Token bucket and digest name; a local replay uses its own. @default 'noc' */
   readonly bucket?: string;
+  /**
+   * A detect shard's run: only `series` are this run's — pending anomalies and open alerts of other
+   * series belong to the shards that own them (which run at the same time), and the digest of what
+   * was held back is this shard's own (`<bucket>#<digestSuffix>`), so concurrent shards never
+   * overwrite each other's. The token bucket stays shared. @default the whole fleet
+   */
+  readonly shardScope?: { readonly digestSuffix: string };
 }
 
 /** What one run did; `states` counts anomalies by the state they ended in. */
@@ -94,11 +101,13 @@ export async function publishAlerts(
   const byKey = new Map<string, Anomaly>();
   const retryFrom =
     now - (deps.retryPendingMs ?? Math.max(6 * 3_600_000, (policy.maxPendingMinutes + 60) * 60_000));
-  for (const a of await deps.anomalies.listPending(retryFrom, now, now)) byKey.set(`${a.series}|${a.ts}`, a);
+  const owned = (series: string): boolean => deps.shardScope === undefined || tagsById.has(series);
+  for (const a of await deps.anomalies.listPending(retryFrom, now, now))
+    if (owned(a.series)) byKey.set(`${a.series}|${a.ts}`, a);
   for (const a of input.fresh ?? []) byKey.set(`${a.series}|${a.ts}`, a);
   const candidates = [...byKey.values()];
 
-  const open = await deps.alerts.listOpen();
+  const open = (await deps.alerts.listOpen()).filter((o) => owned(o.series));
   const openByKey = new Map(open.map((o) => [o.dedupKey, o]));
   const { planned, groups } = planAlerts(
     candidates,
@@ -140,7 +149,8 @@ export async function publishAlerts(
   }
   for (const [key, ts] of latestByKey) if (openByKey.has(key)) await deps.alerts.touchOpen(key, ts);
 
-  let digest = await deps.alerts.getDigest(bucket);
+  const digestName = deps.shardScope ? `${bucket}#${deps.shardScope.digestSuffix}` : bucket;
+  let digest = await deps.alerts.getDigest(digestName);
   const digestBefore = digest;
   let messagesSent = 0;
   let publishFailures = 0;
@@ -300,7 +310,7 @@ export async function publishAlerts(
       });
     }
   }
-  if (digest !== digestBefore) await deps.alerts.setDigest(bucket, digest);
+  if (digest !== digestBefore) await deps.alerts.setDigest(digestName, digest);
 
   const failedWrites = await deps.anomalies.setAlertStates([...updates.values()], now);
   const states: Record<string, number> = {};

@@ -1,0 +1,198 @@
+// adapter --> (use case) --> use cases: one detect cycle of one shard — detect, then "series went
+// silent", then alerting — with every policy value that ties the stages together decided here, once.
+// The detect Lambda, the local stack, the benchmarks and the what-if replay all run this.
+import type { NoDataRule } from '../config/no-data';
+import type { Anomaly } from '../domain/anomaly';
+import type { DetectorCache } from '../domain/detectors/detector-cache';
+import { type Shard, seriesOfShard, shardJobName, shardName, WHOLE_FLEET } from '../domain/shards';
+import type { SeriesSpec } from '../domain/types';
+import type { MonitorConfig } from '../monitor-config';
+import type {
+  AlertPublisher,
+  AlertStateStore,
+  AnomalyStore,
+  CheckpointStore,
+  Clock,
+  ControlStore,
+  DeadLetterSink,
+  Log,
+  MetricSource,
+  MetricStore,
+  RateLimiter,
+} from '../ports';
+import { DETECT_JOB, type DetectResult, detectAnomalies } from './detect-anomalies';
+import { NOC_BUCKET, type PublishResult, publishAlerts } from './publish-alerts';
+import { type NoDataResult, raiseNoDataAlerts } from './raise-no-data';
+
+/** What a detect cycle needs: the stores and services of one deployment (local or AWS). */
+export interface DetectCycleDeps {
+  readonly points: MetricStore;
+  readonly anomalies: AnomalyStore;
+  readonly control: ControlStore;
+  readonly alerts: AlertStateStore;
+  readonly limiter: RateLimiter;
+  readonly publisher: AlertPublisher;
+  readonly deadLetter: DeadLetterSink;
+  readonly clock: Clock;
+  readonly log: Log;
+  /** Alerting's log, when it should read apart from detect's (the local console). @default log */
+  readonly alertLog?: Log;
+  /** The validated config: detection, alert policy. */
+  readonly config: Pick<MonitorConfig, 'detection' | 'alerts'>;
+  /** Every monitored series (the whole fleet); a shard takes its own from them. */
+  readonly series: readonly SeriesSpec[];
+  /** No-data rule per series id (noDataRules(config), or the local stack's). */
+  readonly noDataRules: ReadonlyMap<string, NoDataRule>;
+  /** Threshold multiplier per metric (feedback adjustments). @default 1 for every metric */
+  readonly sensitivityOf?: (metric: string) => Promise<number>;
+  /** This shard's detectors kept in memory between cycles (one per shard per process). */
+  readonly detectorCache?: DetectorCache;
+  /** This shard's persisted checkpoints (its own prefix, see checkpointPrefixOf). */
+  readonly checkpoints?: CheckpointStore;
+  /** Where a new series' history is backfilled from (CloudWatch). */
+  readonly backfill?: MetricSource;
+  /** Watermark and bucket names of a run apart from the deployment's own (a local replay). */
+  readonly namespace?: string;
+}
+
+/** What one cycle is asked to do. */
+export interface DetectCycleInput {
+  /** The cycle's "now" (a retried cycle passes the same one). @default the clock */
+  readonly now?: number;
+  /** The shard this run covers. @default the whole fleet */
+  readonly shard?: Shard;
+  /** True once the run must stop starting series (see DetectDeps.outOfTime). */
+  readonly outOfTime?: () => boolean;
+}
+
+/** What one cycle did. */
+export interface DetectCycleResult {
+  readonly shard: string;
+  readonly now: number;
+  /** Series this shard owns. */
+  readonly series: number;
+  readonly detect: DetectResult;
+  readonly noData: NoDataResult;
+  readonly alerts: PublishResult;
+  /** Every series started and read, every anomaly recorded: the watermark moved. */
+  readonly complete: boolean;
+}
+
+/** The watermark name of a shard's detect (the whole fleet keeps the historical `detect`). */
+export function detectJobOf(shard: Shard, namespace?: string): string {
+  const job = shardJobName(DETECT_JOB, shard);
+  return namespace === undefined ? job : `${job}#${namespace}`;
+}
+
+/**
+ * How far back alerting looks for anomalies still pending (failed publishes, crashed runs): past the
+ * longest a publish may keep failing, past detect's catch-up span (a late run records old anomalies),
+ * and never under 6 h, plus an hour of margin so nothing pending falls out of sight at the edge.
+ */
+export function retryPendingMsOf(config: Pick<MonitorConfig, 'detection' | 'alerts'>): number {
+  const minutes = Math.max(config.alerts.maxPendingMinutes, config.detection.maxCatchUpMinutes, 6 * 60);
+  return minutes * 60_000 + 3_600_000;
+}
+
+/**
+ * Run one detect cycle of one shard.
+ * 1. Detect the shard's series (its own watermark, cache and checkpoints).
+ * 2. Record NO_DATA for the shard's series gone silent.
+ * 3. Alert on what both recorded, plus the shard's anomalies still pending from earlier cycles —
+ *    even when some series failed, so one bad series never holds back its neighbours' pages.
+ */
+export async function runDetectCycle(
+  deps: DetectCycleDeps,
+  input: DetectCycleInput = {},
+): Promise<DetectCycleResult> {
+  const now = input.now ?? deps.clock.now();
+  const shard = input.shard ?? WHOLE_FLEET;
+  const series = seriesOfShard(deps.series, shard, deps.config.alerts.groupBy);
+  const detect = await detectAnomalies(
+    {
+      store: deps.points,
+      anomalies: deps.anomalies,
+      control: deps.control,
+      clock: deps.clock,
+      log: deps.log,
+      series,
+      detection: deps.config.detection,
+      job: detectJobOf(shard, deps.namespace),
+      maintenance: deps.alerts,
+      ...(deps.sensitivityOf ? { sensitivityOf: deps.sensitivityOf } : {}),
+      ...(deps.detectorCache ? { detectorCache: deps.detectorCache } : {}),
+      ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}),
+      ...(deps.backfill ? { backfill: deps.backfill } : {}),
+      ...(input.outOfTime ? { outOfTime: input.outOfTime } : {}),
+    },
+    { now },
+  );
+  const { noData, alerts } = await runAlertStage(deps, {
+    now,
+    shard,
+    series,
+    fresh: detect.recorded,
+    coverage: detect.coverage,
+  });
+  const complete =
+    detect.seriesFailed.length === 0 && detect.seriesUnfinished.length === 0 && detect.recordFailed === 0;
+  return { shard: shardName(shard), now, series: series.length, detect, noData, alerts, complete };
+}
+
+/** What the alert stage needs: the cycle's stores without detect's own. */
+export type AlertStageDeps = Pick<
+  DetectCycleDeps,
+  | 'points'
+  | 'anomalies'
+  | 'alerts'
+  | 'limiter'
+  | 'publisher'
+  | 'deadLetter'
+  | 'clock'
+  | 'log'
+  | 'alertLog'
+  | 'config'
+  | 'noDataRules'
+  | 'namespace'
+>;
+
+/**
+ * The alert half of a cycle: NO_DATA for silent series, then publishAlerts on `fresh` plus what is
+ * pending. A replay that detects in one pass (replayAlerting) calls this at each simulated run.
+ */
+export async function runAlertStage(
+  deps: AlertStageDeps,
+  input: {
+    readonly now: number;
+    readonly shard: Shard;
+    /** The shard's series. */
+    readonly series: readonly SeriesSpec[];
+    readonly fresh: readonly Anomaly[];
+    readonly coverage: ReadonlyMap<string, number>;
+  },
+): Promise<{ noData: NoDataResult; alerts: PublishResult }> {
+  const log = deps.alertLog ?? deps.log;
+  const noData = await raiseNoDataAlerts(
+    { points: deps.points, anomalies: deps.anomalies, series: input.series, rules: deps.noDataRules, log },
+    { now: input.now },
+  );
+  const sharded = input.shard.count > 1;
+  const alerts = await publishAlerts(
+    {
+      anomalies: deps.anomalies,
+      alerts: deps.alerts,
+      limiter: deps.limiter,
+      publisher: deps.publisher,
+      deadLetter: deps.deadLetter,
+      clock: deps.clock,
+      log,
+      series: input.series,
+      policy: deps.config.alerts,
+      retryPendingMs: retryPendingMsOf(deps.config),
+      bucket: deps.namespace === undefined ? NOC_BUCKET : `${NOC_BUCKET}#${deps.namespace}`,
+      ...(sharded ? { shardScope: { digestSuffix: shardName(input.shard) } } : {}),
+    },
+    { fresh: [...input.fresh, ...noData.raised], coverage: input.coverage, now: input.now },
+  );
+  return { noData, alerts };
+}
