@@ -1,6 +1,7 @@
 // (local stack) command-line options of `npm start`, validated like every other input.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { z } from 'zod';
+import { MAX_SHARDS } from '../../shared/domain/shards';
 import { ValidationError } from '../../shared/errors';
 import { formatIssues } from '../../shared/monitor-config';
 
@@ -24,7 +25,9 @@ const duration = z.string().transform((s, ctx) => {
 
 const OptionsSchema = z.strictObject({
   'collect-every': duration.default(60_000),
-  'detect-every': duration.default(60_000),
+  /** Accepted for old command lines; detect now runs right after each collect, as on AWS. */
+  'detect-every': duration.optional(),
+  shards: z.coerce.number().int().min(1).max(MAX_SHARDS).optional(),
   'sample-every': duration.default(10_000),
   replay: z.string().min(1).optional(),
   speed: z.coerce.number().positive().max(1e7).default(600),
@@ -62,8 +65,9 @@ export const USAGE = `Usage: npm start -- [options]
 Runs the real collect and detect use cases on this machine: dynalite on loopback (data in --data-dir),
 this host's own metrics (or a CSV replay) as the metric source, anomalies printed as they are recorded.
 
-  --collect-every <d>   collect schedule (default 60s; e.g. 5s, 2m)
-  --detect-every <d>    detect schedule (default 60s)
+  --collect-every <d>   detect cycle schedule: each shard collects, then detects (default 60s; e.g. 5s, 2m)
+  --shards <n>          detect shards run in parallel, as the state machine's Map does (default 2)
+  --detect-every <d>    ignored (detect runs right after each collect, as on AWS)
   --sample-every <d>    host metric sampling interval (default 10s)
   --replay <file.csv>   replay a NAB-format CSV (timestamp,value) instead of host metrics
   --speed <x>           replay speed-up factor (default 600: 10 minutes of data per second)
@@ -146,6 +150,7 @@ export function parseLocalArgs(argv: readonly string[]): LocalOptions {
     {
       'collect-every': { type: 'string' },
       'detect-every': { type: 'string' },
+      shards: { type: 'string' },
       'sample-every': { type: 'string' },
       replay: { type: 'string' },
       speed: { type: 'string' },

@@ -24,20 +24,20 @@ import { DynamoRateLimiter } from '../../shared/adapters/dynamodb-rate-limiter';
 import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
 import { createIdTokenVerifier } from '../../shared/adapters/jwt-verifier';
 import { HostMetricSource } from '../../shared/adapters/local-host-source';
-import { S3CheckpointStore } from '../../shared/adapters/s3-checkpoint-store';
+import { checkpointPrefixOf, S3CheckpointStore } from '../../shared/adapters/s3-checkpoint-store';
 import { localS3Config } from '../../shared/adapters/s3-model-store';
 import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../../shared/adapters/table-schemas';
 import { DetectorCache } from '../../shared/domain/detectors/detector-cache';
+import { detectShardBudget } from '../../shared/domain/series-cost';
+import { planShards, seriesOfShard, shardJobName, shardName } from '../../shared/domain/shards';
 import { bucketConfigOf } from '../../shared/domain/token-bucket';
 import type { SeriesSpec } from '../../shared/domain/types';
 import { ValidationError } from '../../shared/errors';
 import { type MonitorConfig, parseMonitorConfigJson } from '../../shared/monitor-config';
 import type { Clock, Log, MetricSource } from '../../shared/ports';
-import { collectMetrics } from '../../shared/use-cases/collect-metrics';
-import { detectAnomalies } from '../../shared/use-cases/detect-anomalies';
+import { COLLECT_JOB, collectMetrics } from '../../shared/use-cases/collect-metrics';
 import { sensitivityReader } from '../../shared/use-cases/feedback';
-import { publishAlerts } from '../../shared/use-cases/publish-alerts';
-import { raiseNoDataAlerts } from '../../shared/use-cases/raise-no-data';
+import { runDetectCycle } from '../../shared/use-cases/run-detect-cycle';
 import { prepareDashboard } from '../dashboard-site';
 import type { LocalOptions } from './args';
 import { type LocalCognito, startCognitoLocal } from './cognito-local';
@@ -53,6 +53,12 @@ import {
   startLocalReceiver,
 } from './local-delivery';
 import { every, type Schedule } from './schedule';
+
+/**
+ * Shards a local cycle runs at least, so `npm start` always takes the sharded path (concurrent
+ * workers, per-shard watermarks, checkpoints and digests) even with one host's few series.
+ */
+const LOCAL_MIN_SHARDS = 2;
 
 /** Table names used locally (in AWS the stack names them). */
 export const LOCAL_TABLES = {
@@ -175,19 +181,16 @@ export async function startLocalStack(
   // s3rver: ML models, and detector checkpoints (a restart resumes each stream where it stopped).
   const s3 = await startLocalS3(join(dataDir, 's3'));
   const s3Client = new S3Client(localS3Config(s3.endpoint));
-  const checkpoints = new S3CheckpointStore({ client: s3Client, bucket: LOCAL_DRIFT.detectorStateBucket });
 
   print(`DynamoDB (dynalite) on ${db.endpoint}, data in ${dataDir}; config ${configFile}`);
   print(`Series: ${series.map((s) => s.label).join(', ')}`);
   print(
     (replay
       ? `Collect then detect every ${options['collect-every'] / 1000}s (${Math.round((options['collect-every'] * options.speed) / 60_000)} min of data per tick)`
-      : `Collect every ${options['collect-every'] / 1000}s, detect every ${options['detect-every'] / 1000}s`) +
+      : `Collect then detect every ${options['collect-every'] / 1000}s`) +
       ` (detectors warm up on the first ${detection.minPoints} points of each series). Ctrl-C stops.`,
   );
 
-  // A replay runs on its own timeline: its watermarks must not be another run's.
-  const jobName = (job: string) => (replay ? { job: `${job}#${replay.series.id}` } : {});
   const collectLog = consoleLog(print, clock, 'collect');
   const detectLog = consoleLog(print, clock, 'detect');
   const anomalies = new DynamoAnomalyStore({
@@ -195,23 +198,6 @@ export async function startLocalStack(
     tableName: LOCAL_TABLES.anomalies,
     retentionDays: config.retentionDays,
   });
-  // `at`: the clock a run reads (a replay tick freezes it so collect and detect see the same "now").
-  const runCollect = async (at: Clock = clock): Promise<void> => {
-    const r = await collectMetrics({
-      ...jobName('collect'),
-      source,
-      store,
-      control,
-      clock: at,
-      log: collectLog,
-      series,
-      collection,
-    });
-    collectLog.info(
-      `${r.written} points written (${r.skipped} skipped, ${r.failed} failed, ${r.rejected} rejected) for ${r.series} series`,
-    );
-    if (replay?.done(at.now())) collectLog.info('Replay finished: all points collected');
-  };
   const publisher = new ConsoleAlertPublisher(print, () => clock.now());
   const alerts = new DynamoAlertStore({ client: doc, tableName: LOCAL_TABLES.control });
   const alertLog = consoleLog(print, clock, 'alert');
@@ -228,8 +214,23 @@ export async function startLocalStack(
   if (noDataRules.size > 0) {
     print(`No-data alerts for ${noDataRules.size} series; pause one by adding its label to ${pausedFile}`);
   }
-  const alertDeps = {
+  // The detect cycle's shards, as the state machine's Map runs them: each worker collects its shard's
+  // series and then runs the shard's detect cycle, all shards at once.
+  const plan = planShards(series, config.alerts.groupBy, detectShardBudget(256, 120));
+  const shardCount = options.shards ?? Math.max(plan.count, LOCAL_MIN_SHARDS);
+  const shards = Array.from({ length: shardCount }, (_, index) => ({ index, count: shardCount }));
+  print(
+    `Detect cycle: ${shardCount} shards in parallel (${shards
+      .map((sh) => `${shardName(sh)}: ${seriesOfShard(series, sh, config.alerts.groupBy).length} series`)
+      .join(', ')}), each collect then detect`,
+  );
+  if (options['detect-every'] !== undefined && options['detect-every'] !== options['collect-every'])
+    print('Note: --detect-every is ignored; detect runs right after each collect, as on AWS');
+  const thresholds = new DynamoThresholdStore({ client: doc, tableName: LOCAL_TABLES.control });
+  const cycleDeps = {
+    points: store,
     anomalies,
+    control,
     alerts,
     limiter: new DynamoRateLimiter({
       client: doc,
@@ -240,86 +241,89 @@ export async function startLocalStack(
       ? localDeliveryPublisher(publisher, receiver, { clock, log: alertLog, print })
       : publisher,
     deadLetter: publisher,
-    clock,
-    log: alertLog,
+    log: detectLog,
+    alertLog,
+    config: { ...config, detection },
     series,
-    policy: config.alerts,
-    // A replay's clock starts in the past: its own bucket and digest, never the host run's.
-    ...(replay ? { bucket: `noc#${replay.series.id}` } : {}),
+    noDataRules,
+    // Feedback adjustments, read once per metric per run (as the detect Lambda does).
+    sensitivityOf: sensitivityReader(thresholds),
+    // A replay's clock starts in the past: its own watermarks, bucket and digest, never the host run's.
+    ...(replay ? { namespace: replay.series.id } : {}),
   };
-  const thresholds = new DynamoThresholdStore({ client: doc, tableName: LOCAL_TABLES.control });
-  const detectorCache = new DetectorCache();
-  const runDetect = async (at: Clock = clock): Promise<void> => {
-    const r = await detectAnomalies({
-      ...jobName('detect'),
+  // Per shard, as per detect function on AWS: its own detectors in memory and checkpoint prefix.
+  const shardState = shards.map((shard) => ({
+    shard,
+    detectorCache: new DetectorCache(),
+    checkpoints: new S3CheckpointStore({
+      client: s3Client,
+      bucket: LOCAL_DRIFT.detectorStateBucket,
+      prefix: checkpointPrefixOf(shard),
+    }),
+  }));
+  // `at`: the clock a cycle reads (one "now" per cycle, as the state machine passes its start time).
+  const runShard = async (state: (typeof shardState)[number], at: Clock): Promise<void> => {
+    const { shard } = state;
+    const tag = shardCount > 1 ? ` [${shardName(shard)}]` : '';
+    const shardSeries = seriesOfShard(series, shard, config.alerts.groupBy);
+    const c = await collectMetrics({
+      job: shardJobName(replay ? `${COLLECT_JOB}#${replay.series.id}` : COLLECT_JOB, shard),
+      source,
       store,
-      anomalies,
       control,
       clock: at,
-      log: detectLog,
-      series,
-      detection,
-      // Feedback adjustments, read once per metric per run (as the detect Lambda does).
-      sensitivityOf: sensitivityReader(thresholds),
-      detectorCache,
-      checkpoints,
-      maintenance: alerts,
+      log: collectLog,
+      series: shardSeries,
+      collection,
+    }).catch((e: unknown) => {
+      // As on AWS: a failed collect does not skip detect (it judges what is stored, raises no-data).
+      collectLog.error(`Collect${tag} failed: ${(e as Error).message}`);
+      return undefined;
     });
+    if (c && shardSeries.length > 0)
+      collectLog.info(
+        `${c.written} points written (${c.skipped} skipped, ${c.failed} failed, ${c.rejected} rejected) for ${c.series} series${tag}`,
+      );
+    const r = await runDetectCycle(
+      { ...cycleDeps, clock: at, detectorCache: state.detectorCache, checkpoints: state.checkpoints },
+      { shard, now: at.now() },
+    );
+    if (r.series === 0) return;
+    const d = r.detect;
     // "Learning until HH:MM" instead of an OK that means nothing yet.
-    const learning = r.seriesLearning.length
-      ? `, ${r.seriesLearning.length} learning until ${new Date(Math.max(...r.seriesLearning.map((l) => l.until))).toISOString().slice(11, 16)} UTC`
+    const learning = d.seriesLearning.length
+      ? `, ${d.seriesLearning.length} learning until ${new Date(Math.max(...d.seriesLearning.map((l) => l.until))).toISOString().slice(11, 16)} UTC`
       : '';
     detectLog.info(
-      `${r.seriesEvaluated} series evaluated, ${r.recorded.length} new anomalies${learning}` +
-        (r.alreadyRecorded ? `, ${r.alreadyRecorded} already recorded` : '') +
-        (r.checkpointsRestored ? `, ${r.checkpointsRestored} detectors resumed from their checkpoints` : ''),
+      `${d.seriesEvaluated} series evaluated, ${d.recorded.length} new anomalies${learning}` +
+        (d.alreadyRecorded ? `, ${d.alreadyRecorded} already recorded` : '') +
+        (d.checkpointsRestored ? `, ${d.checkpointsRestored} detectors resumed from their checkpoints` : '') +
+        tag,
     );
-    // Issue 15: series silent past their no-data rule raise NO_DATA through the same alerting.
-    const silent = await raiseNoDataAlerts(
-      { points: store, anomalies, series, rules: noDataRules, log: alertLog },
-      { now: at.now() },
-    );
-    const a = await publishAlerts(
-      { ...alertDeps, clock: at },
-      { fresh: [...r.recorded, ...silent.raised], coverage: r.coverage },
-    );
+    const a = r.alerts;
     if (a.considered > 0 || a.resolvedSent > 0) {
       alertLog.info(
         `${a.messagesSent} messages, ${a.resolvedSent} resolved; states ${JSON.stringify(a.states)}` +
-          (a.heldBack ? `; ${a.heldBack} held back for the next message` : ''),
+          (a.heldBack ? `; ${a.heldBack} held back for the next message` : '') +
+          tag,
       );
     }
   };
-  const jobs = replay
-    ? // A replay's clock runs `speed` times faster than the schedules: one real second can be hours of
-      // data, far beyond detect's late-point overlap. So collect and detect run in lockstep, as in AWS
-      // (detect right after collect) but without the real-time gap.
-      [
-        every(
-          options['collect-every'],
-          async () => {
-            // One "now" per tick: at 30,000× a few milliseconds between the two runs are minutes of
-            // data, enough for detect to pass points that collect has not written yet.
-            const tick = clock.now();
-            const at = { now: () => tick };
-            await runCollect(at);
-            await runDetect(at);
-          },
-          (e) => collectLog.error(`Run failed: ${(e as Error).message}`),
-        ),
-      ]
-    : [
-        every(options['collect-every'], runCollect, (e) =>
-          collectLog.error(`Collect failed: ${(e as Error).message}`),
-        ),
-        // Like the +1 min offset in AWS: detect starts shortly after collect.
-        every(
-          options['detect-every'],
-          runDetect,
-          (e) => detectLog.error(`Detect failed: ${(e as Error).message}`),
-          Math.min(1000, options['detect-every'] / 2),
-        ),
-      ];
+  const runCycle = async (): Promise<void> => {
+    const tick = clock.now();
+    const at = { now: () => tick };
+    const failures = (await Promise.allSettled(shardState.map((state) => runShard(state, at)))).filter(
+      (o): o is PromiseRejectedResult => o.status === 'rejected',
+    );
+    // One shard failing never holds the others back; each failure is reported.
+    for (const f of failures) detectLog.error(`Detect failed: ${(f.reason as Error).message}`);
+    if (replay?.done(tick)) collectLog.info('Replay finished: all points collected');
+  };
+  // One "now" per cycle: at 30,000× replay speed a few milliseconds between collect and detect are
+  // minutes of data, enough for detect to pass points that collect has not written yet.
+  const jobs = [
+    every(options['collect-every'], runCycle, (e) => detectLog.error(`Cycle failed: ${(e as Error).message}`)),
+  ];
 
   // The staff dashboard: its site (built when the SPA's build script exists), sign-in, and the deployed
   // stack's HTTP API on the same stores, behind the same staff-group check.

@@ -68,11 +68,12 @@ describe('local stack (npm start)', () => {
     await run.exited;
     expect(run.output()).toMatch(/SIGINT: stopping/);
     expect(run.output()).toMatch(/Stopped\. Data kept/);
-    // The replay's detector checkpoint is in the local S3 (s3rver keeps objects as files).
+    // The replay's detector checkpoint is in the local S3 (s3rver keeps objects as files), under the
+    // prefix of the shard that owns the series.
     const state = join(dataDir, 's3', 'local-detector-state', 'detector-state');
-    expect(readdirSync(state).some((f) => /replay_spiky_series.*\.json\.gz\._S3rver_object$/.test(f))).toBe(
-      true,
-    );
+    const files = readdirSync(state, { recursive: true, encoding: 'utf8' });
+    expect(files.some((f) => /^\d+of\d+\/.*replay_spiky_series.*\.json\.gz\._S3rver_object$/.test(f))).toBe(true);
+    expect(run.output()).toMatch(/Detect cycle: 2 shards in parallel/);
 
     // Restart (host metrics this time) on the same data dir: the anomaly is still there.
     const again = start([
