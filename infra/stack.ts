@@ -93,7 +93,8 @@ export class MonitorStack extends Stack {
       config,
       timeout: Duration.minutes(2),
     })
-      .bindTable(points, ENV.pointsTable, ['dynamodb:BatchWriteItem', 'dynamodb:Query'])
+      // Points are set into their chunk items (UpdateItem); Query reads a series back.
+      .bindTable(points, ENV.pointsTable, ['dynamodb:UpdateItem', 'dynamodb:Query'])
       // Only its own watermark in the control table.
       .bindTable(control, ENV.controlTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], {
         leadingKeys: ['job#collect'],

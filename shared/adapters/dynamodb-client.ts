@@ -5,6 +5,8 @@ import {
   DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { type BackoffOptions, backoffDelay, sleep } from './retry';
 
@@ -121,4 +123,36 @@ async function splitRejected<T extends Record<string, unknown>>(
     rejected: halves.flatMap((h) => h.rejected),
     ...(last === undefined ? {} : { lastError: last }),
   };
+}
+
+/** Outcome of a write retried with backoff: written, refused as invalid, or still failing. */
+export type RetriedWrite =
+  | { readonly status: 'written' }
+  | { readonly status: 'invalid'; readonly reason: string }
+  | { readonly status: 'failed'; readonly error: unknown };
+
+/**
+ * Send one UpdateItem, retrying errors that outlived the SDK's own retries (throttling, a dropped
+ * connection) with backoff. A ValidationException is not retried: the same request is refused again.
+ * Never throws.
+ */
+export async function updateWithRetry(
+  client: DynamoDBDocumentClient,
+  input: UpdateCommandInput,
+  backoff?: BackoffOptions,
+): Promise<RetriedWrite> {
+  const attempts = backoff?.attempts ?? 6;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1) await (backoff?.sleep ?? sleep)(backoffDelay(attempt - 1, backoff));
+    try {
+      await client.send(new UpdateCommand(input));
+      return { status: 'written' };
+    } catch (error) {
+      if (isValidationError(error))
+        return { status: 'invalid', reason: error instanceof Error ? error.message : String(error) };
+      lastError = error;
+    }
+  }
+  return { status: 'failed', error: lastError };
 }

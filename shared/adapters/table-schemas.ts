@@ -20,7 +20,12 @@ export interface TableSchema extends KeySchema {
 /** TTL attribute on every table (epoch seconds). TTL deletion is lazy: reads also filter on it. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-/** Metric points: one item per (series, ts). Writing a point twice is one item. */
+/**
+ * Metric points in per-series chunks: one item per (series, 30-minute span), `ts` = the span's start
+ * (epoch ms), each point a top-level attribute `o<offset ms>` = value, `expiresAt` = span end + retention
+ * (see dynamodb-metric-store.ts). Writing a point twice sets the same attribute. Items of the earlier
+ * one-item-per-point layout (`ts` = the point's time, value in `v`) are still read until they expire.
+ */
 export const POINTS_TABLE: TableSchema = {
   logicalName: 'MetricPoints',
   partitionKey: { name: 'series', type: 'S' },

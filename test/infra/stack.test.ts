@@ -607,11 +607,11 @@ describe('MonitorStack', () => {
       'xray:PutTraceSegments -> *',
     ];
 
-    it('collect: exactly BatchWriteItem/Query on points, GetItem/UpdateItem on control, GetMetricData', () => {
+    it('collect: exactly UpdateItem/Query on points, GetItem/UpdateItem on control, GetMetricData', () => {
       expect(grantsOf(statementsOf(template, logicalId(stack, stack.collect.role)))).toEqual(
         [
           ...base(stack.collect),
-          `dynamodb:BatchWriteItem -> ${arn(points)}`,
+          `dynamodb:UpdateItem -> ${arn(points)}`,
           `dynamodb:Query -> ${arn(points)}`,
           `dynamodb:GetItem -> ${arn(control)}`,
           `dynamodb:UpdateItem -> ${arn(control)}`,

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTable } from '../../shared/adapters/dynamodb-admin';
 import { createDocumentClient, localClientConfig } from '../../shared/adapters/dynamodb-client';
 import { DynamoControlStore } from '../../shared/adapters/dynamodb-control-store';
@@ -50,19 +50,16 @@ class Source implements MetricSource {
   }
 }
 
-/** A document client that throws `name` for the BatchWrites `fail` picks. */
-function failingBatches(
+/** A document client that throws `name` for the point updates `fail` picks (by the chunk item's key). */
+function failingUpdates(
   doc: DynamoDBDocumentClient,
   name: string,
-  fail: (items: Record<string, unknown>[]) => boolean,
+  fail: (key: Record<string, unknown>) => boolean,
 ): DynamoDBDocumentClient {
   return {
     send: async (command: unknown) => {
-      if (command instanceof BatchWriteCommand) {
-        const [, requests] = Object.entries(command.input.RequestItems ?? {})[0]!;
-        if (fail(requests.map((r) => r.PutRequest!.Item as Record<string, unknown>)))
-          throw Object.assign(new Error(`Injected ${name}`), { name });
-      }
+      if (command instanceof UpdateCommand && fail(command.input.Key ?? {}))
+        throw Object.assign(new Error(`Injected ${name}`), { name });
       return doc.send(command as never);
     },
   } as unknown as DynamoDBDocumentClient;
@@ -144,10 +141,10 @@ describe('poison points (dynalite)', () => {
   it('throttling that outlives the retries: counted, the watermark held, re-fetched and stored next run', async () => {
     const throttledId = series[1]!.id;
     let throttle = true;
-    const client = failingBatches(
+    const client = failingUpdates(
       db.doc,
       'ProvisionedThroughputExceededException',
-      (items) => throttle && items.some((i) => i.series === throttledId),
+      (key) => throttle && key.series === throttledId,
     );
     const store = new DynamoMetricStore({
       client,
@@ -228,13 +225,13 @@ describe('emulator killed mid-run', () => {
     try {
       await ensureTable(raw, POINTS_TABLE, 'points');
       await ensureTable(raw, CONTROL_TABLE, 'control');
-      // Kill the emulator (SIGKILL) right after the second BatchWrite of the run returns.
-      let batches = 0;
+      // Kill the emulator (SIGKILL) right after the second point update of the run returns.
+      let updates = 0;
       let killed: Promise<unknown> | undefined;
       const client = {
         send: async (command: unknown) => {
           const out = await doc.send(command as never);
-          if (command instanceof BatchWriteCommand && ++batches === 2) {
+          if (command instanceof UpdateCommand && ++updates === 2) {
             const c = child;
             killed = new Promise((resolve) => c.once('exit', resolve));
             c.kill('SIGKILL');

@@ -3,6 +3,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store';
+import { DynamoMetricStore } from '../../shared/adapters/dynamodb-metric-store';
 import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
 import { S3CheckpointStore } from '../../shared/adapters/s3-checkpoint-store';
 import { semanticsOf } from '../../shared/domain/detectors/semantics';
@@ -75,6 +76,13 @@ async function count(table: string): Promise<number> {
   return (await db.doc.send(new ScanCommand({ TableName: table, Select: 'COUNT' }))).Count ?? 0;
 }
 
+/** Points stored for the configured series (the points table holds them in chunk items). */
+async function storedPoints(now: number): Promise<number> {
+  const [spec] = expandSeries(parseMonitorConfig(config));
+  const store = new DynamoMetricStore({ client: db.doc, tableName: db.tables.points });
+  return (await store.queryRange(spec!.id, 0, Number.MAX_SAFE_INTEGER, now)).length;
+}
+
 describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
   it('rejects a malformed or future-dated event without writing anything', async () => {
     const future = await collect.handler({ time: '2099-01-01T00:00:00Z' }, fakeContext());
@@ -130,7 +138,7 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
     });
     const c = await collect.handler(scheduledEvent(T0), fakeContext());
     expect(c).toMatchObject({ status: 'ok', written: 180, skipped: 0, failed: 0, calls: 1 });
-    expect(await count(db.tables.points)).toBe(180);
+    expect(await storedPoints(T0)).toBe(180);
 
     // A feedback adjustment is in force for cpu_percent: detect applies it and records it with the anomaly.
     await new DynamoThresholdStore({ client: db.doc, tableName: db.tables.control }).update(
