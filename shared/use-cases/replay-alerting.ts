@@ -1,15 +1,22 @@
 // adapter --> (use case) --> domain: replay stored points through the production detection
-// (`evaluateSeries`) and alerting (`publishAlerts` over in-memory stores) on a simulated detect schedule.
+// (`evaluateSeriesResumable`, maintenance windows unlearned as detect does) and the detect cycle's
+// alert stage (`runAlertStage` over in-memory stores) on a simulated detect schedule.
 // The what-if preview runs it twice, at the current and at a proposed sensitivity.
 
-import { MemoryAlertStore, MemoryAnomalyStore, MemoryRateLimiter } from '../adapters/memory-stores';
-import type { AlertState, MaintenanceWindow } from '../domain/alerting';
-import { type Anomaly, evaluateSeries, memoryPoints } from '../domain/anomaly';
+import {
+  MemoryAlertStore,
+  MemoryAnomalyStore,
+  MemoryMetricStore,
+  MemoryRateLimiter,
+} from '../adapters/memory-stores';
+import { type AlertState, type MaintenanceWindow, mutes } from '../domain/alerting';
+import { type Anomaly, evaluateSeriesResumable, memoryPoints } from '../domain/anomaly';
+import { WHOLE_FLEET } from '../domain/shards';
 import { bucketConfigOf } from '../domain/token-bucket';
 import type { SeriesSpec } from '../domain/types';
 import type { DetectionConfig, MonitorConfig } from '../monitor-config';
 import type { AlertMessage, AnomalyRef, Log } from '../ports';
-import { publishAlerts } from './publish-alerts';
+import { runAlertStage } from './run-detect-cycle';
 
 /** What to replay. */
 export interface ReplayInput {
@@ -55,19 +62,25 @@ const silent: Log = {
 
 /**
  * Replay detect + alert.
- * 1. Detection: `evaluateSeries` over each whole series (windows only look back, so one pass equals the
- *    scheduled runs' incremental passes over the same points).
+ * 1. Detection: one streaming pass over each whole series (windows only look back, so one pass equals
+ *    the scheduled runs' incremental passes over the same points).
  * 2. Alerting: at each simulated run, the anomalies detected since the previous run are handed to the
- *    real `publishAlerts` with in-memory stores, the configured token bucket and maintenance windows, and
+ *    detect cycle's alert stage (`runAlertStage`, the real `publishAlerts`) with in-memory stores, the configured token bucket and maintenance windows, and
  *    the coverage detect would report (latest point read per series). Runs with nothing new and no open
  *    alert are skipped: they would do nothing.
  */
 export async function replayAlerting(input: ReplayInput): Promise<ReplayResult> {
   const { detection } = input;
   const anomalies = input.series
-    .flatMap((s) =>
-      evaluateSeries(s, input.points.get(s.id) ?? [], input.from, input.to, detection, input.sensitivity),
-    )
+    .flatMap((s) => {
+      // As detect: points inside a maintenance window are judged but never learned as normal.
+      const learn =
+        input.windows.length > 0 ? (ts: number) => !input.windows.some((w) => mutes(w, s, ts)) : undefined;
+      const points = input.points.get(s.id) ?? [];
+      return evaluateSeriesResumable(s, points, input.from, input.to, detection, input.sensitivity, {
+        ...(learn ? { learn } : {}),
+      }).anomalies;
+    })
     .sort((a, b) => a.ts - b.ts || a.series.localeCompare(b.series));
 
   const store = new MemoryAnomalyStore();
@@ -77,6 +90,10 @@ export async function replayAlerting(input: ReplayInput): Promise<ReplayResult> 
   const published: ReplayedMessage[] = [];
   let clock = input.from;
   const deps = {
+    // What-if replays judge thresholds: no NO_DATA rules (silence does not depend on them), so no points.
+    points: new MemoryMetricStore(),
+    noDataRules: new Map(),
+    config: { detection, alerts: input.alerts },
     anomalies: store,
     alerts,
     limiter,
@@ -89,8 +106,6 @@ export async function replayAlerting(input: ReplayInput): Promise<ReplayResult> 
     deadLetter: { send: async () => undefined },
     clock: { now: () => clock },
     log: silent,
-    series: input.series,
-    policy: input.alerts,
   };
   const tsOf = new Map(
     input.series.map((s) => [s.id, (input.points.get(s.id) ?? []).map((p) => p.ts)] as const),
@@ -113,7 +128,7 @@ export async function replayAlerting(input: ReplayInput): Promise<ReplayResult> 
       const last = latestAtOrBefore(ts, t);
       if (last !== undefined && last >= from - (memoryMsOf.get(id) ?? 0)) coverage.set(id, last);
     }
-    await publishAlerts(deps, { fresh, now: t, coverage });
+    await runAlertStage(deps, { now: t, shard: WHOLE_FLEET, series: input.series, fresh, coverage });
   }
   const detected = new Set(anomalies.map((a) => `${a.series}\u0000${a.ts}`));
   return {
