@@ -128,9 +128,7 @@ export async function lambdaHandler(event: unknown, context?: Context): Promise<
     {
       shard,
       ...(invocation.now === undefined ? {} : { now: invocation.now }),
-      ...(context
-        ? { outOfTime: () => context.getRemainingTimeInMillis() < timeoutMs * RESERVE_SHARE }
-        : {}),
+      ...(context ? { outOfTime: () => context.getRemainingTimeInMillis() < timeoutMs * RESERVE_SHARE } : {}),
     },
   );
   const { recorded, coverage, ...result } = cycle.detect;
@@ -149,7 +147,12 @@ export async function lambdaHandler(event: unknown, context?: Context): Promise<
   metrics.addMetric('AlertPublishFailures', MetricUnit.Count, alerts.publishFailures);
   metrics.addMetric('AnomaliesRateLimited', MetricUnit.Count, alerts.states['rate-limited'] ?? 0);
   metrics.addMetric('AlertStateWriteFailures', MetricUnit.Count, alerts.stateWriteFailures);
-  logger.info('Detect cycle finished', { shard: cycle.shard, ...result, recordedCount: recorded.length, alerts });
+  logger.info('Detect cycle finished', {
+    shard: cycle.shard,
+    ...result,
+    recordedCount: recorded.length,
+    alerts,
+  });
   // Nothing could be read at all: fail the invocation so it is retried (re-runs are idempotent).
   if (cycle.series > 0 && result.seriesFailed.length === cycle.series) {
     throw new DependencyError(`Detection failed for all ${cycle.series} series of shard ${cycle.shard}`);

@@ -83,7 +83,11 @@ export function parseShardInvocation(
   const parsedShard = ShardSchema.safeParse(shard);
   const parsed = parseScheduledInvocation(rest, clockNow, maxAgeDays);
   const issues = [
-    ...(parsedShard.success ? [] : formatIssues(parsedShard.error).map((i) => (i.startsWith('(root)') ? i.replace('(root)', 'shard') : `shard.${i}`))),
+    ...(parsedShard.success
+      ? []
+      : formatIssues(parsedShard.error).map((i) =>
+          i.startsWith('(root)') ? i.replace('(root)', 'shard') : `shard.${i}`,
+        )),
     ...(parsed.ok ? [] : parsed.issues),
   ];
   if (issues.length > 0 || !parsed.ok || !parsedShard.success) return { ok: false, issues };

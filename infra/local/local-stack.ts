@@ -322,7 +322,9 @@ export async function startLocalStack(
   // One "now" per cycle: at 30,000× replay speed a few milliseconds between collect and detect are
   // minutes of data, enough for detect to pass points that collect has not written yet.
   const jobs = [
-    every(options['collect-every'], runCycle, (e) => detectLog.error(`Cycle failed: ${(e as Error).message}`)),
+    every(options['collect-every'], runCycle, (e) =>
+      detectLog.error(`Cycle failed: ${(e as Error).message}`),
+    ),
   ];
 
   // The staff dashboard: its site (built when the SPA's build script exists), sign-in, and the deployed

@@ -72,7 +72,9 @@ describe('local stack (npm start)', () => {
     // prefix of the shard that owns the series.
     const state = join(dataDir, 's3', 'local-detector-state', 'detector-state');
     const files = readdirSync(state, { recursive: true, encoding: 'utf8' });
-    expect(files.some((f) => /^\d+of\d+\/.*replay_spiky_series.*\.json\.gz\._S3rver_object$/.test(f))).toBe(true);
+    expect(files.some((f) => /^\d+of\d+\/.*replay_spiky_series.*\.json\.gz\._S3rver_object$/.test(f))).toBe(
+      true,
+    );
     expect(run.output()).toMatch(/Detect cycle: 2 shards in parallel/);
 
     // Restart (host metrics this time) on the same data dir: the anomaly is still there.
