@@ -5,9 +5,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store';
 import { DynamoMetricStore } from '../../shared/adapters/dynamodb-metric-store';
 import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
-import { S3CheckpointStore } from '../../shared/adapters/s3-checkpoint-store';
+import { checkpointPrefixOf, S3CheckpointStore } from '../../shared/adapters/s3-checkpoint-store';
 import { semanticsOf } from '../../shared/domain/detectors/semantics';
 import { SeriesDetector } from '../../shared/domain/detectors/series-detector';
+import { shardOf } from '../../shared/domain/shards';
 import { DEFAULT_TUNING_POLICY } from '../../shared/domain/feedback';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
 import { setAnomalyFeedback } from '../../shared/use-cases/feedback';
@@ -194,6 +195,35 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
     const last = cw.commandCalls(GetMetricDataCommand).at(-1)!.args[0].input;
     expect(last.StartTime).toEqual(new Date(T0 - 12 * MIN));
     expect(last.EndTime).toEqual(new Date(T0 + 3 * MIN));
+  });
+
+  it('runs the shard the state machine names, and fails a shard out of time so its retry resumes it', async () => {
+    // Prepare: the state machine's payload for each of two shards; one owns the only series.
+    const time = new Date(T0 + 6 * MIN).toISOString();
+    const [spec] = expandSeries(parseMonitorConfig(config));
+    const owner = shardOf(spec!, 'resource', 2);
+    const payload = (index: number) => ({ time, shard: { index, count: 2 } });
+    // A minute at the start (middy's timer, the handler's budget), then nearly none.
+    let asked = 0;
+    const dying = { ...fakeContext(), getRemainingTimeInMillis: () => (asked++ < 2 ? 60_000 : 1_000) };
+    // Act: the owner's first attempt has no time left; the retry (same payload) has plenty
+    const other = await detect.handler(payload(1 - owner), fakeContext());
+    await expect(detect.handler(payload(owner), dying)).rejects.toMatchObject({ name: 'ShardIncompleteError' });
+    const retried = await detect.handler(payload(owner), fakeContext());
+    // Assess: each shard its own watermark; the empty shard finished at once, the owner on its retry
+    expect(other).toMatchObject({ status: 'ok', shard: `${1 - owner}of2`, seriesEvaluated: 0 });
+    expect(retried).toMatchObject({ status: 'ok', shard: `${owner}of2`, seriesEvaluated: 1, seriesUnfinished: [] });
+    const marks = (await db.doc.send(new ScanCommand({ TableName: db.tables.control }))).Items ?? [];
+    const mark = (pk: string) => marks.find((i) => i.pk === pk)?.ts;
+    expect(mark(`job#detect#${owner}of2`)).toBe(T0 + 6 * MIN);
+    expect(mark(`job#detect#${1 - owner}of2`)).toBe(T0 + 6 * MIN);
+    // The owner's checkpoint went under its own prefix.
+    const shardStore = new S3CheckpointStore({
+      client: s3.client,
+      bucket: s3.bucket,
+      prefix: checkpointPrefixOf({ index: owner, count: 2 }),
+    });
+    expect((await shardStore.load(spec!.id))?.lastTs).toBe(T0 + 6 * MIN - 10 * MIN);
   });
 
   it('fails the invocation when CloudWatch keeps throttling, leaving the watermark where it was', async () => {
