@@ -398,13 +398,20 @@ const everyMinutes = z
   .max(60)
   .refine((n) => 60 % n === 0, 'must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)');
 
-const schedules = z.strictObject({
-  /** Collect every N minutes (1 = the seed's 60 s; 5 is the cheaper default, see README). */
-  collectEveryMinutes: everyMinutes.default(5),
-  detectEveryMinutes: everyMinutes.default(5),
-  /** Detect runs this many minutes after collect. */
-  detectOffsetMinutes: z.number().int().min(0).max(59).default(1),
-});
+const schedules = z
+  .strictObject({
+    /** The detect cycle (collect, then detect, per shard) every N minutes (5 is the cheaper default). */
+    collectEveryMinutes: everyMinutes.default(5),
+    /** Detect runs right after each collect, in the same cycle: when given, it must equal collectEveryMinutes. */
+    detectEveryMinutes: everyMinutes.default(5),
+    /** Accepted for older configs and ignored: detect is chained after collect, with no fixed offset. */
+    detectOffsetMinutes: z.number().int().min(0).max(59).default(1),
+  })
+  .refine((s) => s.detectEveryMinutes === s.collectEveryMinutes, {
+    path: ['detectEveryMinutes'],
+    message:
+      'must equal collectEveryMinutes: detect runs right after each collect in the detect cycle (a detect without new points would find nothing new)',
+  });
 
 /**
  * False-positive feedback and threshold auto-tuning. An adjustment `a` multiplies every detector

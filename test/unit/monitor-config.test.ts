@@ -89,6 +89,11 @@ describe('monitoring config', () => {
       'schedules.collectEveryMinutes',
     ],
     [
+      // Detect is chained after collect in one cycle: a different detect schedule is refused.
+      { series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], schedules: { detectEveryMinutes: 1 } },
+      'schedules.detectEveryMinutes',
+    ],
+    [
       { series: [{ metric: 'x', namespace: 'N', metricName: 'M' }], alerts: { email: 'not-an-email' } },
       'alerts.email',
     ],
