@@ -64,7 +64,12 @@ const deps = {
   points: new DynamoMetricStore({ client: ddb, tableName: env[ENV.pointsTable], log }),
   anomalies,
   control: new DynamoControlStore({ client: ddb, tableName: env[ENV.controlTable] }),
-  alerts: new DynamoAlertStore({ client: ddb, tableName: env[ENV.controlTable], log }),
+  alerts: new DynamoAlertStore({
+    client: ddb,
+    tableName: env[ENV.controlTable],
+    retentionDays: config.retentionDays,
+    log,
+  }),
   // One bucket for every shard: its conditional updates keep concurrent shards from over-issuing.
   limiter: new DynamoRateLimiter({
     client: ddb,

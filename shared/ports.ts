@@ -158,6 +158,9 @@ export interface RateLimiter {
   take(bucket: string, now: number): Promise<TokenTake>;
 }
 
+/** Publish-record key prefix of a RESOLVED notice (`resolved#<alertId>`); an ALERT's is `alert#`. */
+export const RESOLVED_KEY_PREFIX = 'resolved#';
+
 /** An open alert as stored, with what a RESOLVED notice needs. */
 export interface StoredOpenAlert extends OpenAlert {
   readonly label: string;
@@ -184,6 +187,8 @@ export interface AlertStateStore {
    * @returns false when another writer got there first (nothing written)
    */
   putPublish(record: PublishRecord, expectedTries: number): Promise<boolean>;
+  /** RESOLVED notices published with `from <= at <= to`: the alert each closed and when it went out. */
+  listResolved(from: number, to: number): Promise<{ readonly alertId: string; readonly at: number }[]>;
 }
 
 /**

@@ -199,7 +199,11 @@ export async function startLocalStack(
     retentionDays: config.retentionDays,
   });
   const publisher = new ConsoleAlertPublisher(print, () => clock.now());
-  const alerts = new DynamoAlertStore({ client: doc, tableName: LOCAL_TABLES.control });
+  const alerts = new DynamoAlertStore({
+    client: doc,
+    tableName: LOCAL_TABLES.control,
+    retentionDays: config.retentionDays,
+  });
   const alertLog = consoleLog(print, clock, 'alert');
   // Issue 15: with --webhook-receiver every alert also goes, as in AWS, to a local PagerDuty and webhook.
   let receiver: LocalReceiver | undefined;

@@ -13,6 +13,7 @@ import { MaintenanceWindowSchema } from '../api/contract';
 import type { Digest, MaintenanceWindow } from '../domain/alerting';
 import { DependencyError } from '../errors';
 import type { AlertStateStore, Log, PublishRecord, StoredOpenAlert } from '../ports';
+import { RESOLVED_KEY_PREFIX } from '../ports';
 import { isConditionalCheckFailed, queryAll } from './dynamodb-client';
 import { TTL_ATTRIBUTE } from './table-schemas';
 
@@ -57,6 +58,11 @@ export interface DynamoAlertStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly log?: Log;
+  /**
+   * RESOLVED records are kept this long (not just PUBLISH_RECORD_TTL_S), so the dashboard's time to
+   * RESOLVED covers every alert still shown. @default 30
+   */
+  readonly retentionDays?: number;
 }
 
 /** Alert bookkeeping in the control table. */
@@ -179,7 +185,11 @@ export class DynamoAlertStore implements AlertStateStore {
             pk: 'publish',
             sk: record.key,
             ...record,
-            [TTL_ATTRIBUTE]: Math.floor(record.at / 1000) + PUBLISH_RECORD_TTL_S,
+            [TTL_ATTRIBUTE]:
+              Math.floor(record.at / 1000) +
+              (record.key.startsWith(RESOLVED_KEY_PREFIX)
+                ? Math.max(PUBLISH_RECORD_TTL_S, (this.options.retentionDays ?? 30) * 86_400)
+                : PUBLISH_RECORD_TTL_S),
           },
           ...(expectedTries === 0
             ? { ConditionExpression: 'attribute_not_exists(sk)' }
@@ -191,6 +201,34 @@ export class DynamoAlertStore implements AlertStateStore {
       if (isConditionalCheckFailed(error)) return false;
       throw new DependencyError('Writing a publish record failed', { cause: error });
     }
+  }
+
+  /** RESOLVED notices published in [from, to]: one Query of the publish partition's `resolved#` keys. */
+  public async listResolved(from: number, to: number): Promise<{ alertId: string; at: number }[]> {
+    let items: Record<string, unknown>[];
+    try {
+      items = await queryAll(this.options.client, {
+        TableName: this.options.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+        FilterExpression: '#st = :published AND #at BETWEEN :from AND :to',
+        ProjectionExpression: 'sk, #at',
+        ExpressionAttributeNames: { '#st': 'status', '#at': 'at' },
+        ExpressionAttributeValues: {
+          ':pk': 'publish',
+          ':r': RESOLVED_KEY_PREFIX,
+          ':published': 'published',
+          ':from': from,
+          ':to': to,
+        },
+      });
+    } catch (cause) {
+      throw new DependencyError('Reading RESOLVED records failed', { cause });
+    }
+    return items.flatMap((i) =>
+      typeof i.sk === 'string' && typeof i.at === 'number'
+        ? [{ alertId: i.sk.slice(RESOLVED_KEY_PREFIX.length), at: i.at }]
+        : [],
+    );
   }
 
   /** Every maintenance window (malformed ones are logged and ignored). */

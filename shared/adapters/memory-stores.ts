@@ -21,6 +21,7 @@ import type {
   TokenTake,
   WriteResult,
 } from '../ports';
+import { RESOLVED_KEY_PREFIX } from '../ports';
 import { encodeCheckpoint, parseCheckpoint } from './checkpoint-codec';
 
 /** Points per series in sorted parallel arrays; (series, ts) is unique; range reads binary-search. */
@@ -182,6 +183,14 @@ export class MemoryAlertStore implements AlertStateStore {
     if ((this.publishes.get(record.key)?.tries ?? 0) !== expectedTries) return false;
     this.publishes.set(record.key, record);
     return true;
+  }
+  public async listResolved(from: number, to: number): Promise<{ alertId: string; at: number }[]> {
+    return [...this.publishes.values()]
+      .filter(
+        (r) =>
+          r.key.startsWith(RESOLVED_KEY_PREFIX) && r.status === 'published' && r.at >= from && r.at <= to,
+      )
+      .map((r) => ({ alertId: r.key.slice(RESOLVED_KEY_PREFIX.length), at: r.at }));
   }
 }
 

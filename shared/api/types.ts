@@ -142,29 +142,36 @@ export interface AlertItem {
   readonly anomalies: number;
   /** `open` until its RESOLVED notice, then `resolved`. */
   readonly state: 'open' | 'resolved';
+  /** When its RESOLVED notice went out (null: open, or resolved before the records kept). */
+  readonly resolvedAt: number | null;
   /** Of its anomalies in the range, how many carry a false-positive or confirmed label. */
   readonly marked: number;
 }
 
-/** Alert quality of one metric (`metric` null: all of them) over the range. */
+/** Alert quality of one metric (or of all, `metric` null) over a range. */
 export interface AlertQuality {
   readonly metric: string | null;
-  /** Pages (alert messages) that carried the metric's anomalies, and that scaled to 7 days. */
+  /** Pages (alert messages) that carried this metric's anomalies. */
   readonly pages: number;
+  /** Pages scaled to 7 days of the range. */
   readonly pagesPerWeek: number;
   readonly anomalies: number;
   /** Anomalies in a page or folded into an open one (sent + grouped + deduplicated). */
   readonly inPages: number;
-  /** inPages ÷ pages (what grouping and dedup save); null without pages. */
+  /** inPages ÷ pages: what grouping and dedup save the NOC; null without pages. */
   readonly anomaliesPerPage: number | null;
+  /** Labels on those anomalies. */
   readonly falsePositives: number;
   readonly confirmed: number;
-  /** confirmed ÷ labelled, of the anomalies in pages; null without labels. */
+  /** confirmed ÷ (confirmed + false positives); null without labels. */
   readonly precision: number | null;
-  /** Held back by the rate limit. */
+  /** Held back by the rate limit (counted in the digest instead). */
   readonly rateLimited: number;
   /** Suppressed by a maintenance window. */
   readonly suppressed: number;
+  /** Of its pages, how many have had their RESOLVED notice, and the median minutes until it; null without one. */
+  readonly resolved: number;
+  readonly medianMinutesToResolved: number | null;
 }
 
 /** GET /api/alerts */

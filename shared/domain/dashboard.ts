@@ -2,9 +2,11 @@
 // state, the anomaly → alert funnel and the conversion rate, and the opaque cursor of the anomaly timeline.
 // Pure: no I/O, `now` passed in.
 
+import type { AlertQuality } from '../api/types';
 import type { AlertState } from './alerting';
 import { atLeast } from './alerting';
 import { DEFAULT_DETECTOR_SETTINGS } from './detectors/settings';
+import { medianOf } from './detectors/sorted-window';
 import type { AlertLevel } from './types';
 
 /** A point of a chart. When downsampled: the bucket's mean, with its min and max. */
@@ -206,34 +208,15 @@ export function newerFirst(a: TimelineCursor, b: TimelineCursor): number {
   return b.ts - a.ts || (a.series < b.series ? 1 : a.series > b.series ? -1 : 0);
 }
 
-/** Alert quality of one metric (or of all, `metric` null) over a range. */
-export interface AlertQuality {
-  readonly metric: string | null;
-  /** Pages (alert messages) that carried this metric's anomalies. */
-  readonly pages: number;
-  /** Pages scaled to 7 days of the range. */
-  readonly pagesPerWeek: number;
-  readonly anomalies: number;
-  /** Anomalies in a page or folded into an open one (sent + grouped + deduplicated). */
-  readonly inPages: number;
-  /** inPages ÷ pages: what grouping and dedup save the NOC; null without pages. */
-  readonly anomaliesPerPage: number | null;
-  /** Labels on those anomalies. */
-  readonly falsePositives: number;
-  readonly confirmed: number;
-  /** confirmed ÷ (confirmed + false positives); null without labels. */
-  readonly precision: number | null;
-  /** Held back by the rate limit (counted in the digest instead). */
-  readonly rateLimited: number;
-  /** Suppressed by a maintenance window. */
-  readonly suppressed: number;
-}
+/** Alert quality of one metric (or of all) over a range: the API contract's type. */
+export type { AlertQuality };
 
 const IN_PAGE: ReadonlySet<AlertState> = new Set<AlertState>(['sent', 'grouped', 'deduplicated']);
 
 /**
  * Alert quality per metric and overall, from the range's anomalies and the alert each belongs to.
  * @param alertOf - the alert (page) an anomaly belongs to, if any
+ * @param resolvedAfterMs - how long after it opened an alert's RESOLVED notice went out (none yet: undefined)
  */
 export function alertQuality(
   anomalies: readonly {
@@ -243,6 +226,7 @@ export function alertQuality(
   }[],
   alertOf: (index: number) => string | undefined,
   rangeMs: number,
+  resolvedAfterMs: (alertId: string) => number | undefined = () => undefined,
 ): AlertQuality[] {
   const weeks = Math.max(rangeMs, 1) / (7 * 86_400_000);
   const build = (metric: string | null, rows: number[]): AlertQuality => {
@@ -264,6 +248,10 @@ export function alertQuality(
       if (a.alertState === 'rate-limited') rateLimited++;
       if (a.alertState === 'suppressed') suppressed++;
     }
+    const toResolved = [...pages].flatMap((id) => {
+      const ms = resolvedAfterMs(id);
+      return ms === undefined ? [] : [ms / 60_000];
+    });
     return {
       metric,
       pages: pages.size,
@@ -276,6 +264,8 @@ export function alertQuality(
       precision: fp + ok > 0 ? ok / (fp + ok) : null,
       rateLimited,
       suppressed,
+      resolved: toResolved.length,
+      medianMinutesToResolved: toResolved.length > 0 ? medianOf(toResolved) : null,
     };
   };
   const byMetric = new Map<string, number[]>();

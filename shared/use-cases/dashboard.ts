@@ -416,6 +416,8 @@ export interface AlertRow {
   readonly anomalies: number;
   /** `open` until its RESOLVED notice went out. */
   readonly state: 'open' | 'resolved';
+  /** When its RESOLVED notice went out (null: open, or resolved before the records kept). */
+  readonly resolvedAt: number | null;
   /** Of its anomalies, how many staff have labelled (the dashboard offers "Undo" only then). */
   readonly marked: number;
 }
@@ -428,7 +430,7 @@ const LEVEL_RANK: Record<AlertLevel, number> = { INFO: 0, WARNING: 1, CRITICAL: 
  * 2. The funnel: counts per state, conversion = (sent + grouped) / anomalies at or above the page level.
  * 3. Alerts: anomalies grouped by the alert they belong to, newest first; open per the open-alert store.
  * 4. Quality per metric and overall: pages (per week), anomalies per page, precision from the labels,
- *    held back by the rate limit, suppressed (see {@link alertQuality}).
+ *    held back by the rate limit, suppressed, median time to RESOLVED (see {@link alertQuality}).
  */
 export async function alertsOverview(
   deps: {
@@ -439,11 +441,13 @@ export async function alertsOverview(
   range: { readonly from: number; readonly to: number },
   now: number,
 ): Promise<{ from: number; to: number; summary: AlertFunnel; quality: AlertQuality[]; alerts: AlertRow[] }> {
-  const [{ items }, open] = await Promise.all([
+  const [{ items }, open, resolvedList] = await Promise.all([
     deps.timeline.listNewestFirst({ from: range.from, to: range.to, now }),
     deps.alerts.listOpen(),
+    deps.alerts.listResolved(range.from, now),
   ]);
   const openIds = new Set(open.map((a) => a.alertId));
+  const resolvedAt = new Map(resolvedList.map((r) => [r.alertId, r.at]));
   const byAlert = new Map<string, AnomalyDetail[]>();
   for (const a of items) {
     const id = alertIdOfAnomaly(a);
@@ -467,15 +471,25 @@ export async function alertsOverview(
       labels: series.map((s) => labelOf.get(s) ?? s),
       anomalies: members.length,
       state: openIds.has(alertId) ? 'open' : 'resolved',
+      resolvedAt: openIds.has(alertId) ? null : (resolvedAt.get(alertId) ?? null),
       marked: members.filter((m) => m.feedback !== undefined).length,
     };
   });
   alerts.sort((a, b) => b.ts - a.ts || (a.alertId < b.alertId ? 1 : -1));
+  const rowById = new Map(alerts.map((a) => [a.alertId, a]));
   return {
     from: range.from,
     to: range.to,
     summary: alertFunnel(items, deps.minLevelToPage),
-    quality: alertQuality(items, (i) => alertIdOfAnomaly(items[i]!), range.to - range.from),
+    quality: alertQuality(
+      items,
+      (i) => alertIdOfAnomaly(items[i]!),
+      range.to - range.from,
+      (alertId) => {
+        const row = rowById.get(alertId);
+        return row?.resolvedAt != null ? row.resolvedAt - row.ts : undefined;
+      },
+    ),
     alerts,
   };
 }

@@ -22,6 +22,7 @@ import type {
   RateLimiter,
   StoredOpenAlert,
 } from '../ports';
+import { RESOLVED_KEY_PREFIX } from '../ports';
 
 /** The bucket every NOC message takes a token from. */
 export const NOC_BUCKET = 'noc';
@@ -263,7 +264,7 @@ export async function publishAlerts(
         (input.coverage?.get(m.series) ?? Number.NEGATIVE_INFINITY) >= m.lastSeenAt + quietMs,
     );
     if (!quiet) continue;
-    const key = `resolved#${members[0]!.alertId}`;
+    const key = `${RESOLVED_KEY_PREFIX}${members[0]!.alertId}`;
     let prior: PublishRecord | undefined;
     try {
       prior = await deps.alerts.getPublish(key);

@@ -143,6 +143,18 @@ beforeAll(async () => {
     error: () => undefined,
   };
   const alerts = new DynamoAlertStore({ client: db.doc, tableName: db.tables.control });
+  // The page's RESOLVED notice went out 25 minutes after the spike.
+  await alerts.putPublish(
+    {
+      key: `resolved#cpu_percent-above-0123456789abcdef-${SPIKE}`,
+      status: 'published',
+      tries: 1,
+      unknowns: 0,
+      members: [],
+      at: SPIKE + 25 * MIN,
+    },
+    0,
+  );
   server = await startHttpServer(0, {
     siteDir: dist,
     series,
@@ -325,6 +337,7 @@ describe('dashboard insight (issue 16)', () => {
     expect(await cell('rateLimited')).toBe(limitedTs ? '1' : '0');
     // 1 page in 30 days: 0.2 a week.
     expect(await cell('pagesPerWeek')).toBe((7 / 30).toFixed(1));
+    expect(await cell('medianToResolved')).toBe('25 min1 of 1 resolved');
     // The confirmed alert offers "Undo"; there is nothing else to undo.
     expect(await page.locator('tr[data-alert] button', { hasText: 'Undo' }).count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'insight-alert-quality.png'), fullPage: true });

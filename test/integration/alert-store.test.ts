@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoAlertStore, MaintenanceWindowSchema } from '../../shared/adapters/dynamodb-alert-store';
 import { DynamoAnomalyStore } from '../../shared/adapters/dynamodb-anomaly-store';
 import { DynamoRateLimiter } from '../../shared/adapters/dynamodb-rate-limiter';
@@ -20,6 +21,25 @@ beforeAll(async () => {
 afterAll(async () => db.close());
 
 describe('DynamoAlertStore (dynalite)', () => {
+  it('lists the RESOLVED notices published in a range, kept as long as the data they describe', async () => {
+    // Prepare
+    const store = new DynamoAlertStore({ client: db.doc, tableName: db.tables.control, retentionDays: 60 });
+    const record = (key: string, at: number, status: 'published' | 'attempting' = 'published') =>
+      store.putPublish({ key, status, tries: 1, unknowns: 0, members: [], at }, 0);
+    await record('resolved#r-early', T0 - 2 * MIN);
+    await record('resolved#r-in', T0 + 20 * MIN);
+    await record('resolved#r-unsure', T0 + 21 * MIN, 'attempting');
+    await record('alert#a-in', T0 + 5 * MIN);
+    // Act
+    const listed = await store.listResolved(T0, T0 + 60 * MIN);
+    // Assess: only published RESOLVED records in range; TTL 60 days for them, 14 for the others
+    expect(listed).toEqual([{ alertId: 'r-in', at: T0 + 20 * MIN }]);
+    const items = (await db.doc.send(new ScanCommand({ TableName: db.tables.control }))).Items ?? [];
+    const ttl = (sk: string) => items.find((i) => i.pk === 'publish' && i.sk === sk)?.expiresAt;
+    expect(ttl('resolved#r-in')).toBe(Math.floor((T0 + 20 * MIN) / 1000) + 60 * 86_400);
+    expect(ttl('alert#a-in')).toBe(Math.floor((T0 + 5 * MIN) / 1000) + 14 * 86_400);
+  });
+
   it('keeps open alerts, a digest and maintenance windows', async () => {
     const store = new DynamoAlertStore({ client: db.doc, tableName: db.tables.control });
     const alert = {

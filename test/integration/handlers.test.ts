@@ -8,8 +8,8 @@ import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-s
 import { checkpointPrefixOf, S3CheckpointStore } from '../../shared/adapters/s3-checkpoint-store';
 import { semanticsOf } from '../../shared/domain/detectors/semantics';
 import { SeriesDetector } from '../../shared/domain/detectors/series-detector';
-import { shardOf } from '../../shared/domain/shards';
 import { DEFAULT_TUNING_POLICY } from '../../shared/domain/feedback';
+import { shardOf } from '../../shared/domain/shards';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
 import { setAnomalyFeedback } from '../../shared/use-cases/feedback';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
@@ -208,11 +208,18 @@ describe('collect and detect handlers (dynalite + mocked CloudWatch)', () => {
     const dying = { ...fakeContext(), getRemainingTimeInMillis: () => (asked++ < 2 ? 60_000 : 1_000) };
     // Act: the owner's first attempt has no time left; the retry (same payload) has plenty
     const other = await detect.handler(payload(1 - owner), fakeContext());
-    await expect(detect.handler(payload(owner), dying)).rejects.toMatchObject({ name: 'ShardIncompleteError' });
+    await expect(detect.handler(payload(owner), dying)).rejects.toMatchObject({
+      name: 'ShardIncompleteError',
+    });
     const retried = await detect.handler(payload(owner), fakeContext());
     // Assess: each shard its own watermark; the empty shard finished at once, the owner on its retry
     expect(other).toMatchObject({ status: 'ok', shard: `${1 - owner}of2`, seriesEvaluated: 0 });
-    expect(retried).toMatchObject({ status: 'ok', shard: `${owner}of2`, seriesEvaluated: 1, seriesUnfinished: [] });
+    expect(retried).toMatchObject({
+      status: 'ok',
+      shard: `${owner}of2`,
+      seriesEvaluated: 1,
+      seriesUnfinished: [],
+    });
     const marks = (await db.doc.send(new ScanCommand({ TableName: db.tables.control }))).Items ?? [];
     const mark = (pk: string) => marks.find((i) => i.pk === pk)?.ts;
     expect(mark(`job#detect#${owner}of2`)).toBe(T0 + 6 * MIN);

@@ -214,10 +214,32 @@ describe('alertQuality (issue 16)', () => {
       precision: 2 / 3,
       rateLimited: 1,
       suppressed: 1,
+      resolved: 0,
+      medianMinutesToResolved: null,
     });
     expect(cpu).toMatchObject({ metric: 'cpu', pages: 2, inPages: 3, anomaliesPerPage: 1.5, precision: 0.5 });
     // A label on an anomaly that never paged does not count toward precision.
     expect(mem).toMatchObject({ metric: 'mem', pages: 1, falsePositives: 0, confirmed: 1, precision: 1 });
+  });
+
+  it('takes the median time to RESOLVED over the pages resolved, per metric and overall', () => {
+    const rows = [
+      { metric: 'cpu', alertState: 'sent' as const, alert: 'a1' },
+      { metric: 'cpu', alertState: 'sent' as const, alert: 'a2' },
+      { metric: 'cpu', alertState: 'sent' as const, alert: 'a3' },
+      { metric: 'mem', alertState: 'sent' as const, alert: 'a4' },
+    ];
+    // a1 resolved after 20 min, a2 after 40, a3 still open, a4 after 3 h.
+    const after: Record<string, number> = { a1: 20 * MIN, a2: 40 * MIN, a4: 180 * MIN };
+    const [all, cpu, mem] = alertQuality(
+      rows,
+      (i) => rows[i]!.alert,
+      7 * DAY,
+      (id) => after[id],
+    );
+    expect(cpu).toMatchObject({ resolved: 2, medianMinutesToResolved: 30 });
+    expect(mem).toMatchObject({ resolved: 1, medianMinutesToResolved: 180 });
+    expect(all).toMatchObject({ pages: 4, resolved: 3, medianMinutesToResolved: 40 });
   });
 });
 

@@ -268,6 +268,11 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
   });
   return view;
 
+  /** "12 min", "3.5 h": a duration that reads at a glance. */
+  function minutes(m: number): string {
+    return m < 90 ? `${Math.round(m)} min` : `${(m / 60).toFixed(1)} h`;
+  }
+
   function renderQuality(rows: readonly AlertQuality[]): void {
     if (rows.length <= 1 && (rows[0]?.anomalies ?? 0) === 0) {
       replace(qualityBox, empty('No anomaly in this range.'));
@@ -286,6 +291,7 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
           'Precision (labelled)',
           'Rate-limited',
           'Suppressed',
+          'Median to RESOLVED',
         ],
         rows.map((q) =>
           h(
@@ -307,6 +313,12 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
             ),
             h('td', { class: 'num', 'data-q': 'rateLimited' }, count(q.rateLimited)),
             h('td', { class: 'num', 'data-q': 'suppressed' }, count(q.suppressed)),
+            h(
+              'td',
+              { class: 'num', 'data-q': 'medianToResolved' },
+              q.medianMinutesToResolved === null ? '–' : minutes(q.medianMinutesToResolved),
+              h('span', { class: 'sub' }, `${count(q.resolved)} of ${count(q.pages)} resolved`),
+            ),
           ),
         ),
       ),
