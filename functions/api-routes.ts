@@ -99,7 +99,15 @@ export function createApiRouter(deps: ApiDeps): ApiHandler {
   const routes: Route[] = [
     route(R.health, async () => ({
       status: 200,
-      body: await healthView(deps, deps.clock.now()),
+      body: await healthView(
+        {
+          ...deps,
+          // Points land once per collect, after its settle delay: fresher than that is not "no data".
+          arrivalEveryMs:
+            (deps.config.schedules.collectEveryMinutes + deps.config.collection.settleMinutes) * 60_000,
+        },
+        deps.clock.now(),
+      ),
     })),
     route(R.seriesPoints, async ({ params, query }) => {
       const now = deps.clock.now();

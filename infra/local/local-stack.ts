@@ -370,7 +370,20 @@ export async function startLocalStack(
   });
   const apiLog = consoleLog(print, clock, 'api');
   const api = createApiRouter({
-    config: { ...config, detection, collection },
+    config: {
+      ...config,
+      detection,
+      collection,
+      // The cycle's real cadence on the data's clock (a replay's runs `speed` times faster), so the
+      // health view calls a series "no data" only when it missed a cycle.
+      schedules: {
+        ...config.schedules,
+        collectEveryMinutes: Math.max(
+          1,
+          Math.ceil((options['collect-every'] * (replay ? options.speed : 1)) / 60_000),
+        ),
+      },
+    },
     series: apiSeries,
     store,
     feedback,

@@ -75,6 +75,16 @@ export type SeriesState = 'ok' | 'anomalous' | 'learning' | 'no-data' | 'muted';
 /** How far back the health view looks for a series' state: 5 minutes. */
 export const STATE_WINDOW_MS = 5 * 60_000;
 
+/**
+ * How old a series' newest point (or anomaly) may be and still be current: points arrive in batches —
+ * every `arrivalEveryMs` (collect's interval plus its settle delay), each up to a period late — so
+ * anything younger than one batch plus two periods is as fresh as the pipeline makes it. Never under
+ * {@link STATE_WINDOW_MS}.
+ */
+export function currentWindowMs(periodMs: number, arrivalEveryMs: number): number {
+  return Math.max(STATE_WINDOW_MS, arrivalEveryMs + 2 * periodMs);
+}
+
 /** Points the detector needs before its first full verdict (its warm-up, `detection.minPoints` by default). */
 export const WARM_UP_POINTS = DEFAULT_DETECTOR_SETTINGS.minPoints;
 

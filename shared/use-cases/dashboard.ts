@@ -19,6 +19,7 @@ import {
   type AlertQuality,
   alertFunnel,
   alertQuality,
+  currentWindowMs,
   decodeCursor,
   downsample,
   encodeCursor,
@@ -111,6 +112,11 @@ export interface HealthDeps {
   readonly timeline: AnomalyTimelineStore;
   /** Maintenance windows (a muted series says so); none when absent. */
   readonly alerts?: Pick<AlertStateStore, 'listWindows'>;
+  /**
+   * How often new points arrive (collect's interval plus its settle delay): a series is "no data" only
+   * when its newest point is older than one arrival plus two periods (see currentWindowMs). @default 0
+   */
+  readonly arrivalEveryMs?: number;
 }
 
 /**
@@ -120,7 +126,8 @@ export interface HealthDeps {
  * 2. Per series (8 at a time): the points of the last hour, or of the detector's warm-up span when
  *    longer → latest value, a ≤ 60-point sparkline, and `learningUntil` when the series' first point
  *    falls inside that span (it began less than a warm-up ago).
- * 3. State: muted, anomalous (last 5 minutes), no data, learning or ok (see {@link seriesState}).
+ * 3. State: muted, anomalous (an anomaly among its current points), no data (nothing current: see
+ *    {@link currentWindowMs}), learning or ok (see {@link seriesState}).
  */
 export async function healthView(
   deps: HealthDeps,
@@ -152,7 +159,7 @@ export async function healthView(
       ...(s.unit !== undefined ? { unit: s.unit } : {}),
       tags: s.tags,
       latest: last ? { ts: last.ts, value: last.value } : null,
-      state: seriesState(last?.ts, anomaly?.ts, now, undefined, {
+      state: seriesState(last?.ts, anomaly?.ts, now, currentWindowMs(periodMs, deps.arrivalEveryMs ?? 0), {
         learningUntil: learning,
         muted: mutedBy !== undefined,
       }),

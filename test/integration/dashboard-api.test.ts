@@ -628,6 +628,9 @@ function quality(
     confirmed: 0,
     precision: null,
     suppressed: 0,
+    // No RESOLVED notice in these stores: the median is unknown, not zero.
+    resolved: 0,
+    medianMinutesToResolved: null,
   };
 }
 
@@ -667,6 +670,7 @@ describe('GET /api/alerts', () => {
           labels: ['cpu_percent web-1', `memory_percent ${XSS}`],
           anomalies: 3,
           state: 'open',
+          resolvedAt: null,
           // Nothing labelled yet: the dashboard offers no "Undo".
           marked: 0,
         },

@@ -5,6 +5,7 @@ import { memoryPoints, scanSeries } from '../../shared/domain/anomaly';
 import {
   alertFunnel,
   alertQuality,
+  currentWindowMs,
   decodeCursor,
   downsample,
   encodeCursor,
@@ -106,6 +107,14 @@ describe('seriesState', () => {
     expect(seriesState(undefined, undefined, now)).toBe('no-data');
     expect(seriesState(now - STATE_WINDOW_MS - 1, now - STATE_WINDOW_MS - 1, now)).toBe('no-data');
     expect(seriesState(now - STATE_WINDOW_MS, undefined, now)).toBe('ok');
+  });
+  it('counts a point as current for one collect cycle plus two periods: 5-minute cycles, 1-minute points', () => {
+    // Collect every 5 min with a 2-min settle delay: the newest 1-minute point is 3–8 minutes old.
+    const window = currentWindowMs(MIN, 7 * MIN);
+    expect(window).toBe(9 * MIN);
+    expect(seriesState(now - 8 * MIN, undefined, now, window)).toBe('ok');
+    expect(seriesState(now - 10 * MIN, undefined, now, window)).toBe('no-data');
+    expect(currentWindowMs(MIN, 0)).toBe(STATE_WINDOW_MS);
   });
 });
 
