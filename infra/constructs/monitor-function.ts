@@ -90,6 +90,12 @@ export interface MonitorFunctionProps {
    */
   readonly reservedConcurrentExecutions?: number;
   /**
+   * Where failed asynchronous invocations land: a queue shared with other functions of the same job
+   * (the detect shards), so one alarm covers them all.
+   * @default a queue (and alarm) of its own
+   */
+  readonly deadLetterQueue?: AlarmedDeadLetterQueue;
+  /**
    * Root that holds package-lock.json and the handler sources.
    * @default PROJECT_ROOT
    */
@@ -159,9 +165,9 @@ export class MonitorFunction extends Construct {
         }),
       },
     });
-    this.deadLetterQueue = new AlarmedDeadLetterQueue(this, 'DeadLetterQueue', {
-      purpose: props.serviceName,
-    });
+    this.deadLetterQueue =
+      props.deadLetterQueue ??
+      new AlarmedDeadLetterQueue(this, 'DeadLetterQueue', { purpose: props.serviceName });
     this.lambdaFunction = new nodejs.NodejsFunction(this, 'Function', {
       entry,
       handler: props.handler ?? 'handler',
