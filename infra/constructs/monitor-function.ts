@@ -192,6 +192,9 @@ export class MonitorFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_BANNER,
         minify: true,
+        // Keep class names: an error's `name` (new.target.name) is the Lambda errorType Step Functions
+        // retries on (ShardIncompleteError, DependencyError); minified, it would be a mangled letter.
+        keepNames: true,
         sourceMap: true,
         // Stack traces map to file:line without shipping the sources in the bundle.
         sourcesContent: false,

@@ -107,6 +107,12 @@ describe('cdk synth with bundling', () => {
     expect(esbuildRuns).toBe(bundled.size);
   });
 
+  it('keeps the error class names the state machine retries on (errorType is the error name)', () => {
+    const detect = readFileSync(bundleOf(stack.detectShards[0]!), 'utf8');
+    for (const name of ['ShardIncompleteError', 'DependencyError']) expect(detect).toContain(`"${name}"`);
+    expect(readFileSync(bundleOf(stack.collect), 'utf8')).toContain('"DependencyError"');
+  });
+
   const jobOf = (name: string): MonitorFunction =>
     name === 'collect' || name === 'tune' || name === 'api'
       ? stack[name]
