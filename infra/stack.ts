@@ -6,13 +6,24 @@ import { SERIES_INDEX } from '../shared/adapters/dynamodb-feedback-store';
 import { TUNING_HISTORY_PK, TUNING_STATE_PREFIX } from '../shared/adapters/dynamodb-threshold-store';
 import { API_ROUTES } from '../shared/api/contract';
 import { ENV } from '../shared/config';
+import { type Shard, type ShardPlan, shardJobName } from '../shared/domain/shards';
+import { ValidationError } from '../shared/errors';
 import type { MonitorConfig } from '../shared/monitor-config';
+import { COLLECT_JOB } from '../shared/use-cases/collect-metrics';
 import { AlertChat } from './constructs/alert-chat';
 import { AlertDelivery } from './constructs/alert-delivery';
 import { AlertTopic } from './constructs/alert-topic';
 import { DashboardHosting } from './constructs/dashboard-hosting';
+import { AlarmedDeadLetterQueue } from './constructs/dead-letter-queue';
+import { cycleTimeouts, DetectCycle } from './constructs/detect-cycle';
+import {
+  DETECT_MEMORY_MB,
+  DetectFunction,
+  detectFunctionId,
+  planDetectShards,
+} from './constructs/detect-function';
 import { DetectorState } from './constructs/detector-state';
-import { cronMinuteField, JobSchedule } from './constructs/job-schedule';
+import { cronMinuteField } from './constructs/job-schedule';
 import { dailyCron, MlDrift } from './constructs/ml-drift';
 import { MonitorApi } from './constructs/monitor-api';
 import { MonitorFunction } from './constructs/monitor-function';
@@ -33,16 +44,20 @@ export interface MonitorStackProps extends StackProps {
 }
 
 /**
- * Tables, the collect and detect jobs with least-privilege grants, and their schedules.
+ * Tables, the collect and detect jobs with least-privilege grants, the detect cycle that runs them.
  * Environment-agnostic: no lookups, so it synthesizes without AWS credentials.
  */
 export class MonitorStack extends Stack {
   /** The DynamoDB tables. */
   public readonly tables: MonitorTables;
-  /** Pulls CloudWatch metrics into the points table. */
+  /** Pulls CloudWatch metrics into the points table, one shard's series per invocation. */
   public readonly collect: MonitorFunction;
-  /** Scores recent points, records anomalies and publishes alerts. */
-  public readonly detect: MonitorFunction;
+  /** How many detect shards the fleet needs, planned at synth from the measured per-series cost. */
+  public readonly shardPlan: ShardPlan;
+  /** One detect function per shard, by shard index: scores points, records anomalies, alerts. */
+  public readonly detectShards: readonly DetectFunction[];
+  /** The state machine that runs collect then detect for every shard, every collectEveryMinutes. */
+  public readonly detectCycle: DetectCycle;
   /** The NOC topic. */
   public readonly alerts: AlertTopic;
   /** Weekly auto-tune of thresholds from false-positive feedback (issue #6). */
@@ -71,17 +86,26 @@ export class MonitorStack extends Stack {
       ...stackProps,
     });
     const { schedules } = config;
-    // Check the schedules first: an unschedulable config must fail before esbuild bundles anything.
+    // Check the schedules and the shard plan first: a config the cycle cannot run must fail before
+    // esbuild bundles anything.
     cronMinuteField(schedules.collectEveryMinutes, 0, {
-      job: 'collect',
+      job: 'the detect cycle',
       every: 'schedules.collectEveryMinutes',
     });
-    cronMinuteField(schedules.detectEveryMinutes, schedules.detectOffsetMinutes, {
-      job: 'detect',
-      every: 'schedules.detectEveryMinutes',
-      offset: 'schedules.detectOffsetMinutes',
-    });
+    if (schedules.detectEveryMinutes !== schedules.collectEveryMinutes) {
+      throw new ValidationError('Invalid schedule for detect', [
+        `schedules.detectEveryMinutes: ${schedules.detectEveryMinutes} must equal ` +
+          `schedules.collectEveryMinutes (${schedules.collectEveryMinutes}): each shard's detect runs ` +
+          'right after its collect, in one cycle (detectOffsetMinutes is not used on AWS)',
+      ]);
+    }
     dailyCron(config.drift.checkAtUtc);
+    const timeouts = cycleTimeouts(schedules.collectEveryMinutes);
+    this.shardPlan = planDetectShards(config, DETECT_MEMORY_MB, timeouts.detect);
+    const shards: Shard[] = Array.from({ length: this.shardPlan.count }, (_, index) => ({
+      index,
+      count: this.shardPlan.count,
+    }));
 
     this.tables = new MonitorTables(this, 'Tables');
     this.alerts = new AlertTopic(this, 'Alerts', config.alerts.email ? { email: config.alerts.email } : {});
@@ -93,49 +117,16 @@ export class MonitorStack extends Stack {
       config,
       timeout: Duration.minutes(2),
     })
-      // Points are set into their chunk items (UpdateItem); Query reads a series back.
+      // Per-series 30-minute chunk items: read, then updated in place.
       .bindTable(points, ENV.pointsTable, ['dynamodb:UpdateItem', 'dynamodb:Query'])
-      // Only its own watermark in the control table.
+      // Only its own watermarks in the control table, one per shard of the plan.
       .bindTable(control, ENV.controlTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], {
-        leadingKeys: ['job#collect'],
+        leadingKeys: shards.map((shard) => `job#${shardJobName(COLLECT_JOB, shard)}`),
       });
     this.collect.grantUnscoped(
       ['cloudwatch:GetMetricData'],
       'cloudwatch:GetMetricData supports no resource-level permissions (the Service Authorization ' +
         'Reference lists no resource type or condition key for it); it is read-only.',
-    );
-
-    this.detect = new MonitorFunction(this, 'Detect', {
-      serviceName: 'detect',
-      entry: 'functions/detect.ts',
-      config,
-      timeout: Duration.minutes(2),
-      // One detect at a time: retries, duplicate deliveries and manual invokes queue up instead of
-      // paging the same pending anomaly twice or racing on the digest.
-      reservedConcurrentExecutions: 1,
-    })
-      .bindTable(points, ENV.pointsTable, ['dynamodb:Query'])
-      .bindTable(anomalies, ENV.anomaliesTable, ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
-      // Control items by partition: its watermark, the NOC bucket and digest, open alerts (read/write);
-      // maintenance windows (read only). Never collect's watermark.
-      .bindTable(
-        control,
-        ENV.controlTable,
-        ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-        { leadingKeys: ['job#detect', 'bucket#noc', 'digest#noc', 'alerts'] },
-      )
-      .bindTable(control, ENV.controlTable, ['dynamodb:Query'], { leadingKeys: ['alerts', 'maintenance'] })
-      .bindTopic(this.alerts.topic, this.alerts.key, ENV.alertTopicArn)
-      .bindQueue(this.alerts.deadLetter.queue, ENV.alertDeadLetterUrl)
-      // Feedback adjustments per metric (read only).
-      .bindTable(control, ENV.controlTable, ['dynamodb:GetItem'], {
-        leadingKeys: [`${TUNING_STATE_PREFIX}*`],
-      });
-    // Backfill on first sight: a new series' history, once, from CloudWatch.
-    this.detect.grantUnscoped(
-      ['cloudwatch:GetMetricData'],
-      'cloudwatch:GetMetricData supports no resource-level permissions (the Service Authorization ' +
-        'Reference lists no resource type or condition key for it); it is read-only (history backfill).',
     );
 
     // Feedback and tuning (issue #6): metric state items `tuning#<metric>`, history `tuning-history`.
@@ -234,32 +225,6 @@ export class MonitorStack extends Stack {
       });
     }
 
-    // Every dead letter pages the NOC (the alert DLQ's alarm too: SNS may be back by then). Delivery
-    // DLQ alarms reach e-mail and chat; the delivery functions' filter policies leave alarms out.
-    for (const alarm of [
-      ...this.delivery.alarms,
-      ...(this.chat?.alarms ?? []),
-      this.collect.deadLetterQueue.alarm,
-      this.detect.deadLetterQueue.alarm,
-      this.tune.deadLetterQueue.alarm,
-      this.api.deadLetterQueue.alarm,
-      this.alerts.deadLetter.alarm,
-    ]) {
-      this.alerts.notifyOn(alarm);
-    }
-
-    new JobSchedule(this, 'CollectSchedule', {
-      job: this.collect,
-      jobName: 'collect',
-      everyMinutes: schedules.collectEveryMinutes,
-    });
-    new JobSchedule(this, 'DetectSchedule', {
-      job: this.detect,
-      jobName: 'detect',
-      everyMinutes: schedules.detectEveryMinutes,
-      offsetMinutes: schedules.detectOffsetMinutes,
-    });
-
     new WeeklySchedule(this, 'TuneSchedule', {
       job: this.tune,
       jobName: 'tune',
@@ -273,17 +238,49 @@ export class MonitorStack extends Stack {
       control,
       predictions: this.tables.predictions,
     });
-    for (const alarm of this.drift.alarms) this.alerts.notifyOn(alarm);
-    // Detector checkpoints: detect reads and overwrites its own prefix; ListBucket so that a series
-    // with no checkpoint yet is a 404 (NoSuchKey), not an AccessDenied indistinguishable from a fault.
     this.detectorState = new DetectorState(this, 'DetectorState', { accessLogs: this.drift.accessLogs });
-    this.detect.bindBucket(
-      this.detectorState.bucket,
-      ENV.detectorStateBucket,
-      ['s3:GetObject', 's3:PutObject'],
-      this.detectorState.prefix,
-      ['s3:ListBucket'],
+
+    // One detect function per shard: its warm container keeps that shard's detectors between cycles
+    // (one function for all would route shard i to a container warmed by shard j). The shards share
+    // one dead-letter queue and its alarm; a single shard keeps the queue it always had.
+    const sharedDeadLetter =
+      shards.length > 1
+        ? new AlarmedDeadLetterQueue(this, 'DetectDeadLetterQueue', { purpose: 'detect' })
+        : undefined;
+    this.detectShards = shards.map(
+      (shard) =>
+        new DetectFunction(this, detectFunctionId(shard), {
+          config,
+          shard,
+          tables: { points, anomalies, control },
+          alerts: this.alerts,
+          detectorState: this.detectorState,
+          timeout: timeouts.detect,
+          ...(sharedDeadLetter ? { deadLetterQueue: sharedDeadLetter } : {}),
+        }),
     );
+    this.detectCycle = new DetectCycle(this, 'DetectCycle', {
+      collect: this.collect,
+      shards: this.detectShards.map((detect) => ({ shard: detect.shard, detect })),
+      everyMinutes: schedules.collectEveryMinutes,
+    });
+
+    // Every dead letter and every failed cycle pages the NOC (the alert DLQ's alarm too: SNS may be back
+    // by then). Delivery DLQ alarms reach e-mail and chat; the delivery functions' filter policies leave
+    // alarms out.
+    for (const alarm of new Set([
+      ...this.delivery.alarms,
+      ...(this.chat?.alarms ?? []),
+      ...this.detectCycle.alarms,
+      this.collect.deadLetterQueue.alarm,
+      ...this.detectShards.map((detect) => detect.deadLetterQueue.alarm),
+      this.tune.deadLetterQueue.alarm,
+      this.api.deadLetterQueue.alarm,
+      this.alerts.deadLetter.alarm,
+      ...this.drift.alarms,
+    ])) {
+      this.alerts.notifyOn(alarm);
+    }
     new CfnOutput(this, 'DetectorStateBucketName', { value: this.detectorState.bucket.bucketName });
     new CfnOutput(this, 'PredictionBusName', { value: this.drift.bus.eventBusName });
     new CfnOutput(this, 'ModelsBucketName', { value: this.drift.modelsBucket.bucketName });

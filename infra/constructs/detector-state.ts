@@ -1,11 +1,12 @@
 // (infra) where detect keeps its detector checkpoints: a private bucket, one gzipped JSON object per
-// series under `detector-state/`, overwritten about hourly (detection.checkpointEveryMinutes). It is
+// series under `detector-state/` (a detect shard's under `detector-state/<shard>/`), overwritten about hourly (detection.checkpointEveryMinutes). It is
 // state the detector can rebuild from the points table, so it is not versioned: only the newest
 // checkpoint of a series is ever resumed, and a series dropped from the config expires after 35 days.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { CHECKPOINT_PREFIX } from '../../shared/adapters/s3-checkpoint-store';
+import { CHECKPOINT_PREFIX, checkpointPrefixOf } from '../../shared/adapters/s3-checkpoint-store';
+import type { Shard } from '../../shared/domain/shards';
 
 /** Properties of {@link DetectorState}. */
 export interface DetectorStateProps {
@@ -18,7 +19,7 @@ export interface DetectorStateProps {
 /** The detector-checkpoint bucket. */
 export class DetectorState extends Construct {
   public readonly bucket: s3.Bucket;
-  /** The key prefix detect reads and writes (grant nothing wider). */
+  /** The key prefix of every detect shard's checkpoints (the lifecycle rule covers them all). */
   public readonly prefix = `${CHECKPOINT_PREFIX}/`;
 
   public constructor(scope: Construct, id: string, props: DetectorStateProps) {
@@ -37,5 +38,10 @@ export class DetectorState extends Construct {
       ],
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+  }
+
+  /** The key prefix one detect shard reads and writes (grant nothing wider), ending in `/`. */
+  public prefixOf(shard: Shard): string {
+    return `${checkpointPrefixOf(shard)}/`;
   }
 }

@@ -1,36 +1,6 @@
-// (infra) when a job runs: an EventBridge cron rule targeting its function, with retries and the
-// function's dead-letter queue for events EventBridge could not deliver.
-import { Duration } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import { Construct } from 'constructs';
+// (infra) when an every-N-minutes job runs: the cron minute field of its EventBridge rule (the detect
+// cycle's), checked so that an uneven step fails at synth, naming the config field.
 import { ValidationError } from '../../shared/errors';
-import type { MonitorFunction } from './monitor-function';
-
-/** Properties of {@link JobSchedule}. */
-export interface JobScheduleProps {
-  /** The job to run. */
-  readonly job: MonitorFunction;
-  /** Job name, for the rule description and error messages. */
-  readonly jobName: string;
-  /** Run every N minutes; N must divide 60 so the cron step never leaves a short gap at the hour. */
-  readonly everyMinutes: number;
-  /**
-   * Minutes after each N-minute boundary (taken modulo N), e.g. detect runs 1 minute after collect.
-   * @default 0
-   */
-  readonly offsetMinutes?: number;
-  /**
-   * Retries of a failed delivery to the function (0-185).
-   * @default 2
-   */
-  readonly retryAttempts?: number;
-  /**
-   * Oldest event EventBridge still delivers.
-   * @default Duration.hours(1)
-   */
-  readonly maxEventAge?: Duration;
-}
 
 /** Names used in {@link cronMinuteField}'s error messages, e.g. the config fields the values came from. */
 export interface CronFieldNames {
@@ -64,27 +34,4 @@ export function cronMinuteField(everyMinutes: number, offsetMinutes = 0, names: 
   if (issues.length > 0) throw new ValidationError(`Invalid schedule for ${names.job ?? 'job'}`, issues);
   if (everyMinutes === 1) return '*';
   return `${offsetMinutes % everyMinutes}/${everyMinutes}`;
-}
-
-/** An EventBridge rule that invokes a {@link MonitorFunction} on a minute cron. */
-export class JobSchedule extends Construct {
-  /** The rule. */
-  public readonly rule: events.Rule;
-
-  public constructor(scope: Construct, id: string, props: JobScheduleProps) {
-    super(scope, id);
-    const minute = cronMinuteField(props.everyMinutes, props.offsetMinutes ?? 0, { job: props.jobName });
-
-    this.rule = new events.Rule(this, 'Rule', {
-      description: `Runs ${props.jobName} (cron minute ${minute})`,
-      schedule: events.Schedule.cron({ minute }),
-    });
-    this.rule.addTarget(
-      new targets.LambdaFunction(props.job.lambdaFunction, {
-        retryAttempts: props.retryAttempts ?? 2,
-        maxEventAge: props.maxEventAge ?? Duration.hours(1),
-        deadLetterQueue: props.job.deadLetterQueue.queue,
-      }),
-    );
-  }
 }

@@ -90,6 +90,12 @@ export interface MonitorFunctionProps {
    */
   readonly reservedConcurrentExecutions?: number;
   /**
+   * Where failed asynchronous invocations land: a queue shared with other functions of the same job
+   * (the detect shards), so one alarm covers them all.
+   * @default a queue (and alarm) of its own
+   */
+  readonly deadLetterQueue?: AlarmedDeadLetterQueue;
+  /**
    * Root that holds package-lock.json and the handler sources.
    * @default PROJECT_ROOT
    */
@@ -159,9 +165,9 @@ export class MonitorFunction extends Construct {
         }),
       },
     });
-    this.deadLetterQueue = new AlarmedDeadLetterQueue(this, 'DeadLetterQueue', {
-      purpose: props.serviceName,
-    });
+    this.deadLetterQueue =
+      props.deadLetterQueue ??
+      new AlarmedDeadLetterQueue(this, 'DeadLetterQueue', { purpose: props.serviceName });
     this.lambdaFunction = new nodejs.NodejsFunction(this, 'Function', {
       entry,
       handler: props.handler ?? 'handler',
@@ -186,6 +192,9 @@ export class MonitorFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_BANNER,
         minify: true,
+        // Keep class names: an error's `name` (new.target.name) is the Lambda errorType Step Functions
+        // retries on (ShardIncompleteError, DependencyError); minified, it would be a mangled letter.
+        keepNames: true,
         sourceMap: true,
         // Stack traces map to file:line without shipping the sources in the bundle.
         sourcesContent: false,

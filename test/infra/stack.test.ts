@@ -182,7 +182,8 @@ describe('MonitorStack', () => {
 
   describe('functions', () => {
     const { stack, template } = build();
-    const jobs = { collect: stack.collect, detect: stack.detect, tune: stack.tune, api: stack.api };
+    const detect = stack.detectShards[0]!;
+    const jobs = { collect: stack.collect, detect, tune: stack.tune, api: stack.api };
     const memory = { collect: 256, detect: 256, tune: 256, api: 1769 };
 
     it.each(Object.keys(jobs))(
@@ -229,7 +230,7 @@ describe('MonitorStack', () => {
         [ENV.controlTable]: ref(control),
       });
       expect(env(stack.collect)[ENV.anomaliesTable]).toBeUndefined();
-      expect(env(stack.detect)).toMatchObject({
+      expect(env(detect)).toMatchObject({
         [ENV.pointsTable]: ref(points),
         [ENV.anomaliesTable]: ref(anomalies),
         [ENV.controlTable]: ref(control),
@@ -252,7 +253,7 @@ describe('MonitorStack', () => {
       template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 7);
       for (const job of [
         stack.collect,
-        stack.detect,
+        detect,
         stack.tune,
         stack.api,
         stack.drift.ingest,
@@ -269,8 +270,9 @@ describe('MonitorStack', () => {
         FunctionName: { Ref: logicalId(stack, stack.drift.train.lambdaFunction) },
         MaximumRetryAttempts: 0,
       });
-      // 7 job DLQs (the API's stays empty), alert-publish DLQ, prediction buffer + its DLQ, rejected predictions
-      template.resourceCountIs('AWS::SQS::Queue', 11);
+      // 7 job DLQs (the API's stays empty), alert-publish DLQ, prediction buffer + its DLQ, rejected
+      // predictions, the detect cycle's start DLQ
+      template.resourceCountIs('AWS::SQS::Queue', 12);
       template.allResourcesProperties('AWS::SQS::Queue', {
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
@@ -302,44 +304,53 @@ describe('MonitorStack', () => {
   });
 
   describe('schedules', () => {
-    function rules(config: MonitorConfig): Record<string, Record<string, unknown>> {
+    function cycleRule(config: MonitorConfig) {
       const { stack, template } = build(config);
-      const all = template.findResources('AWS::Events::Rule');
-      return {
-        collect:
-          all[logicalId(stack, stack.node.findChild('CollectSchedule').node.findChild('Rule'))]?.Properties,
-        detect:
-          all[logicalId(stack, stack.node.findChild('DetectSchedule').node.findChild('Rule'))]?.Properties,
-      };
+      const rule = template.findResources('AWS::Events::Rule')[logicalId(stack, stack.detectCycle.rule)];
+      return { stack, props: rule?.Properties };
     }
 
-    it('collects every 5 minutes and detects 1 minute later', () => {
-      const r = rules(configWith({ collectEveryMinutes: 5, detectEveryMinutes: 5, detectOffsetMinutes: 1 }));
-      expect(r.collect?.ScheduleExpression).toBe('cron(0/5 * * * ? *)');
-      expect(r.detect?.ScheduleExpression).toBe('cron(1/5 * * * ? *)');
+    it('starts the detect cycle every 5 minutes at minute 0, and every minute when configured down to the seed 60 s', () => {
+      const every5 = configWith({ collectEveryMinutes: 5, detectEveryMinutes: 5, detectOffsetMinutes: 1 });
+      expect(cycleRule(every5).props?.ScheduleExpression).toBe('cron(0/5 * * * ? *)');
+      const every1 = configWith({ collectEveryMinutes: 1, detectEveryMinutes: 1 });
+      expect(cycleRule(every1).props?.ScheduleExpression).toBe('cron(* * * * ? *)');
     });
 
-    it('runs every minute when configured down to the seed 60 s', () => {
-      const r = rules(configWith({ collectEveryMinutes: 1, detectEveryMinutes: 1, detectOffsetMinutes: 1 }));
-      expect(r.collect?.ScheduleExpression).toBe('cron(* * * * ? *)');
-      expect(r.detect?.ScheduleExpression).toBe('cron(* * * * ? *)');
-    });
-
-    it('targets each job with 2 retries, 1 h max age and the job DLQ', () => {
+    it('has no schedule of its own for collect or detect: the cycle runs both', () => {
       const { stack, template } = build();
-      for (const job of [stack.collect, stack.detect]) {
-        template.hasResourceProperties('AWS::Events::Rule', {
-          Targets: [
-            Match.objectLike({
-              Arn: { 'Fn::GetAtt': [logicalId(stack, job.lambdaFunction), 'Arn'] },
-              RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
-              DeadLetterConfig: {
-                Arn: { 'Fn::GetAtt': [logicalId(stack, job.deadLetterQueue.queue), 'Arn'] },
-              },
-            }),
-          ],
+      const targets = Object.values(template.findResources('AWS::Events::Rule')).flatMap(
+        (r) => r.Properties.Targets as { Arn: unknown }[],
+      );
+      for (const job of [stack.collect, ...stack.detectShards]) {
+        expect(targets.map((t) => t.Arn)).not.toContainEqual({
+          'Fn::GetAtt': [logicalId(stack, job.lambdaFunction), 'Arn'],
         });
       }
+    });
+
+    it('targets the state machine with 2 retries, one period of max age and its own alarmed DLQ', () => {
+      const { stack, props } = cycleRule(configWith({ collectEveryMinutes: 10, detectEveryMinutes: 10 }));
+      const cycle = stack.detectCycle;
+      expect(props?.Targets).toEqual([
+        expect.objectContaining({
+          Arn: { Ref: logicalId(stack, cycle.stateMachine) },
+          RoleArn: expect.anything(),
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 600 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(stack, cycle.startDeadLetter.queue), 'Arn'] } },
+        }),
+      ]);
+    });
+
+    it('rejects a detect schedule apart from collect, naming the field (detect runs right after collect)', () => {
+      const error = errorOf(ValidationError, () =>
+        build(configWith({ collectEveryMinutes: 5, detectEveryMinutes: 10 })),
+      );
+      expect(error.issues).toEqual([
+        expect.stringMatching(
+          /^schedules\.detectEveryMinutes: 10 must equal schedules\.collectEveryMinutes \(5\)/,
+        ),
+      ]);
     });
 
     it('tunes weekly on Sunday 03:00 UTC by default, and at the configured time', () => {
@@ -436,7 +447,7 @@ describe('MonitorStack', () => {
     it("runs one detect at a time, and lets only this account's alarms use the key", () => {
       const { stack, template } = build();
       template.hasResourceProperties('AWS::Lambda::Function', {
-        Role: { 'Fn::GetAtt': [logicalId(stack, stack.detect.role), 'Arn'] },
+        Role: { 'Fn::GetAtt': [logicalId(stack, stack.detectShards[0]!.role), 'Arn'] },
         ReservedConcurrentExecutions: 1,
       });
       template.hasResourceProperties('AWS::KMS::Key', {
@@ -492,7 +503,7 @@ describe('MonitorStack', () => {
         Condition?: unknown;
       };
       type Props = {
-        Targets: { Arn: Arn; DeadLetterConfig?: { Arn: Arn } }[];
+        Targets: { Arn: Arn | { Ref: string }; RoleArn?: Arn; DeadLetterConfig?: { Arn: Arn } }[];
         Principal?: string;
         Action?: string;
         FunctionName?: unknown;
@@ -507,7 +518,19 @@ describe('MonitorStack', () => {
       for (const [ruleId, rule] of rules) {
         const ruleArn = { 'Fn::GetAtt': [ruleId, 'Arn'] };
         for (const target of rule.Properties.Targets) {
-          const arns = [target.Arn, target.DeadLetterConfig?.Arn].filter((a) => a !== undefined);
+          if ('Ref' in target.Arn) {
+            // A state machine (its Ref is its ARN): the target's role may start exactly it, nothing else.
+            const machine = target.Arn.Ref;
+            expect(resources[machine]?.Type).toBe('AWS::StepFunctions::StateMachine');
+            const roleId = target.RoleArn?.['Fn::GetAtt'][0] ?? 'no role';
+            expect(grantsOf(statementsOf(template, roleId))).toEqual([
+              `states:StartExecution -> Ref:${machine}`,
+            ]);
+            checked.push(`${ruleId} → ${machine}`);
+          }
+          const arns = [target.Arn, target.DeadLetterConfig?.Arn].filter(
+            (a): a is Arn => a !== undefined && 'Fn::GetAtt' in a,
+          );
           for (const arn of arns) {
             const [id] = arn['Fn::GetAtt'];
             const type = resources[id]?.Type;
@@ -540,8 +563,9 @@ describe('MonitorStack', () => {
           }
         }
       }
-      // collect, detect, tune and check-drift (function + DLQ each); predictions (buffer + DLQ).
-      expect(checked).toHaveLength(10);
+      // The detect cycle (state machine + DLQ), tune and check-drift (function + DLQ each); predictions
+      // (buffer + DLQ).
+      expect(checked).toHaveLength(8);
     });
 
     it('lets S3 deliver access logs only for the buckets that log there, from this account', () => {
@@ -586,8 +610,9 @@ describe('MonitorStack', () => {
       template.resourceCountIs('AWS::SNS::Subscription', 0);
       const topicRef = { Ref: logicalId(stack, stack.alerts.topic) };
       const alarms = template.findResources('AWS::CloudWatch::Alarm');
-      // 3 before #5/#6; tune and api DLQs; ML drift's 5 queues and failed drift checks.
-      expect(Object.keys(alarms)).toHaveLength(11);
+      // 3 before #5/#6; tune and api DLQs; ML drift's 5 queues and failed drift checks; the detect cycle's
+      // failed executions and start DLQ.
+      expect(Object.keys(alarms)).toHaveLength(13);
       for (const alarm of Object.values(alarms)) {
         expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
         expect(alarm.Properties.OKActions).toEqual([topicRef]);
@@ -607,7 +632,7 @@ describe('MonitorStack', () => {
       'xray:PutTraceSegments -> *',
     ];
 
-    it('collect: exactly UpdateItem/Query on points, GetItem/UpdateItem on control, GetMetricData', () => {
+    it('collect: exactly UpdateItem/Query on points (chunk items), GetItem/UpdateItem on control, GetMetricData', () => {
       expect(grantsOf(statementsOf(template, logicalId(stack, stack.collect.role)))).toEqual(
         [
           ...base(stack.collect),
@@ -622,9 +647,10 @@ describe('MonitorStack', () => {
 
     it('detect: Query on points; Put/Query/Update on anomalies; control items; publish to the topic and its DLQ; its checkpoint prefix; GetMetricData for backfill', () => {
       const state = arn(stack.detectorState.bucket);
-      expect(grantsOf(statementsOf(template, logicalId(stack, stack.detect.role)))).toEqual(
+      const detect = stack.detectShards[0]!;
+      expect(grantsOf(statementsOf(template, logicalId(stack, detect.role)))).toEqual(
         [
-          ...base(stack.detect),
+          ...base(detect),
           'cloudwatch:GetMetricData -> *',
           `dynamodb:Query -> ${arn(points)}`,
           `dynamodb:PutItem -> ${arn(anomalies)}`,
@@ -678,8 +704,9 @@ describe('MonitorStack', () => {
       );
       expect(JSON.stringify(policy?.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
       const vars =
-        template.findResources('AWS::Lambda::Function')[logicalId(stack, stack.detect.lambdaFunction)]!
-          .Properties.Environment.Variables;
+        template.findResources('AWS::Lambda::Function')[
+          logicalId(stack, stack.detectShards[0]!.lambdaFunction)
+        ]!.Properties.Environment.Variables;
       expect(vars[ENV.detectorStateBucket]).toEqual({ Ref: logicalId(stack, stack.detectorState.bucket) });
     });
 
@@ -726,14 +753,16 @@ describe('MonitorStack', () => {
             ],
           }));
       const controlArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, control), 'Arn'] });
+      // The whole fleet is one shard here: the historical keys (sharded keys: detect-cycle.test.ts).
       expect(scopes(stack.collect.role)).toEqual([
         { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resource: controlArn, keys: ['job#collect'] },
       ]);
-      expect(scopes(stack.detect.role)).toEqual([
+      expect(scopes(stack.detectShards[0]!.role)).toEqual([
         {
           actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           resource: controlArn,
-          keys: ['job#detect', 'bucket#noc', 'digest#noc', 'alerts'],
+          // publish: the publish record of each message (written before anything else of a page).
+          keys: ['job#detect', 'bucket#noc', 'digest#noc', 'alerts', 'publish'],
         },
         { actions: ['dynamodb:Query'], resource: controlArn, keys: ['alerts', 'maintenance'] },
         // Feedback adjustments, read only.
@@ -794,7 +823,7 @@ describe('MonitorStack', () => {
       for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
         if (id !== provider) expect([id, role.Properties.ManagedPolicyArns]).toEqual([id, undefined]);
       }
-      for (const role of [stack.collect.role, stack.detect.role, stack.tune.role, stack.api.role]) {
+      for (const role of [stack.collect.role, stack.detectShards[0]!.role, stack.tune.role, stack.api.role]) {
         for (const s of statementsOf(template, logicalId(stack, role))) {
           expect(s.Effect).toBe('Allow');
           expect(s.NotAction ?? s.NotResource).toBeUndefined();
@@ -813,7 +842,9 @@ describe('MonitorStack', () => {
     it('bindTable rejects wildcard and malformed actions in one message', () => {
       const { stack: s } = build();
       const error = errorOf(ValidationError, () =>
-        s.detect.bindTable(s.tables.points, 'X', ['dynamodb:*', 'GetItem'], { queryIndexes: ['a'] }),
+        s.detectShards[0]!.bindTable(s.tables.points, 'X', ['dynamodb:*', 'GetItem'], {
+          queryIndexes: ['a'],
+        }),
       );
       expect(error.issues).toEqual([
         "actions: 'dynamodb:*' is not one named DynamoDB action",
@@ -1187,7 +1218,7 @@ describe('MonitorStack', () => {
       expect(report.success).toBe(true);
     });
 
-    it("acknowledges only the wildcards AWS offers no narrower resource for, the alert DLQ, CDK's deploy-time site provider and the distribution's certificate, geo and WAF choices", () => {
+    it("acknowledges only the wildcards AWS offers no narrower resource for, the alert and cycle-start DLQs, CDK's deploy-time site provider and the distribution's certificate, geo and WAF choices", () => {
       const { app } = build();
       expect(acknowledgements(app)).toEqual([
         'DriftSentinel/Alerts/AlertDeadLetter/Queue: AwsSolutions-SQS3',
@@ -1212,6 +1243,10 @@ describe('MonitorStack', () => {
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
         'DriftSentinel/Detect/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::<DetectorStateBucket95DEE478.Arn>/detector-state/*]',
         'DriftSentinel/Detect/UnscopedPolicy1: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/DetectCycle/StartDeadLetterQueue/Queue: AwsSolutions-SQS3',
+        'DriftSentinel/DetectCycle/StateMachine/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+        'DriftSentinel/DetectCycle/StateMachine/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::<CollectFunction02542C7F.Arn>:*]',
+        'DriftSentinel/DetectCycle/StateMachine/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::<DetectFunction5E3C9172.Arn>:*]',
         'DriftSentinel/HttpApi/RestApi: AwsSolutions-APIG6',
         'DriftSentinel/MlDrift/AccessLogs: AwsSolutions-S1',
         'DriftSentinel/MlDrift/Check/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',

@@ -1,5 +1,5 @@
-// The one full synth: esbuild bundles both handlers locally (no Docker), exactly as `npm run synth` does.
-import { spawnSync } from 'node:child_process';
+// The one full synth: esbuild bundles every handler locally (no Docker), exactly as `npm run synth` does,
+// for the example fleet plus enough RDS instances to need two detect shards (which share one bundle).
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -9,13 +9,29 @@ import { addMonitorStack } from '../../infra/app';
 import { ESM_REQUIRE_BANNER, type MonitorFunction } from '../../infra/constructs/monitor-function';
 import { EXAMPLE_CONFIG_FILE, PROJECT_ROOT } from '../../infra/load-config';
 import { ENV } from '../../shared/config';
-import { parseMonitorConfigJson } from '../../shared/monitor-config';
+import { parseMonitorConfig } from '../../shared/monitor-config';
 
 jest.setTimeout(180_000);
 
+// The module object itself (an `import * as` namespace is a copy a spy would not reach into).
+const childProcess: typeof import('node:child_process') = require('node:child_process');
+
 const CDK_CONTEXT = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;
-const config = parseMonitorConfigJson(
-  readFileSync(path.join(PROJECT_ROOT, EXAMPLE_CONFIG_FILE), 'utf8'),
+const EXAMPLE = JSON.parse(readFileSync(path.join(PROJECT_ROOT, EXAMPLE_CONFIG_FILE), 'utf8'));
+/** 198 instances × 4 metrics (none an ML drift feature) and the example's 9 series: 2 shards of 256 MB. */
+const config = parseMonitorConfig(
+  {
+    ...EXAMPLE,
+    rds: {
+      instances: Array.from({ length: 198 }, (_, i) => ({
+        id: `db-${i}`,
+        metrics: ['FreeableMemory', 'ReadIOPS', 'WriteIOPS', 'SwapUsage'].map((metricName) => ({
+          metric: `db_${metricName.toLowerCase()}`,
+          metricName,
+        })),
+      })),
+    },
+  },
   EXAMPLE_CONFIG_FILE,
 );
 
@@ -23,18 +39,23 @@ describe('cdk synth with bundling', () => {
   let outdir: string;
   let stack: Stack & {
     collect: MonitorFunction;
-    detect: MonitorFunction;
+    detectShards: readonly MonitorFunction[];
     tune: MonitorFunction;
     api: MonitorFunction;
     drift: { ingest: MonitorFunction; train: MonitorFunction; check: MonitorFunction };
   };
   let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  /** esbuild runs during the synth (NodejsFunction bundles locally through spawnSync). */
+  let esbuildRuns = 0;
 
   beforeAll(() => {
     // Prepare
     outdir = mkdtempSync(path.join(tmpdir(), 'monitor-synth-'));
     const app = new App({ outdir, context: CDK_CONTEXT });
+    const spawn = jest.spyOn(childProcess, 'spawnSync');
     stack = addMonitorStack(app, config);
+    esbuildRuns = spawn.mock.calls.filter((call) => JSON.stringify(call).includes('esbuild')).length;
+    spawn.mockRestore();
     // Act
     const assembly = app.synth();
     template = assembly.getStackByName(config.name).template;
@@ -66,21 +87,45 @@ describe('cdk synth with bundling', () => {
     },
   );
 
-  it('gives each job its own asset', () => {
-    expect(bundleOf(stack.collect)).not.toBe(bundleOf(stack.detect));
+  it('gives each job its own asset, and every detect shard the one detect bundle (built once)', () => {
+    expect(stack.detectShards).toHaveLength(2);
+    const [first, ...others] = stack.detectShards.map(bundleOf);
+    expect(bundleOf(stack.collect)).not.toBe(first);
+    for (const other of others) expect(other).toBe(first);
+    // One esbuild run per distinct bundle: the second shard reused the first one's staged asset.
+    const bundled = new Set(
+      Object.values(template.Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((r) => (r.Properties.Code as { S3Key?: string }).S3Key)
+        .filter(
+          (key) =>
+            key !== undefined &&
+            existsSync(path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs')),
+        ),
+    );
+    expect(bundled.size).toBeGreaterThan(1);
+    expect(esbuildRuns).toBe(bundled.size);
+  });
+
+  it('keeps the error class names the state machine retries on (errorType is the error name)', () => {
+    const detect = readFileSync(bundleOf(stack.detectShards[0]!), 'utf8');
+    for (const name of ['ShardIncompleteError', 'DependencyError']) expect(detect).toContain(`"${name}"`);
+    expect(readFileSync(bundleOf(stack.collect), 'utf8')).toContain('"DependencyError"');
   });
 
   const jobOf = (name: string): MonitorFunction =>
-    name === 'collect' || name === 'detect' || name === 'tune' || name === 'api'
+    name === 'collect' || name === 'tune' || name === 'api'
       ? stack[name]
-      : stack.drift[name.replace('-drift', '').replace('-predictions', '') as 'ingest' | 'train' | 'check'];
+      : name === 'detect'
+        ? stack.detectShards[0]!
+        : stack.drift[name.replace('-drift', '').replace('-predictions', '') as 'ingest' | 'train' | 'check'];
 
   it.each(['collect', 'detect', 'tune', 'api', 'ingest-predictions', 'train-drift', 'check-drift'])(
     '%s: the bundle loads and reads its baked config, not MONITOR_CONFIG_JSON',
     (name) => {
       // Act: import the bundle as Lambda would (ESM), with the table env vars but no config env var.
       const url = pathToFileURL(bundleOf(jobOf(name))).href;
-      const run = spawnSync(
+      const run = childProcess.spawnSync(
         process.execPath,
         [
           '--input-type=module',
