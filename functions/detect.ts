@@ -109,13 +109,22 @@ function stateOf(shard: Shard) {
  */
 const RESERVE_SHARE = 0.4;
 
-/** Outcome returned to the invoker; `recorded` is summarised to keep the response small. */
+/** Series named in a response list; the rest are counted (and every one is in the logs). */
+const LISTED = 20;
+
+/**
+ * Outcome returned to the invoker; `recorded` is summarised and the series lists are cut to their
+ * first 20 (failures and unfinished are counted in the metrics, learning in `seriesLearningCount`).
+ */
 export type DetectResponse =
   | { status: 'rejected'; issues: string[] }
-  | ({ status: 'ok'; shard: string; recordedCount: number; alerts: PublishResult } & Omit<
-      DetectResult,
-      'recorded' | 'coverage'
-    >);
+  | ({
+      status: 'ok';
+      shard: string;
+      recordedCount: number;
+      seriesLearningCount: number;
+      alerts: PublishResult;
+    } & Omit<DetectResult, 'recorded' | 'coverage'>);
 
 /** Validate the event, run one detect cycle of its shard, publish its counts. */
 export async function lambdaHandler(event: unknown, context?: Context): Promise<DetectResponse> {
@@ -168,7 +177,18 @@ export async function lambdaHandler(event: unknown, context?: Context): Promise<
       `Shard ${cycle.shard}: ${result.seriesUnfinished.length} of ${cycle.series} series not started before the deadline`,
     );
   }
-  return { status: 'ok', shard: cycle.shard, recordedCount: recorded.length, alerts, ...result };
+  return {
+    status: 'ok',
+    shard: cycle.shard,
+    recordedCount: recorded.length,
+    alerts,
+    ...result,
+    // The state machine takes at most 256 KiB from a task: long lists are counted, a few named.
+    seriesFailed: result.seriesFailed.slice(0, LISTED),
+    seriesUnfinished: result.seriesUnfinished.slice(0, LISTED),
+    seriesLearning: result.seriesLearning.slice(0, LISTED),
+    seriesLearningCount: result.seriesLearning.length,
+  };
 }
 
 /** Lambda entry point. */

@@ -7,7 +7,6 @@ import { TUNING_HISTORY_PK, TUNING_STATE_PREFIX } from '../shared/adapters/dynam
 import { API_ROUTES } from '../shared/api/contract';
 import { ENV } from '../shared/config';
 import { type Shard, type ShardPlan, shardJobName } from '../shared/domain/shards';
-import { ValidationError } from '../shared/errors';
 import type { MonitorConfig } from '../shared/monitor-config';
 import { COLLECT_JOB } from '../shared/use-cases/collect-metrics';
 import { AlertChat } from './constructs/alert-chat';
@@ -92,13 +91,7 @@ export class MonitorStack extends Stack {
       job: 'the detect cycle',
       every: 'schedules.collectEveryMinutes',
     });
-    if (schedules.detectEveryMinutes !== schedules.collectEveryMinutes) {
-      throw new ValidationError('Invalid schedule for detect', [
-        `schedules.detectEveryMinutes: ${schedules.detectEveryMinutes} must equal ` +
-          `schedules.collectEveryMinutes (${schedules.collectEveryMinutes}): each shard's detect runs ` +
-          'right after its collect, in one cycle (detectOffsetMinutes is not used on AWS)',
-      ]);
-    }
+    // detectEveryMinutes = collectEveryMinutes is the config schema's rule (detect runs right after collect).
     dailyCron(config.drift.checkAtUtc);
     const timeouts = cycleTimeouts(schedules.collectEveryMinutes);
     this.shardPlan = planDetectShards(config, DETECT_MEMORY_MB, timeouts.detect);
@@ -167,9 +160,9 @@ export class MonitorStack extends Stack {
       .bindTable(control, ENV.controlTable, ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], {
         leadingKeys: ['maintenance'],
       })
-      // Dashboard reads: open alerts, drift results, predictions.
+      // Dashboard reads: open alerts, RESOLVED records (time to RESOLVED), drift results, predictions.
       .bindTable(control, ENV.controlTable, ['dynamodb:Query'], {
-        leadingKeys: ['alerts', DRIFT_PARTITIONS.run],
+        leadingKeys: ['alerts', 'publish', DRIFT_PARTITIONS.run],
       })
       .bindTable(this.tables.predictions, ENV.predictionsTable, ['dynamodb:Query']);
 

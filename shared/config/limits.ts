@@ -6,10 +6,11 @@ import { z } from 'zod';
 export const MAX_DIMENSIONS = 30;
 
 /**
- * Series one stack monitors: collect and detect are one Lambda each (2-minute timeouts, one detect at a
- * time), sized for hundreds of series, not tens of thousands. More: split them over several stacks.
+ * Series one stack monitors: the detect cycle fans out over up to 40 shards (one detect function each,
+ * shards sized from the measured per-series cost), so tens of thousands fit; the stack's shard plan
+ * still refuses a fleet its shards cannot hold, naming the detect size to raise. More: several stacks.
  */
-export const MAX_SERIES = 1000;
+export const MAX_SERIES = 20_000;
 
 /**
  * A series id is a DynamoDB key (points partition key, anomalies sort key `<15 digits>#<id>`, at most

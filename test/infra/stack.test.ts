@@ -348,7 +348,7 @@ describe('MonitorStack', () => {
       );
       expect(error.issues).toEqual([
         expect.stringMatching(
-          /^schedules\.detectEveryMinutes: 10 must equal schedules\.collectEveryMinutes \(5\)/,
+          /^schedules\.detectEveryMinutes: must equal collectEveryMinutes: detect runs right after/,
         ),
       ]);
     });
@@ -785,7 +785,7 @@ describe('MonitorStack', () => {
           keys: ['maintenance'],
         },
         // Dashboard reads: open alerts and drift results, nothing else of drift's or alerting's state.
-        { actions: ['dynamodb:Query'], resource: controlArn, keys: ['alerts', 'drift#run'] },
+        { actions: ['dynamodb:Query'], resource: controlArn, keys: ['alerts', 'publish', 'drift#run'] },
       ]);
     });
 

@@ -116,7 +116,7 @@ describe('monitoring config', () => {
     const dims = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`d${i}`, 'v']));
 
     it.each([
-      ['10,000 series', { series: many(10_000) }, /^series: 10000 series .* more than 1000/],
+      ['20,001 series', { series: many(20_001) }, /^series: 20001 series .* more than 20000/],
       ['40 dimensions', { series: [{ ...one, dimensions: dims(40) }] }, /^series\.0\.dimensions: at most 30/],
       [
         'a 2,171-byte series id',
@@ -202,11 +202,12 @@ describe('monitoring config', () => {
         },
       });
       expect(expandSeries(config)).toHaveLength(997);
-      expect(parseMonitorConfig({ series: many(1000) }).series).toHaveLength(1000);
+      // 10,000 one-minute series: what the detect cycle's shards are sized for (issue 14).
+      expect(parseMonitorConfig({ series: many(10_000) }).series).toHaveLength(10_000);
       expect(
         parseMonitorConfig({ series: [one], alerts: { dashboardUrl: 'http://localhost:8080/' } }).alerts,
       ).toMatchObject({ dashboardUrl: 'http://localhost:8080/' });
-      expect(() => parseMonitorConfig({ series: many(1001) })).toThrow(/more than 1000/);
+      expect(() => parseMonitorConfig({ series: many(20_001) })).toThrow(/more than 20000/);
     });
   });
 
