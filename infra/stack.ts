@@ -275,6 +275,12 @@ export class MonitorStack extends Stack {
       this.alerts.notifyOn(alarm);
     }
     new CfnOutput(this, 'DetectorStateBucketName', { value: this.detectorState.bucket.bucketName });
+    new CfnOutput(this, 'DetectShards', {
+      description: 'The detect shard plan: shards, and series per shard against what one may hold',
+      value:
+        `${this.shardPlan.count} shard(s), series per shard ${this.shardPlan.sizes.join('/')} ` +
+        `(at most ${this.shardPlan.capacity} each at ${DETECT_MEMORY_MB} MB)`,
+    });
     new CfnOutput(this, 'PredictionBusName', { value: this.drift.bus.eventBusName });
     new CfnOutput(this, 'ModelsBucketName', { value: this.drift.modelsBucket.bucketName });
     new CfnOutput(this, 'PredictionsTableName', { value: this.tables.predictions.tableName });

@@ -152,6 +152,10 @@ describe('detect cycle with 3 shards (198 RDS instances, every 2 minutes)', () =
         stack.shardPlan.sizes[d.shard.index]!,
       );
     }
+    // The plan is an output: what a deploy will run, before it runs.
+    expect(template.findOutputs('DetectShards').DetectShards?.Value).toBe(
+      `3 shard(s), series per shard ${stack.shardPlan.sizes.join('/')} (at most ${stack.shardPlan.capacity} each at 256 MB)`,
+    );
   });
 
   it('gives each shard its own detect function: 256 MB, reserved concurrency 1, a timeout the cycle leaves room for', () => {
