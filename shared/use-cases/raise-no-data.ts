@@ -28,6 +28,11 @@ export interface NoDataDeps {
   readonly horizonMs?: number;
   /** Series queried at once. @default 8 */
   readonly concurrency?: number;
+  /**
+   * Latest point per series already known this run (detect's coverage): a series whose latest point is
+   * inside its no-data time is not silent, and is not read again. @default none known
+   */
+  readonly knownLatest?: ReadonlyMap<string, number>;
 }
 
 /** What one run found. */
@@ -68,7 +73,8 @@ export function noDataRules(config: MonitorConfig): Map<string, NoDataRule> {
 
 /**
  * One no-data check.
- * 1. For each watched series: any point in the last `afterMinutes`? Then it is not silent.
+ * 1. For each watched series: any point in the last `afterMinutes` (known from detect's read, else
+ *    queried)? Then it is not silent.
  * 2. Else its latest point within the horizon before that: none = never reported (or long gone).
  * 3. Silent series → NO_DATA anomaly timed when the silence reached `afterMinutes` (the same anomaly
  *    on every run of one silence), recorded idempotently; only newly recorded ones are returned.
@@ -86,6 +92,11 @@ export async function raiseNoDataAlerts(
   const failed: string[] = [];
   await mapLimit(watched, deps.concurrency ?? 8, async ([id, rule]) => {
     const silentFrom = now - rule.afterMinutes * 60_000;
+    const known = deps.knownLatest?.get(id);
+    if (known !== undefined && known >= silentFrom) {
+      lastPointTs.set(id, known);
+      return;
+    }
     try {
       const recent = await deps.points.queryRange(id, silentFrom, now, now);
       const last =

@@ -173,7 +173,15 @@ export async function runAlertStage(
 ): Promise<{ noData: NoDataResult; alerts: PublishResult }> {
   const log = deps.alertLog ?? deps.log;
   const noData = await raiseNoDataAlerts(
-    { points: deps.points, anomalies: deps.anomalies, series: input.series, rules: deps.noDataRules, log },
+    {
+      points: deps.points,
+      anomalies: deps.anomalies,
+      series: input.series,
+      rules: deps.noDataRules,
+      log,
+      // What detect just read: a series with a recent point is not queried again.
+      knownLatest: input.coverage,
+    },
     { now: input.now },
   );
   const sharded = input.shard.count > 1;

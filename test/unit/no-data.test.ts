@@ -198,6 +198,34 @@ describe('raiseNoDataAlerts through publishAlerts', () => {
     expect(sent).toEqual([]);
   });
 
+  it('does not read a series again when detect just read a recent point of it', async () => {
+    // Prepare: the store would say web-1 and web-3 are silent; detect's read says web-1 is not
+    const reads: string[] = [];
+    const points = {
+      queryRange: async (id: string) => {
+        reads.push(id);
+        return [{ series: id, ts: T0, value: 1 }];
+      },
+      putPoints: async () => ({ written: 0, failed: [], rejected: [] }),
+    };
+    const now = T0 + 60 * MIN;
+    // Act
+    const r = await raiseNoDataAlerts(
+      {
+        points,
+        anomalies: new MemoryAnomalyStore(),
+        series,
+        rules: noDataRules(config),
+        log: recordingLog(),
+        knownLatest: new Map([[web1.id, now - 2 * MIN]]),
+      },
+      { now },
+    );
+    // Assess: web-1 known fresh (no read, not silent); web-3 read and silent
+    expect(reads).not.toContain(web1.id);
+    expect(r.silent).toEqual([web3.id]);
+  });
+
   it('a store that cannot be read or written is logged and retried next run, never thrown', async () => {
     const log = recordingLog();
     const failing = {
