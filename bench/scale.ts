@@ -219,7 +219,17 @@ function summarise(shard: Shard, r: TimelineResult, baseRss: number, sdk: SdkCpu
 
 /** The dynalite slice: the same timeline in memory and against dynalite. */
 async function runSlice(seriesCount: number, cycles: number) {
-  const fleet = createFleet({ series: seriesCount, seed: SEED + 1, spanMinutes: (cycles + 3) * 5 + 10 });
+  // Two incidents (hosts 0 and 2, CPU × 2.5 from minutes 12 and 17) so anomaly writes, alert state, the
+  // token bucket and the publish records are exercised and checked too, not only the points.
+  const fleet = createFleet({
+    series: seriesCount,
+    seed: SEED + 1,
+    spanMinutes: (cycles + 3) * 5 + 10,
+    incidents: [
+      { series: 0, startMinute: 12, minutes: 20, factor: 2.5 },
+      { series: 8, startMinute: 17, minutes: 20, factor: 2.5 },
+    ],
+  });
   const run = async (dynamo: boolean, warmCycles = cycles) => {
     const tally = new Tally();
     const clock = new SimClock();
