@@ -17,6 +17,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Anomaly } from '../shared/domain/anomaly';
 import { detectShardBudget } from '../shared/domain/series-cost';
 import {
+  MAX_SHARDS,
   planShards,
   type Shard,
   seriesOfShard,
@@ -473,12 +474,21 @@ async function main(): Promise<void> {
   const shardSeconds = summaries.map((s) => Math.max(s.cold.lambdaSeconds, s.saves.lambdaSeconds));
   const collectSeconds = summaries.map((s) => s.collect.lambdaSeconds);
   const warmDetectSeconds = summaries.map((s) => s.warm.lambdaSeconds);
-  const measuredBudget = {
-    memoryMb: MEMORY_MB,
-    timeoutSeconds: TIMEOUT_S,
-    baseHeapMb: base.rssBytes / 1048576,
-    heapBytesPerSeries: peakPerSeries,
-    cpuSecondsPerSeriesCold: coldCpuPerSeriesSdk,
+  /** What planShards makes of the measured figures with this heap per series. */
+  const planWith = (heapBytesPerSeries: number): string => {
+    const measuredBudget = {
+      memoryMb: MEMORY_MB,
+      timeoutSeconds: TIMEOUT_S,
+      baseHeapMb: base.rssBytes / 1048576,
+      heapBytesPerSeries,
+      cpuSecondsPerSeriesCold: coldCpuPerSeriesSdk,
+    };
+    const capacity = seriesPerShard(measuredBudget);
+    try {
+      return `${planShards(fleet.specs, groupBy, measuredBudget).count} shards (capacity ${capacity})`;
+    } catch {
+      return `capacity ${capacity}/shard: more than ${MAX_SHARDS} shards`;
+    }
   };
 
   const requestsPerSeriesPerCycle = {
@@ -531,17 +541,8 @@ async function main(): Promise<void> {
         `heap ${mb(bare.heapUsedBytes)}, RSS ${mb(bare.rssBytes)}, bundle ${mb(bare.bundleBytes)}`,
       ],
       [
-        'shards planShards would plan with the measured figures',
-        (() => {
-          try {
-            const cap = seriesPerShard(measuredBudget);
-            return cap < 1
-              ? `none fit (capacity ${cap})`
-              : String(planShards(fleet.specs, groupBy, measuredBudget).count);
-          } catch (e) {
-            return e instanceof Error ? e.message.slice(0, 90) : String(e);
-          }
-        })(),
+        'planShards with the measured figures (base = loaded RSS), heap/series held / peak',
+        `${planWith(heldPerSeries)} / ${planWith(peakPerSeries)}`,
       ],
       [
         'template warm-up (15 days streamed per template)',
