@@ -21,9 +21,7 @@ const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /**
- * Bundle the detect handler with `config` baked in and measure it loaded (a few seconds). The config's
- * series limit (MAX_SERIES, shared/config/limits.ts) is lifted in the bundle when the fleet exceeds it,
- * as the scale-out would.
+ * Bundle the detect handler with `config` baked in and measure it loaded (a few seconds).
  */
 export async function measureBaseMemory(
   config: MonitorConfig,
@@ -45,22 +43,6 @@ export async function measureBaseMemory(
       define: { 'process.env.MONITOR_CONFIG_JSON': JSON.stringify(JSON.stringify(config)) },
       logLevel: 'silent',
       metafile: true,
-      plugins: [
-        {
-          name: 'lift-series-limit',
-          setup(b) {
-            b.onLoad({ filter: /shared[\\/]config[\\/]limits\.ts$/ }, async (args) => {
-              const { readFile } = await import('node:fs/promises');
-              const text = await readFile(args.path, 'utf8');
-              const limit = /export const MAX_SERIES = (\d+);/;
-              const today = Number(limit.exec(text)?.[1]);
-              if (!Number.isFinite(today)) throw new Error('MAX_SERIES not found in shared/config/limits.ts');
-              const lifted = `export const MAX_SERIES = ${Math.max(today, config.series.length)};`;
-              return { contents: text.replace(limit, lifted), loader: 'ts' };
-            });
-          },
-        },
-      ],
     });
     const bundleBytes = Object.values(built.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
     const probe = path.join(dir, 'probe.mjs');

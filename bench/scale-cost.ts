@@ -87,9 +87,13 @@ export function dynamoItemBytes(item: Record<string, unknown>): number {
 /** Storage DynamoDB adds per item (index overhead), bytes. */
 export const ITEM_OVERHEAD_BYTES = 100;
 
-/** Step Functions state transitions of one cycle: Map state + per shard (iteration, collect, detect) + end. */
+/**
+ * Step Functions state transitions of one cycle without retries (ADR 0024): the Map, per shard its
+ * Collect, the Choice of its detect function, that Detect and ShardDone, then the final Choice and its
+ * end state. test/infra/detect-cycle.test.ts checks the state machine has exactly these states.
+ */
 export function transitionsPerCycle(shards: number): number {
-  return 2 + 3 * shards;
+  return 3 + 4 * shards;
 }
 
 /** CloudWatch Logs lines Lambda itself writes per invocation (START, END, REPORT with X-Ray): bytes, assumed. */

@@ -223,6 +223,9 @@ export class CountingAlertStore implements AlertStateStore {
   putPublish(record: PublishRecord, expectedTries: number) {
     return this.write(() => this.inner.putPublish(record, expectedTries));
   }
+  listResolved(from: number, to: number) {
+    return this.read(() => this.inner.listResolved(from, to));
+  }
 }
 
 /** The token bucket: a GetItem, and an UpdateItem when a token is granted. */

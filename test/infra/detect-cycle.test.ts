@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { transitionsPerCycle } from '../../bench/scale-cost';
 import type { IConstruct } from 'constructs';
 import { addMonitorStack } from '../../infra/app';
 import { cycleTimeouts } from '../../infra/constructs/detect-cycle';
@@ -301,6 +302,16 @@ describe('detect cycle with 3 shards (198 RDS instances, every 2 minutes)', () =
     expect(anyFailed.Choices).toEqual([expect.objectContaining({ Next: 'ShardsFailed' })]);
     expect(anyFailed.Default).toBe('CycleDone');
     expect(asl.States.ShardsFailed).toMatchObject({ Type: 'Fail', Error: 'ShardsFailed' });
+  });
+
+  it('enters 3 + 4 per shard states a cycle, the count bench:scale prices', () => {
+    // Top level: the Map, the final Choice and one end state per outcome (one of them is entered).
+    expect(Object.keys(asl.States).sort()).toEqual(['AnyShardFailed', 'CycleDone', 'Shards', 'ShardsFailed']);
+    // Each iteration: Collect, the Choice of its function, that shard's Detect, ShardDone (a shard with
+    // no function of its own, NoDetectFunction, cannot happen with a static plan).
+    expect(Object.keys(iteration)).toHaveLength(4 + shards.length);
+    expect(iteration.NoDetectFunction).toBeDefined();
+    expect(transitionsPerCycle(shards.length)).toBe(3 + 4 * shards.length);
   });
 
   it('alarms the NOC on failed or timed-out executions, one cycle period per datapoint', () => {
