@@ -4,8 +4,9 @@
 // wall time, CPU, heap and the requests each cycle makes; a slice against dynalite to check the request
 // counts and measure the SDK's CPU; the Lambda time and monthly cost per metric projected from those; and
 // the latency from a datapoint to its page, chained detect against the old cron wiring.
-//   npm run bench:scale [-- --series 10000 --json out.json --shards N --memory-mb 256 --timeout-s 120
-//                          --cycles 12 --collect-memory-mb 256 --slice 200 --latency-repeats 4]
+//   npm run bench:scale [-- --series 10000 --json out.json --shards N --memory-mb M --timeout-s 120
+//                          --cycles 12 --collect-memory-mb M --slice 200 --latency-repeats 4]
+// Memory defaults to the stack's plan (shared/domain/series-cost.ts planDetect).
 // Models and assumptions are stated in bench/scale-cost.ts (Lambda time, I/O, Step Functions, logs)
 // and bench/prices.ts (prices, with sources); docs/benchmarks.md ("Scale and cost") has the results.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Anomaly } from '../shared/domain/anomaly';
-import { detectShardBudget } from '../shared/domain/series-cost';
+import { detectShardBudget, planDetect } from '../shared/domain/series-cost';
 import {
   MAX_SHARDS,
   planShards,
@@ -48,9 +49,11 @@ const { values } = parseArgs({
   options: {
     series: { type: 'string', default: '1000' },
     shards: { type: 'string' },
-    'memory-mb': { type: 'string', default: '256' },
+    /** Detect memory; default: the stack's plan, the smallest size at which the fleet fits. */
+    'memory-mb': { type: 'string' },
     'timeout-s': { type: 'string', default: '120' },
-    'collect-memory-mb': { type: 'string', default: '256' },
+    /** Collect memory; default: detect's, as the stack sizes it. */
+    'collect-memory-mb': { type: 'string' },
     /** Warm cycles per shard before its cold one (12 = an hour: every staggered save comes due once). */
     cycles: { type: 'string', default: '12' },
     /** Measure only the first K shards in full (the rest are scaled by their series). */
@@ -66,9 +69,10 @@ const { values } = parseArgs({
   },
 });
 const N = Number(values.series);
-const MEMORY_MB = Number(values['memory-mb']);
+/** Set once the shard plan is known (main). */
+let MEMORY_MB = values['memory-mb'] ? Number(values['memory-mb']) : 0;
 const TIMEOUT_S = Number(values['timeout-s']);
-const COLLECT_MB = Number(values['collect-memory-mb']);
+let COLLECT_MB = values['collect-memory-mb'] ? Number(values['collect-memory-mb']) : 0;
 const CYCLES = Number(values.cycles);
 const SLICE = Number(values.slice);
 const REPEATS = Number(values['latency-repeats']);
@@ -312,8 +316,12 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg();
   const fleet = createFleet({ series: N, seed: SEED, spanMinutes: (CYCLES + 3) * 5 + 10 });
   const groupBy = fleet.config.alerts.groupBy;
-  const budget = detectShardBudget(MEMORY_MB, TIMEOUT_S);
-  const planned = planShards(fleet.specs, groupBy, budget);
+  // The stack's own plan (the smallest memory size that fits), or the one at --memory-mb.
+  const planned = MEMORY_MB
+    ? { ...planShards(fleet.specs, groupBy, detectShardBudget(MEMORY_MB, TIMEOUT_S, N)), memoryMb: MEMORY_MB }
+    : planDetect(fleet.specs, groupBy, TIMEOUT_S);
+  MEMORY_MB = planned.memoryMb;
+  COLLECT_MB ||= MEMORY_MB;
   const count = values.shards ? Number(values.shards) : planned.count;
   const shards: Shard[] = Array.from({ length: count }, (_, index) => ({ index, count }));
   const sizes = shards.map((s) => seriesOfShard(fleet.specs, s, groupBy).length);
@@ -479,7 +487,7 @@ async function main(): Promise<void> {
     const measuredBudget = {
       memoryMb: MEMORY_MB,
       timeoutSeconds: TIMEOUT_S,
-      baseHeapMb: base.rssBytes / 1048576,
+      baseMb: base.rssBytes / 1048576,
       heapBytesPerSeries,
       cpuSecondsPerSeriesCold: coldCpuPerSeriesSdk,
     };

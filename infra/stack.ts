@@ -6,7 +6,8 @@ import { SERIES_INDEX } from '../shared/adapters/dynamodb-feedback-store';
 import { TUNING_HISTORY_PK, TUNING_STATE_PREFIX } from '../shared/adapters/dynamodb-threshold-store';
 import { API_ROUTES } from '../shared/api/contract';
 import { ENV } from '../shared/config';
-import { type Shard, type ShardPlan, shardJobName } from '../shared/domain/shards';
+import type { DetectPlan } from '../shared/domain/series-cost';
+import { type Shard, shardJobName } from '../shared/domain/shards';
 import type { MonitorConfig } from '../shared/monitor-config';
 import { COLLECT_JOB } from '../shared/use-cases/collect-metrics';
 import { AlertChat } from './constructs/alert-chat';
@@ -15,12 +16,7 @@ import { AlertTopic } from './constructs/alert-topic';
 import { DashboardHosting } from './constructs/dashboard-hosting';
 import { AlarmedDeadLetterQueue } from './constructs/dead-letter-queue';
 import { cycleTimeouts, DetectCycle } from './constructs/detect-cycle';
-import {
-  DETECT_MEMORY_MB,
-  DetectFunction,
-  detectFunctionId,
-  planDetectShards,
-} from './constructs/detect-function';
+import { DetectFunction, detectFunctionId, planDetectShards } from './constructs/detect-function';
 import { DetectorState } from './constructs/detector-state';
 import { cronMinuteField } from './constructs/job-schedule';
 import { dailyCron, MlDrift } from './constructs/ml-drift';
@@ -52,7 +48,7 @@ export class MonitorStack extends Stack {
   /** Pulls CloudWatch metrics into the points table, one shard's series per invocation. */
   public readonly collect: MonitorFunction;
   /** How many detect shards the fleet needs, planned at synth from the measured per-series cost. */
-  public readonly shardPlan: ShardPlan;
+  public readonly shardPlan: DetectPlan;
   /** One detect function per shard, by shard index: scores points, records anomalies, alerts. */
   public readonly detectShards: readonly DetectFunction[];
   /** The state machine that runs collect then detect for every shard, every collectEveryMinutes. */
@@ -94,7 +90,7 @@ export class MonitorStack extends Stack {
     // detectEveryMinutes = collectEveryMinutes is the config schema's rule (detect runs right after collect).
     dailyCron(config.drift.checkAtUtc);
     const timeouts = cycleTimeouts(schedules.collectEveryMinutes);
-    this.shardPlan = planDetectShards(config, DETECT_MEMORY_MB, timeouts.detect);
+    this.shardPlan = planDetectShards(config, timeouts.detect);
     const shards: Shard[] = Array.from({ length: this.shardPlan.count }, (_, index) => ({
       index,
       count: this.shardPlan.count,
@@ -109,6 +105,8 @@ export class MonitorStack extends Stack {
       entry: 'functions/collect.ts',
       config,
       timeout: Duration.minutes(2),
+      // It bakes and parses the same fleet config as detect: the same size holds it.
+      memorySize: this.shardPlan.memoryMb,
     })
       // Per-series 30-minute chunk items: read, then updated in place.
       .bindTable(points, ENV.pointsTable, ['dynamodb:UpdateItem', 'dynamodb:Query'])
@@ -245,6 +243,7 @@ export class MonitorStack extends Stack {
         new DetectFunction(this, detectFunctionId(shard), {
           config,
           shard,
+          memoryMb: this.shardPlan.memoryMb,
           tables: { points, anomalies, control },
           alerts: this.alerts,
           detectorState: this.detectorState,
@@ -279,7 +278,7 @@ export class MonitorStack extends Stack {
       description: 'The detect shard plan: shards, and series per shard against what one may hold',
       value:
         `${this.shardPlan.count} shard(s), series per shard ${this.shardPlan.sizes.join('/')} ` +
-        `(at most ${this.shardPlan.capacity} each at ${DETECT_MEMORY_MB} MB)`,
+        `(at most ${this.shardPlan.capacity} each at ${this.shardPlan.memoryMb} MB)`,
     });
     new CfnOutput(this, 'PredictionBusName', { value: this.drift.bus.eventBusName });
     new CfnOutput(this, 'ModelsBucketName', { value: this.drift.modelsBucket.bucketName });

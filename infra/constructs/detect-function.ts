@@ -6,8 +6,8 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { TUNING_STATE_PREFIX } from '../../shared/adapters/dynamodb-threshold-store';
 import { ENV } from '../../shared/config';
-import { detectShardBudget } from '../../shared/domain/series-cost';
-import { planShards, type Shard, type ShardPlan, shardJobName, shardName } from '../../shared/domain/shards';
+import { type DetectPlan, planDetect } from '../../shared/domain/series-cost';
+import { type Shard, shardJobName, shardName } from '../../shared/domain/shards';
 import { ValidationError } from '../../shared/errors';
 import { expandSeries, type MonitorConfig } from '../../shared/monitor-config';
 import { DETECT_JOB } from '../../shared/use-cases/detect-anomalies';
@@ -17,18 +17,15 @@ import type { AlarmedDeadLetterQueue } from './dead-letter-queue';
 import type { DetectorState } from './detector-state';
 import { MonitorFunction } from './monitor-function';
 
-/** Memory of every detect shard (MB): the shard plan sizes shards to it. */
-export const DETECT_MEMORY_MB = 256;
-
 /**
- * How many detect shards the configured fleet needs: the fewest in which no shard holds more series
- * than a function of this memory and timeout can (shared/domain/series-cost.ts, measured).
- * @throws ValidationError naming `series` when more than MAX_SHARDS shards would be needed
+ * The detect plan of the configured fleet: the smallest memory size at which its shards fit within
+ * half their memory and timeout, and the fewest shards at that size (shared/domain/series-cost.ts,
+ * measured by bench:scale).
+ * @throws ValidationError naming `series` when more than MAX_SHARDS shards would be needed at any size
  */
-export function planDetectShards(config: MonitorConfig, memoryMb: number, timeout: Duration): ShardPlan {
-  const budget = detectShardBudget(memoryMb, timeout.toSeconds());
+export function planDetectShards(config: MonitorConfig, timeout: Duration): DetectPlan {
   try {
-    return planShards(expandSeries(config), config.alerts.groupBy, budget);
+    return planDetect(expandSeries(config), config.alerts.groupBy, timeout.toSeconds());
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     throw new ValidationError('Cannot shard detect', [`series: ${error.message}`], { cause: error });
@@ -41,6 +38,8 @@ export interface DetectFunctionProps {
   readonly config: MonitorConfig;
   /** The shard this function runs; the state machine sends it, and IAM admits no other. */
   readonly shard: Shard;
+  /** Memory (MB): the detect plan's size. */
+  readonly memoryMb: number;
   readonly tables: {
     readonly points: dynamodb.ITable;
     readonly anomalies: dynamodb.ITable;
@@ -84,7 +83,7 @@ export class DetectFunction extends MonitorFunction {
       entry: 'functions/detect.ts',
       config: props.config,
       timeout: props.timeout,
-      memorySize: DETECT_MEMORY_MB,
+      memorySize: props.memoryMb,
       // One run of a shard at a time: retries, overlapping cycles and manual invokes queue up (throttled,
       // retried by the state machine) instead of paging the same pending anomaly twice.
       reservedConcurrentExecutions: 1,

@@ -28,8 +28,8 @@ import { checkpointPrefixOf, S3CheckpointStore } from '../../shared/adapters/s3-
 import { localS3Config } from '../../shared/adapters/s3-model-store';
 import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../../shared/adapters/table-schemas';
 import { DetectorCache } from '../../shared/domain/detectors/detector-cache';
-import { detectShardBudget } from '../../shared/domain/series-cost';
-import { planShards, seriesOfShard, shardJobName, shardName } from '../../shared/domain/shards';
+import { planDetect } from '../../shared/domain/series-cost';
+import { seriesOfShard, shardJobName, shardName } from '../../shared/domain/shards';
 import { bucketConfigOf } from '../../shared/domain/token-bucket';
 import type { SeriesSpec } from '../../shared/domain/types';
 import { ValidationError } from '../../shared/errors';
@@ -220,7 +220,7 @@ export async function startLocalStack(
   }
   // The detect cycle's shards, as the state machine's Map runs them: each worker collects its shard's
   // series and then runs the shard's detect cycle, all shards at once.
-  const plan = planShards(series, config.alerts.groupBy, detectShardBudget(256, 120));
+  const plan = planDetect(series, config.alerts.groupBy, 120);
   const shardCount = options.shards ?? Math.max(plan.count, LOCAL_MIN_SHARDS);
   const shards = Array.from({ length: shardCount }, (_, index) => ({ index, count: shardCount }));
   print(

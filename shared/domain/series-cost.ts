@@ -1,22 +1,74 @@
-// (domain) what one monitored series costs a detect shard, as measured by `npm run bench:scale`, and the
-// shard budget of a detect function of a given size. The stack sizes its shards from these figures;
-// re-measure (and update the date) when the detector or the cycle changes.
-import type { ShardBudget } from './shards';
+// (domain) what one monitored series costs a detect shard, as measured by `npm run bench:scale`, the
+// shard budget of a detect function of a given size, and the smallest size at which a fleet fits. The
+// stack sizes and shards detect from these figures; re-measure (and update the date) when the detector,
+// the cycle or the bundle changes.
+import { MAX_SHARDS, planShards, type ShardBudget, type ShardPlan } from './shards';
+import type { SeriesSpec } from './types';
 
 /**
  * Measured per-series cost of a detect cycle (1-minute series, daily + weekly seasonality on).
- * Source: PROVISIONAL — bench:checkpoint's 48.9 KiB detector heap plus margin, until bench:scale lands.
+ * Source: `npm run bench:scale -- --series 10000` and `-- --series 1000`, 2026-12-04 (docs/benchmarks.md,
+ * "Scale and cost"): held heap 49.1 KiB per series after warm cycles (GC'd, max over shards); a cold
+ * cycle's CPU per series 5.3–6.3 ms on one core including the SDK's own CPU per request; the detect
+ * bundle loaded with no series 75–86 MB RSS with a one-series config and 128–135 MB with 10,000 (every
+ * shard parses the whole fleet's config). Margins: +30 % heap for a cycle's live transients (points
+ * read, verdicts), +10 % CPU over the worst run.
  */
 export const DETECT_SERIES_COST = {
-  /** Heap per series held between cycles plus its share of a cycle's transient buffers (bytes). */
-  heapBytesPerSeries: 96 * 1024,
+  /** Heap per series held between cycles plus its share of a cycle's live transients (bytes). */
+  heapBytesPerSeries: 64 * 1024,
   /** CPU per series of a cold cycle (restore from a checkpoint, evaluate, save) on one full vCPU (s). */
-  cpuSecondsPerSeriesCold: 0.012,
-  /** Heap of the Node runtime, the SDK clients and the bundle before any series (MB). */
-  baseHeapMb: 64,
+  cpuSecondsPerSeriesCold: 0.007,
+  /** Resident memory of the runtime, SDK clients and bundle before any series (MB). */
+  baseRssMb: 86,
+  /** Resident memory each configured series of the whole fleet adds to every shard (its config). */
+  rssBytesPerConfiguredSeries: 5_600,
 } as const;
 
-/** The shard budget of a detect function with this memory (MB) and timeout (s). */
-export function detectShardBudget(memoryMb: number, timeoutSeconds: number): ShardBudget {
-  return { memoryMb, timeoutSeconds, ...DETECT_SERIES_COST };
+/** The memory sizes detect may run at, smallest first (1,769 MB is one full vCPU). */
+export const DETECT_MEMORY_SIZES_MB = [256, 512, 1024, 1769] as const;
+
+/** The shard budget of a detect function with this memory (MB) and timeout (s), for a fleet of this size. */
+export function detectShardBudget(memoryMb: number, timeoutSeconds: number, fleetSeries = 0): ShardBudget {
+  const { heapBytesPerSeries, cpuSecondsPerSeriesCold, baseRssMb, rssBytesPerConfiguredSeries } =
+    DETECT_SERIES_COST;
+  return {
+    memoryMb,
+    timeoutSeconds,
+    baseMb: baseRssMb + (fleetSeries * rssBytesPerConfiguredSeries) / (1024 * 1024),
+    heapBytesPerSeries,
+    cpuSecondsPerSeriesCold,
+  };
+}
+
+/** A detect plan: the memory each shard function gets, and the shards at that size. */
+export interface DetectPlan extends ShardPlan {
+  readonly memoryMb: number;
+}
+
+/**
+ * The smallest detect memory size at which the fleet's shards fit (each within half its memory and half
+ * its timeout), and the shard plan at that size. Smaller is cheaper: CPU-bound time costs the same at any
+ * size below one vCPU, but time spent waiting on DynamoDB and S3 is billed per MB.
+ * @throws RangeError when even the largest size would need more than MAX_SHARDS shards
+ */
+export function planDetect(
+  series: readonly Pick<SeriesSpec, 'tags' | 'label'>[],
+  groupBy: string,
+  timeoutSeconds: number,
+): DetectPlan {
+  let last: unknown;
+  for (const memoryMb of DETECT_MEMORY_SIZES_MB) {
+    try {
+      const plan = planShards(series, groupBy, detectShardBudget(memoryMb, timeoutSeconds, series.length));
+      return { ...plan, memoryMb };
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      last = error;
+    }
+  }
+  throw new RangeError(
+    `${series.length} series do not fit ${MAX_SHARDS} detect shards even at ` +
+      `${DETECT_MEMORY_SIZES_MB.at(-1)} MB: ${(last as Error).message}`,
+  );
 }

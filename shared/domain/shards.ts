@@ -46,8 +46,8 @@ export interface ShardBudget {
   /** Function memory (MB) and timeout (s) at their configured size. */
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
-  /** Heap of the runtime, SDK clients and bundle before any series (MB). */
-  readonly baseHeapMb: number;
+  /** Memory the runtime, SDK clients, bundle and config hold before any series (MB, resident). */
+  readonly baseMb: number;
   /** Heap one series holds between runs and while it is evaluated (bytes). */
   readonly heapBytesPerSeries: number;
   /** Worst-case (cold, from a checkpoint) CPU seconds per series on one full vCPU. */
@@ -62,7 +62,7 @@ export const MB_PER_VCPU = 1769;
 /** How many series one shard may hold within its budget's share of memory and timeout. */
 export function seriesPerShard(budget: ShardBudget): number {
   const share = budget.headroom ?? 0.5;
-  const heapBytes = (budget.memoryMb * share - budget.baseHeapMb) * 1024 * 1024;
+  const heapBytes = (budget.memoryMb * share - budget.baseMb) * 1024 * 1024;
   const byMemory = Math.floor(heapBytes / budget.heapBytesPerSeries);
   const vcpu = Math.min(1, budget.memoryMb / MB_PER_VCPU);
   const byTime = Math.floor((budget.timeoutSeconds * share * vcpu) / budget.cpuSecondsPerSeriesCold);

@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { transitionsPerCycle } from '../../bench/scale-cost';
 import type { IConstruct } from 'constructs';
+import { transitionsPerCycle } from '../../bench/scale-cost';
 import { addMonitorStack } from '../../infra/app';
 import { cycleTimeouts } from '../../infra/constructs/detect-cycle';
 import { planDetectShards } from '../../infra/constructs/detect-function';
@@ -451,10 +451,23 @@ describe('cycle timeouts and the shard plan', () => {
     expect([t.execution.toSeconds(), t.detect.toSeconds()]).toEqual([execution, detect]);
   });
 
-  it('names `series` when a detect function cannot hold one series', () => {
+  it('picks the smallest memory at which the fleet fits: 256 MB for the example, 512 MB for 10,000 series', () => {
+    expect(planDetectShards(fleetConfig(0, 5), Duration.minutes(2))).toMatchObject({
+      memoryMb: 256,
+      count: 1,
+    });
+    // 2,500 instances × 4 metrics + the example's 9: every shard parses the whole fleet's config, which
+    // alone takes half of 256 MB, so the plan moves up a size instead of splitting ever finer.
+    const big = planDetectShards(fleetConfig(2500, 5), Duration.minutes(2));
+    expect(big.memoryMb).toBe(512);
+    expect(big.sizes.reduce((a, b) => a + b, 0)).toBe(10_009);
+    expect(big.largest).toBeLessThanOrEqual(big.capacity);
+  });
+
+  it('names `series` when the fleet fits no size within the most shards', () => {
     const error = (() => {
       try {
-        planDetectShards(fleetConfig(0, 5), 128, Duration.minutes(2));
+        planDetectShards(fleetConfig(900, 5), Duration.seconds(1));
       } catch (e) {
         return e;
       }
@@ -462,7 +475,7 @@ describe('cycle timeouts and the shard plan', () => {
     })();
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues).toEqual([
-      expect.stringMatching(/^series: A detect function of 128 MB/),
+      expect.stringMatching(/^series: 3609 series do not fit 40 detect shards even at 1769 MB/),
     ]);
   });
 });

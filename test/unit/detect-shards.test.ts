@@ -75,7 +75,7 @@ describe('shard plan', () => {
   const budget: ShardBudget = {
     memoryMb: 256,
     timeoutSeconds: 120,
-    baseHeapMb: 64,
+    baseMb: 64,
     heapBytesPerSeries: 64 * 1024,
     cpuSecondsPerSeriesCold: 0.01,
   };
