@@ -8,15 +8,17 @@ import type { SeriesSpec } from './types';
 /**
  * Measured per-series cost of a detect cycle (1-minute series, daily + weekly seasonality on).
  * Source: `npm run bench:scale -- --series 10000` and `-- --series 1000`, 2026-12-04 (docs/benchmarks.md,
- * "Scale and cost"): held heap 49.1 KiB per series after warm cycles (GC'd, max over shards); a cold
- * cycle's CPU per series 5.3–6.3 ms on one core including the SDK's own CPU per request; the detect
- * bundle loaded with no series 75–86 MB RSS with a one-series config and 128–135 MB with 10,000 (every
- * shard parses the whole fleet's config). Margins: +30 % heap for a cycle's live transients (points
- * read, verdicts), +10 % CPU over the worst run.
+ * "Scale and cost"): held heap 49 KiB per series after warm cycles (GC'd), but 116.6 KiB (10,000
+ * series) to 150.9 KiB (1,000) at a cycle's peak with no collection forced inside it — each cycle
+ * replaces every detector by its checkpoint clone, and the replaced ones (old generation) wait for a
+ * major GC, so the peak is what a shard really reaches; a cold cycle's CPU per series 5.1–6.3 ms on one
+ * core including the SDK's own CPU per request; the detect bundle loaded with no series 75–86 MB RSS
+ * with a one-series config and 128–135 MB with 10,000 (every shard parses the whole fleet's config).
+ * Margin: +10 % CPU over the worst run.
  */
 export const DETECT_SERIES_COST = {
-  /** Heap per series held between cycles plus its share of a cycle's live transients (bytes). */
-  heapBytesPerSeries: 64 * 1024,
+  /** Heap per series at a cycle's peak: held state plus the previous cycle's not yet collected (bytes). */
+  heapBytesPerSeries: 152 * 1024,
   /** CPU per series of a cold cycle (restore from a checkpoint, evaluate, save) on one full vCPU (s). */
   cpuSecondsPerSeriesCold: 0.007,
   /** Resident memory of the runtime, SDK clients and bundle before any series (MB). */
