@@ -617,7 +617,7 @@ async function main(): Promise<void> {
       ],
       ['stored checkpoint (gzip, mean of saves)', kib(checkpointBytes)],
       [
-        'checkpoint saves per series per warm cycle (staggered, 60 min)',
+        `checkpoint saves per series per warm cycle (staggered, every ${fleet.config.detection.checkpointEveryMinutes} min)`,
         num(requestsPerSeriesPerCycle.checkpointPuts, 4),
       ],
       [
@@ -732,7 +732,7 @@ async function main(): Promise<void> {
       `per DynamoDB (and, assumed equal, S3) request measured on the slice. Memory = the loaded bundle's RSS + the shard's ` +
       'held heap / + its peak heap in a cycle (no GC forced inside it: an upper bound; "held": only the held state fits half). ' +
       `Step Functions: ${transitionsPerCycle(count)} transitions a cycle ` +
-      `(Map + per shard iteration, collect, detect + end). Logs: the use cases' lines + each handler's summary + ${PLATFORM_LOG_BYTES} B of platform lines + the EMF blob (${emf} B) per invocation pair.`,
+      `(the Map, per shard Collect, the Choice of its function, its Detect and ShardDone, then the final Choice and its end). Logs: the use cases' lines + each handler's summary + ${PLATFORM_LOG_BYTES} B of platform lines + the EMF blob (${emf} B) per invocation pair.`,
   );
   if (latency.length > 0) {
     print(

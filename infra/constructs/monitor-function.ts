@@ -1,7 +1,9 @@
 // (infra) the one place that decides how a job's Lambda is built (STYLE practice 10): runtime, arm64,
 // X-Ray, log retention, source maps, esbuild options, a least-privilege role and a dead-letter queue.
 // `bindTable` sets a table's env var and grants exactly the named actions, together.
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -34,6 +36,23 @@ export const BUNDLE_TARGET = 'node22';
 export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
+/**
+ * A module esbuild injects so that `process.env.MONITOR_CONFIG_JSON` in the bundle is the config's
+ * JSON text. Written once per distinct config, named by its hash (the same config, the same file).
+ */
+export function configInjectFile(config: MonitorConfig): string {
+  const json = JSON.stringify(config);
+  const hash = createHash('sha256').update(json).digest('hex').slice(0, 16);
+  const file = path.join(tmpdir(), `drift-sentinel-config-${hash}.mjs`);
+  if (!existsSync(file)) {
+    writeFileSync(
+      file,
+      `const json = ${JSON.stringify(json)};\nexport { json as 'process.env.MONITOR_CONFIG_JSON' };\n`,
+    );
+  }
+  return file;
+}
+
 /** Powertools log levels. */
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -44,7 +63,7 @@ export interface MonitorFunctionProps {
   /** Handler file, absolute or relative to `projectRoot` (e.g. `functions/collect.ts`). */
   readonly entry: string;
   /**
-   * The validated monitoring config: baked into the bundle (esbuild `define` of
+   * The validated monitoring config: baked into the bundle (an esbuild `inject` replacing
    * process.env.MONITOR_CONFIG_JSON, read by `loadBakedMonitorConfig`); its `name` is the metrics namespace.
    */
   readonly config: MonitorConfig;
@@ -200,7 +219,10 @@ export class MonitorFunction extends Construct {
         sourcesContent: false,
         // Bundle the pinned AWS SDK too: the tested versions run, not whatever the runtime ships.
         externalModules: [],
-        define: { 'process.env.MONITOR_CONFIG_JSON': JSON.stringify(JSON.stringify(props.config)) },
+        // The config replaces process.env.MONITOR_CONFIG_JSON through an injected file, not `define`:
+        // a define is an esbuild argument, and a fleet of thousands of series overflows the OS's
+        // argument limit (E2BIG).
+        inject: [configInjectFile(props.config)],
         forceDockerBundling: false,
       },
     });

@@ -130,8 +130,8 @@ function grantsOf(statements: { Action: unknown; Resource: unknown }[]): string[
 const LAMBDA_INVOKE = 'arn:Ref:AWS::Partition:states:::lambda:invoke';
 const PAYLOAD = { time: '{% $states.input.time %}', shard: '{% $states.input.shard %}' };
 
-describe('detect cycle with 3 shards (150 RDS instances, every 2 minutes)', () => {
-  const config = fleetConfig(150, 2);
+describe('detect cycle with 3 shards (1,800 RDS instances, every 2 minutes)', () => {
+  const config = fleetConfig(1800, 2);
   const { app, stack, template } = build(config);
   const shards = stack.detectShards;
   const machine = template.findResources('AWS::StepFunctions::StateMachine')[
@@ -155,18 +155,18 @@ describe('detect cycle with 3 shards (150 RDS instances, every 2 minutes)', () =
     }
     // The plan is an output: what a deploy will run, before it runs.
     expect(template.findOutputs('DetectShards').DetectShards?.Value).toBe(
-      `3 shard(s), series per shard ${stack.shardPlan.sizes.join('/')} (at most ${stack.shardPlan.capacity} each at 256 MB)`,
+      `3 shard(s), series per shard ${stack.shardPlan.sizes.join('/')} (at most ${stack.shardPlan.capacity} each at 1769 MB)`,
     );
   });
 
-  it('gives each shard its own detect function: 256 MB, reserved concurrency 1, a timeout the cycle leaves room for', () => {
+  it('gives each shard its own detect function: the plan memory, reserved concurrency 1, a timeout the cycle leaves room for', () => {
     expect(shards.map((d) => d.node.id)).toEqual(['Detect0of3', 'Detect1of3', 'Detect2of3']);
     const detectSeconds = cycleTimeouts(2).detect.toSeconds();
     expect(detectSeconds).toBe(48);
     const functions = template.findResources('AWS::Lambda::Function');
     for (const d of shards) {
       expect(functions[logicalId(stack, d.lambdaFunction)]?.Properties).toMatchObject({
-        MemorySize: 256,
+        MemorySize: stack.shardPlan.memoryMb,
         Timeout: detectSeconds,
         ReservedConcurrentExecutions: 1,
         Environment: { Variables: expect.objectContaining({ POWERTOOLS_SERVICE_NAME: 'detect' }) },
@@ -451,15 +451,15 @@ describe('cycle timeouts and the shard plan', () => {
     expect([t.execution.toSeconds(), t.detect.toSeconds()]).toEqual([execution, detect]);
   });
 
-  it('picks the smallest memory at which the fleet fits: 256 MB for the example, 512 MB for 10,000 series', () => {
+  it('plans the fewest shards, at the smallest memory that gives them: 256 MB for the example, 2 × 1769 MB for 10,000 series', () => {
     expect(planDetectShards(fleetConfig(0, 5), Duration.minutes(2))).toMatchObject({
       memoryMb: 256,
       count: 1,
     });
-    // 2,500 instances × 4 metrics + the example's 9: every shard parses the whole fleet's config, which
-    // alone takes half of 256 MB, so the plan moves up a size instead of splitting ever finer.
+    // 2,500 instances × 4 metrics + the example's 9: every shard parses the whole fleet's config (a
+    // quarter of 256 MB alone), and each shard costs transitions every cycle: two big shards.
     const big = planDetectShards(fleetConfig(2500, 5), Duration.minutes(2));
-    expect(big.memoryMb).toBe(512);
+    expect(big).toMatchObject({ memoryMb: 1769, count: 2 });
     expect(big.sizes.reduce((a, b) => a + b, 0)).toBe(10_009);
     expect(big.largest).toBeLessThanOrEqual(big.capacity);
   });

@@ -18,12 +18,12 @@ const childProcess: typeof import('node:child_process') = require('node:child_pr
 
 const CDK_CONTEXT = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;
 const EXAMPLE = JSON.parse(readFileSync(path.join(PROJECT_ROOT, EXAMPLE_CONFIG_FILE), 'utf8'));
-/** 100 instances × 4 metrics (none an ML drift feature) and the example's 9 series: 2 shards of 256 MB. */
+/** 1,800 instances × 4 metrics (none an ML drift feature) and the example's 9 series: 2 shards of 1769 MB. */
 const config = parseMonitorConfig(
   {
     ...EXAMPLE,
     rds: {
-      instances: Array.from({ length: 100 }, (_, i) => ({
+      instances: Array.from({ length: 1800 }, (_, i) => ({
         id: `db-${i}`,
         metrics: ['FreeableMemory', 'ReadIOPS', 'WriteIOPS', 'SwapUsage'].map((metricName) => ({
           metric: `db_${metricName.toLowerCase()}`,
