@@ -22,6 +22,10 @@ export const SOURCE_EXCLUDES = [
   '*.ts',
   'node_modules',
   'node_modules/**',
+  // A build running beside synth (the e2e tests rebuild the site) writes through `<file>.<pid>.<rnd>.tmp`
+  // and renames: a staged copy must never pick up (or trip over) such a file.
+  '*.tmp',
+  '**/*.tmp',
 ];
 
 /** What `dashboard/build.ts` exports (DASHBOARD-CONTRACT.md). */
