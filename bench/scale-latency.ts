@@ -4,6 +4,7 @@
 // t + 60 s, detect + alerting right after collect (chained, +10 s) or on its own cron 1 minute later (the
 // old wiring). Incidents (a level shift ×factor on one host's CPU) start at each minute offset within the
 // 5-minute cycle, several times over, each on its own host so no page folds into another's.
+import { medianOf } from '../shared/domain/detectors/sorted-window';
 import { WHOLE_FLEET } from '../shared/domain/shards';
 import { Tally } from './scale-counting';
 import { createFleet, type Incident, MINUTE, T0 } from './scale-fleet';
@@ -32,14 +33,7 @@ export interface LatencyResult {
   readonly worstFromPeriodEndMs: number;
 }
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0
-    ? Number.NaN
-    : s.length % 2
-      ? s[(s.length - 1) / 2]!
-      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
+const median = medianOf;
 
 /** Measure one wiring: `repeats` incidents at each of the 5 minute offsets. */
 export async function measureLatency(options: {

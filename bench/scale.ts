@@ -9,6 +9,7 @@
 // Memory defaults to the stack's plan (shared/domain/series-cost.ts planDetect).
 // Models and assumptions are stated in bench/scale-cost.ts (Lambda time, I/O, Step Functions, logs)
 // and bench/prices.ts (prices, with sources); docs/benchmarks.md ("Scale and cost") has the results.
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -16,6 +17,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Anomaly } from '../shared/domain/anomaly';
+import { medianOf } from '../shared/domain/detectors/sorted-window';
 import { detectShardBudget, planDetect } from '../shared/domain/series-cost';
 import {
   MAX_SHARDS,
@@ -83,14 +85,7 @@ const DETECT_DELAY_MS = 10_000;
 v8.setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0
-    ? Number.NaN
-    : s.length % 2
-      ? s[(s.length - 1) / 2]!
-      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
+const median = medianOf;
 const sumMaps = (maps: readonly ReadonlyMap<string, number>[]) => {
   const out = new Map<string, number>();
   for (const m of maps) for (const [k, v] of m) out.set(k, (out.get(k) ?? 0) + v);

@@ -7,34 +7,19 @@ import type { DetectorCache } from '../domain/detectors/detector-cache';
 import { type Shard, seriesOfShard, shardJobName, shardName, WHOLE_FLEET } from '../domain/shards';
 import type { SeriesSpec } from '../domain/types';
 import type { MonitorConfig } from '../monitor-config';
-import type {
-  AlertPublisher,
-  AlertStateStore,
-  AnomalyStore,
-  CheckpointStore,
-  Clock,
-  ControlStore,
-  DeadLetterSink,
-  Log,
-  MetricSource,
-  MetricStore,
-  RateLimiter,
-} from '../ports';
+import type { CheckpointStore, ControlStore, Log, MetricSource, MetricStore } from '../ports';
 import { DETECT_JOB, type DetectResult, detectAnomalies } from './detect-anomalies';
-import { NOC_BUCKET, type PublishResult, publishAlerts } from './publish-alerts';
+import { NOC_BUCKET, type PublishDeps, type PublishResult, publishAlerts } from './publish-alerts';
 import { type NoDataResult, raiseNoDataAlerts } from './raise-no-data';
 
 /** What a detect cycle needs: the stores and services of one deployment (local or AWS). */
-export interface DetectCycleDeps {
+export interface DetectCycleDeps
+  extends Pick<
+    PublishDeps,
+    'anomalies' | 'alerts' | 'limiter' | 'publisher' | 'deadLetter' | 'clock' | 'log'
+  > {
   readonly points: MetricStore;
-  readonly anomalies: AnomalyStore;
   readonly control: ControlStore;
-  readonly alerts: AlertStateStore;
-  readonly limiter: RateLimiter;
-  readonly publisher: AlertPublisher;
-  readonly deadLetter: DeadLetterSink;
-  readonly clock: Clock;
-  readonly log: Log;
   /** Alerting's log, when it should read apart from detect's (the local console). @default log */
   readonly alertLog?: Log;
   /** The validated config: detection, alert policy. */

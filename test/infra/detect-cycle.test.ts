@@ -16,6 +16,7 @@ import type { MonitorStack } from '../../infra/stack';
 import { seriesOfShard } from '../../shared/domain/shards';
 import { ValidationError } from '../../shared/errors';
 import { expandSeries, type MonitorConfig, parseMonitorConfig } from '../../shared/monitor-config';
+import { logicalIdOf, renderValue } from '../helpers/cdk-values';
 
 const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
   readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'),
@@ -53,22 +54,7 @@ function build(config: MonitorConfig): { app: App; stack: MonitorStack; template
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-function logicalId(stack: MonitorStack, construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as never);
-}
-
-/** A CloudFormation value as text: `Logical.Attr` for GetAtt, `Ref:X` for Ref, joins concatenated. */
-function render(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, unknown>;
-  if (Array.isArray(v['Fn::GetAtt'])) return (v['Fn::GetAtt'] as string[]).join('.');
-  if (typeof v.Ref === 'string') return `Ref:${v.Ref}`;
-  if (Array.isArray(v['Fn::Join'])) {
-    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map(render).join(sep);
-  }
-  throw new Error(`unexpected value ${JSON.stringify(value)}`);
-}
+const logicalId = logicalIdOf;
 
 interface Retrier {
   ErrorEquals: string[];
@@ -121,7 +107,7 @@ function grantsOf(statements: { Action: unknown; Resource: unknown }[]): string[
   const pairs = new Set<string>();
   for (const s of statements) {
     for (const a of [s.Action].flat() as string[]) {
-      for (const r of [s.Resource].flat()) pairs.add(`${a} -> ${render(r)}`);
+      for (const r of [s.Resource].flat()) pairs.add(`${a} -> ${renderValue(r)}`);
     }
   }
   return [...pairs].sort();
@@ -137,7 +123,7 @@ describe('detect cycle with 3 shards (1,800 RDS instances, every 2 minutes)', ()
   const machine = template.findResources('AWS::StepFunctions::StateMachine')[
     logicalId(stack, stack.detectCycle.stateMachine)
   ]!;
-  const asl: Asl = JSON.parse(render(machine.Properties.DefinitionString));
+  const asl: Asl = JSON.parse(renderValue(machine.Properties.DefinitionString));
   const map = asl.States.Shards!;
   const iteration = map.ItemProcessor!.States;
   const fnArn = (job: { lambdaFunction: IConstruct }) => `${logicalId(stack, job.lambdaFunction)}.Arn`;
@@ -432,7 +418,7 @@ describe('detect cycle of a single shard', () => {
     expect(stack.detectShards.map((d) => d.node.path)).toEqual(['DriftSentinel/Detect']);
     expect(logicalId(stack, stack.detectShards[0]!.lambdaFunction)).toBe('DetectFunction5E3C9172');
     const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]!;
-    const asl: Asl = JSON.parse(render(machine.Properties.DefinitionString));
+    const asl: Asl = JSON.parse(renderValue(machine.Properties.DefinitionString));
     expect(asl.States.Shards?.Items).toEqual([{ index: 0, count: 1 }]);
     expect(asl.States.Shards?.MaxConcurrency).toBe(1);
     expect(Object.keys(asl.States.Shards!.ItemProcessor!.States)).toContain('Detect all');

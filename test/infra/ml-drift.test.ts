@@ -12,6 +12,7 @@ import type { MonitorStack } from '../../infra/stack';
 import { ENV } from '../../shared/config';
 import { ValidationError } from '../../shared/errors';
 import { parseMonitorConfig } from '../../shared/monitor-config';
+import { renderValue } from '../helpers/cdk-values';
 
 const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
   readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'),
@@ -40,18 +41,6 @@ interface Statement {
   Condition?: Record<string, Record<string, string[]>>;
 }
 
-function render(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, unknown>;
-  if (Array.isArray(v['Fn::GetAtt'])) return (v['Fn::GetAtt'] as string[]).join('.');
-  if (typeof v.Ref === 'string') return `Ref:${v.Ref}`;
-  if (Array.isArray(v['Fn::Join'])) {
-    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map(render).join(sep);
-  }
-  throw new Error(`unexpected ${JSON.stringify(value)}`);
-}
-
 /** `action -> resource [leading keys]` for every statement on a role (inline and attached). */
 function grants(template: Template, roleId: string): string[] {
   const role = template.findResources('AWS::IAM::Role')[roleId];
@@ -66,7 +55,7 @@ function grants(template: Template, roleId: string): string[] {
     const keys = s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
     for (const a of [s.Action].flat()) {
       for (const r of [s.Resource].flat())
-        out.add(`${a} -> ${render(r)}${keys ? ` [${keys.join(',')}]` : ''}`);
+        out.add(`${a} -> ${renderValue(r)}${keys ? ` [${keys.join(',')}]` : ''}`);
     }
   }
   return [...out].sort();

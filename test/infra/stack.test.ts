@@ -25,6 +25,7 @@ import { API_ROUTES } from '../../shared/api/contract';
 import { ENV } from '../../shared/config';
 import { ConfigError, ValidationError } from '../../shared/errors';
 import { type MonitorConfig, parseMonitorConfig } from '../../shared/monitor-config';
+import { logicalIdOf, renderValue } from '../helpers/cdk-values';
 
 /** CDK's BucketDeployment provider singleton (256 MiB), a stack-level construct. */
 const BUCKET_DEPLOYMENT_PROVIDER = 'Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C256MiB';
@@ -53,9 +54,7 @@ function build(
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-function logicalId(stack: Stack, construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as never);
-}
+const logicalId = logicalIdOf;
 
 function errorOf<T extends Error>(type: new (...args: never[]) => T, fn: () => unknown): T {
   try {
@@ -65,19 +64,6 @@ function errorOf<T extends Error>(type: new (...args: never[]) => T, fn: () => u
     throw error;
   }
   throw new Error(`expected a ${type.name}`);
-}
-
-/** Render an IAM resource to a readable string: `Logical.Arn`, joins concatenated, `*` as is. */
-function resourceName(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, unknown>;
-  if (Array.isArray(v['Fn::GetAtt'])) return (v['Fn::GetAtt'] as string[]).join('.');
-  if (typeof v.Ref === 'string') return `Ref:${v.Ref}`;
-  if (Array.isArray(v['Fn::Join'])) {
-    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map(resourceName).join(sep);
-  }
-  throw new Error(`unexpected resource ${JSON.stringify(value)}`);
 }
 
 interface Statement {
@@ -109,7 +95,7 @@ function grantsOf(statements: Statement[]): string[] {
   for (const s of statements) {
     const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
     const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
-    for (const a of actions) for (const r of resources) pairs.add(`${a} -> ${resourceName(r)}`);
+    for (const a of actions) for (const r of resources) pairs.add(`${a} -> ${renderValue(r)}`);
   }
   return [...pairs].sort();
 }

@@ -137,6 +137,23 @@ async function runFleet(
   return { db, pages, cycles: results, anomalies };
 }
 
+/** 12 series on 6 resources, five hours; three incidents at different minutes; cycles over the last three. */
+function threeIncidents() {
+  const config = configWith();
+  const series = expandSeries(config);
+  const incidents = new Map([
+    ['web-1', 150],
+    ['api-2', 200],
+    ['db-1', 260],
+  ]);
+  return {
+    config,
+    series,
+    points: pointsOf(series, 300, incidents),
+    span: { from: T0 + 120 * MIN, to: T0 + 300 * MIN },
+  };
+}
+
 const alertsOf = (pages: readonly AlertMessage[]) =>
   pages
     .map((m) => `${m.attributes.severity === 'RESOLVED' ? 'RESOLVED' : 'ALERT'} ${m.attributes.alert_id}`)
@@ -153,18 +170,7 @@ describe('sharded detect cycle (dynalite)', () => {
 
   it('records and pages exactly what the unsharded cycle does on the same data', async () => {
     // Prepare: 12 series on 6 resources; three incidents at different minutes, one resolved in range
-    const config = configWith();
-    const series = expandSeries(config);
-    const points = pointsOf(
-      series,
-      300,
-      new Map([
-        ['web-1', 150],
-        ['api-2', 200],
-        ['db-1', 260],
-      ]),
-    );
-    const span = { from: T0 + 120 * MIN, to: T0 + 300 * MIN };
+    const { config, series, points, span } = threeIncidents();
     // Act
     const one = await runFleet(config, points, span, 1);
     const three = await runFleet(config, points, span, 3);
@@ -196,18 +202,7 @@ describe('sharded detect cycle (dynalite)', () => {
 
   it('a failed shard holds back no other shard and catches up on its next cycle', async () => {
     // Prepare
-    const config = configWith();
-    const series = expandSeries(config);
-    const points = pointsOf(
-      series,
-      300,
-      new Map([
-        ['web-1', 150],
-        ['api-2', 200],
-        ['db-1', 260],
-      ]),
-    );
-    const span = { from: T0 + 120 * MIN, to: T0 + 300 * MIN };
+    const { config, series, points, span } = threeIncidents();
     const broken = T0 + 205 * MIN; // api-2's incident starts at minute 200
     const owner = [0, 1, 2].find((index) =>
       seriesOfShard(series, { index, count: 3 }, 'resource').some((s) => s.tags.resource === 'api-2'),
