@@ -8,6 +8,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { messageOf } from '../errors';
 import { type BackoffOptions, backoffDelay, sleep } from './retry';
 
 /**
@@ -149,8 +150,7 @@ export async function updateWithRetry(
       await client.send(new UpdateCommand(input));
       return { status: 'written' };
     } catch (error) {
-      if (isValidationError(error))
-        return { status: 'invalid', reason: error instanceof Error ? error.message : String(error) };
+      if (isValidationError(error)) return { status: 'invalid', reason: messageOf(error) };
       lastError = error;
     }
   }

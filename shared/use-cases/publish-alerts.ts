@@ -40,9 +40,8 @@ export interface PublishDeps {
   readonly series: readonly SeriesSpec[];
   readonly policy: MonitorConfig['alerts'];
   /**
-   * How far back pending anomalies (failed publishes, crashed runs) are looked for. Keep it above
-   * `maxPendingMinutes` and detect's catch-up span so nothing pending falls out of sight.
-   * @default max(6 h, maxPendingMinutes + 1 h)
+   * How far back pending anomalies (failed publishes, crashed runs) are looked for: the detect cycle
+   * passes retryPendingMsOf(policy, detect's catch-up span). @default retryPendingMsOf(policy)
    */
   readonly retryPendingMs?: number;
   /** Token bucket and digest name; a local replay uses its own. @default 'noc' */
@@ -54,6 +53,15 @@ export interface PublishDeps {
    * overwrite each other's. The token bucket stays shared. @default the whole fleet
    */
   readonly shardScope?: { readonly digestSuffix: string };
+}
+
+/**
+ * How far back alerting looks for anomalies still pending (failed publishes, crashed runs): past the
+ * longest a publish may keep failing, past detect's catch-up span (a late run records old anomalies),
+ * and never under 6 h, plus an hour of margin so nothing pending falls out of sight at the edge.
+ */
+export function retryPendingMsOf(policy: MonitorConfig['alerts'], maxCatchUpMinutes = 0): number {
+  return Math.max(policy.maxPendingMinutes, maxCatchUpMinutes, 6 * 60) * 60_000 + 3_600_000;
 }
 
 /** What one run did; `states` counts anomalies by the state they ended in. */
@@ -100,8 +108,7 @@ export async function publishAlerts(
   const policy = deps.policy;
   const bucket = deps.bucket ?? NOC_BUCKET;
   const byKey = new Map<string, Anomaly>();
-  const retryFrom =
-    now - (deps.retryPendingMs ?? Math.max(6 * 3_600_000, (policy.maxPendingMinutes + 60) * 60_000));
+  const retryFrom = now - (deps.retryPendingMs ?? retryPendingMsOf(policy));
   const owned = (series: string): boolean => deps.shardScope === undefined || tagsById.has(series);
   for (const a of await deps.anomalies.listPending(retryFrom, now, now))
     if (owned(a.series)) byKey.set(`${a.series}|${a.ts}`, a);

@@ -9,7 +9,13 @@ import type { SeriesSpec } from '../domain/types';
 import type { MonitorConfig } from '../monitor-config';
 import type { CheckpointStore, ControlStore, Log, MetricSource, MetricStore } from '../ports';
 import { DETECT_JOB, type DetectResult, detectAnomalies } from './detect-anomalies';
-import { NOC_BUCKET, type PublishDeps, type PublishResult, publishAlerts } from './publish-alerts';
+import {
+  NOC_BUCKET,
+  type PublishDeps,
+  type PublishResult,
+  publishAlerts,
+  retryPendingMsOf,
+} from './publish-alerts';
 import { type NoDataResult, raiseNoDataAlerts } from './raise-no-data';
 
 /** What a detect cycle needs: the stores and services of one deployment (local or AWS). */
@@ -67,16 +73,6 @@ export interface DetectCycleResult {
 export function detectJobOf(shard: Shard, namespace?: string): string {
   const job = shardJobName(DETECT_JOB, shard);
   return namespace === undefined ? job : `${job}#${namespace}`;
-}
-
-/**
- * How far back alerting looks for anomalies still pending (failed publishes, crashed runs): past the
- * longest a publish may keep failing, past detect's catch-up span (a late run records old anomalies),
- * and never under 6 h, plus an hour of margin so nothing pending falls out of sight at the edge.
- */
-export function retryPendingMsOf(config: Pick<MonitorConfig, 'detection' | 'alerts'>): number {
-  const minutes = Math.max(config.alerts.maxPendingMinutes, config.detection.maxCatchUpMinutes, 6 * 60);
-  return minutes * 60_000 + 3_600_000;
 }
 
 /**
@@ -181,7 +177,7 @@ export async function runAlertStage(
       log,
       series: input.series,
       policy: deps.config.alerts,
-      retryPendingMs: retryPendingMsOf(deps.config),
+      retryPendingMs: retryPendingMsOf(deps.config.alerts, deps.config.detection.maxCatchUpMinutes),
       bucket: deps.namespace === undefined ? NOC_BUCKET : `${NOC_BUCKET}#${deps.namespace}`,
       ...(sharded ? { shardScope: { digestSuffix: shardName(input.shard) } } : {}),
     },
