@@ -13,6 +13,7 @@ import {
 } from '../shared/adapters/memory-stores';
 import { DetectorCache } from '../shared/domain/detectors/detector-cache';
 import { createRng } from '../shared/domain/random';
+import { shardsOf } from '../shared/domain/shards';
 import { bucketConfigOf } from '../shared/domain/token-bucket';
 import type { MetricPoint } from '../shared/domain/types';
 import { expandSeries, parseMonitorConfig } from '../shared/monitor-config';
@@ -163,10 +164,7 @@ async function main(): Promise<void> {
   const totals: Record<string, number> = {};
   let p = 0;
   // The production cycle, per shard, all shards at once (as the state machine's Map runs them).
-  const shards = Array.from({ length: SHARDS }, (_, index) => ({
-    shard: { index, count: SHARDS },
-    detectorCache: new DetectorCache(),
-  }));
+  const shards = shardsOf(SHARDS).map((shard) => ({ shard, detectorCache: new DetectorCache() }));
   for (let now = T0 + 5 * MIN; now <= T0 + DAYS * 1440 * MIN; now += 5 * MIN) {
     clockNow = now;
     const batch: MetricPoint[] = [];

@@ -26,6 +26,7 @@ import {
   seriesOfShard,
   seriesPerShard,
   shardName,
+  shardsOf,
   WHOLE_FLEET,
 } from '../shared/domain/shards';
 import { measureBaseMemory } from './scale-base';
@@ -318,7 +319,7 @@ async function main(): Promise<void> {
   MEMORY_MB = planned.memoryMb;
   COLLECT_MB ||= MEMORY_MB;
   const count = values.shards ? Number(values.shards) : planned.count;
-  const shards: Shard[] = Array.from({ length: count }, (_, index) => ({ index, count }));
+  const shards = shardsOf(count);
   const sizes = shards.map((s) => seriesOfShard(fleet.specs, s, groupBy).length);
   const measured = Math.min(count, values['measure-shards'] ? Number(values['measure-shards']) : count);
 

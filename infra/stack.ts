@@ -7,7 +7,7 @@ import { TUNING_HISTORY_PK, TUNING_STATE_PREFIX } from '../shared/adapters/dynam
 import { API_ROUTES } from '../shared/api/contract';
 import { ENV } from '../shared/config';
 import type { DetectPlan } from '../shared/domain/series-cost';
-import { type Shard, shardJobName } from '../shared/domain/shards';
+import { shardJobName, shardsOf } from '../shared/domain/shards';
 import type { MonitorConfig } from '../shared/monitor-config';
 import { COLLECT_JOB } from '../shared/use-cases/collect-metrics';
 import { AlertChat } from './constructs/alert-chat';
@@ -91,10 +91,7 @@ export class MonitorStack extends Stack {
     dailyCron(config.drift.checkAtUtc);
     const timeouts = cycleTimeouts(schedules.collectEveryMinutes);
     this.shardPlan = planDetectShards(config, timeouts.detect);
-    const shards: Shard[] = Array.from({ length: this.shardPlan.count }, (_, index) => ({
-      index,
-      count: this.shardPlan.count,
-    }));
+    const shards = shardsOf(this.shardPlan.count);
 
     this.tables = new MonitorTables(this, 'Tables');
     this.alerts = new AlertTopic(this, 'Alerts', config.alerts.email ? { email: config.alerts.email } : {});

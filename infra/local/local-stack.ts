@@ -29,7 +29,7 @@ import { localS3Config } from '../../shared/adapters/s3-model-store';
 import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../../shared/adapters/table-schemas';
 import { DetectorCache } from '../../shared/domain/detectors/detector-cache';
 import { planDetect } from '../../shared/domain/series-cost';
-import { seriesOfShard, shardJobName, shardName } from '../../shared/domain/shards';
+import { seriesOfShard, shardJobName, shardName, shardsOf } from '../../shared/domain/shards';
 import { bucketConfigOf } from '../../shared/domain/token-bucket';
 import type { SeriesSpec } from '../../shared/domain/types';
 import { ValidationError } from '../../shared/errors';
@@ -222,7 +222,7 @@ export async function startLocalStack(
   // series and then runs the shard's detect cycle, all shards at once.
   const plan = planDetect(series, config.alerts.groupBy, 120);
   const shardCount = options.shards ?? Math.max(plan.count, LOCAL_MIN_SHARDS);
-  const shards = Array.from({ length: shardCount }, (_, index) => ({ index, count: shardCount }));
+  const shards = shardsOf(shardCount);
   print(
     `Detect cycle: ${shardCount} shards in parallel (${shards
       .map((sh) => `${shardName(sh)}: ${seriesOfShard(series, sh, config.alerts.groupBy).length} series`)

@@ -16,6 +16,11 @@ export const WHOLE_FLEET: Shard = { index: 0, count: 1 };
 /** The most shards a plan may have: the state machine's Map runs at most this many at once. */
 export const MAX_SHARDS = 40;
 
+/** Every shard of a plan of `count`, by index. */
+export function shardsOf(count: number): Shard[] {
+  return Array.from({ length: count }, (_, index) => ({ index, count }));
+}
+
 /** A shard's name in keys, prefixes and logs, e.g. `2of8`; the whole fleet is `all`. */
 export function shardName(shard: Shard): string {
   return shard.count === 1 ? 'all' : `${shard.index}of${shard.count}`;
