@@ -5,6 +5,7 @@
 import type { Anomaly } from './anomaly';
 import { fnv1aInt } from './hash';
 import { isNoData } from './no-data';
+import { groupKeyOf } from './shards';
 import type { AlertLevel } from './types';
 
 /** Where an anomaly ended up. */
@@ -184,7 +185,8 @@ export function planAlerts(
       continue;
     }
     seenThisRun.add(key);
-    const group = tags[policy.groupBy] ?? anomaly.label;
+    // The same key the series' detect shard is chosen by: a group never spans two shards.
+    const group = groupKeyOf({ tags, label: anomaly.label }, policy.groupBy);
     const entry: PlannedAnomaly = { anomaly, dedupKey: key, state: 'pending', group };
     planned.push(entry);
     groups.set(group, [...(groups.get(group) ?? []), entry]);

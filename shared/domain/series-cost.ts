@@ -1,5 +1,5 @@
 // (domain) what one monitored series costs a detect shard, as measured by `npm run bench:scale`, the
-// shard budget of a detect function of a given size, and the smallest size at which a fleet fits. The
+// shard budget of a detect function of a given size, and the plan a fleet gets (fewest shards). The
 // stack sizes and shards detect from these figures; re-measure (and update the date) when the detector,
 // the cycle or the bundle changes.
 import { MAX_SHARDS, planShards, type ShardBudget, type ShardPlan } from './shards';

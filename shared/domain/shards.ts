@@ -26,7 +26,7 @@ export function shardName(shard: Shard): string {
   return shard.count === 1 ? 'all' : `${shard.index}of${shard.count}`;
 }
 
-/** The key alerts group a series under (`alerts.groupBy` tag, else its label) — as planAlerts does. */
+/** The key alerts group a series under (`alerts.groupBy` tag, else its label): planAlerts uses it too. */
 export function groupKeyOf(spec: Pick<SeriesSpec, 'tags' | 'label'>, groupBy: string): string {
   return spec.tags[groupBy] ?? spec.label;
 }
