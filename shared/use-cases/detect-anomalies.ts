@@ -281,10 +281,10 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
       const checkpoint = checkpoints.get(spec.id);
       if (!checkpoint) continue;
       cache?.put(spec.id, sensitivities.get(spec.metric) ?? 1, checkpoint);
+      // A series with none saved is due at once, so a run cut short persists what it warmed and a
+      // retry in a fresh container resumes it too.
       const savedAt = cache?.savedAt(spec.id) ?? Number.NaN;
-      // A run cut short persists what it warmed, so a retry in a fresh container resumes it too.
-      const mustKeep = !complete && savedAt === Number.NEGATIVE_INFINITY;
-      if (store && (mustKeep || checkpointDue(spec.id, savedAt, checkpoint.lastTs, everyMs)))
+      if (store && checkpointDue(spec.id, savedAt, checkpoint.lastTs, everyMs))
         due.push({ id: spec.id, checkpoint });
     }
     await mapLimit(due, deps.concurrency ?? 8, async ({ id, checkpoint }) => {
