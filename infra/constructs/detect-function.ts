@@ -7,11 +7,10 @@ import type { Construct } from 'constructs';
 import { TUNING_STATE_PREFIX } from '../../shared/adapters/dynamodb-threshold-store';
 import { ENV } from '../../shared/config';
 import { type DetectPlan, planDetect } from '../../shared/domain/series-cost';
-import { type Shard, shardJobName, shardName } from '../../shared/domain/shards';
+import { type Shard, shardName } from '../../shared/domain/shards';
 import { ValidationError } from '../../shared/errors';
 import { expandSeries, type MonitorConfig } from '../../shared/monitor-config';
-import { DETECT_JOB } from '../../shared/use-cases/detect-anomalies';
-import { NOC_BUCKET } from '../../shared/use-cases/publish-alerts';
+import { bucketNameOf, detectJobOf, digestNameOf } from '../../shared/use-cases/run-detect-cycle';
 import type { AlertTopic } from './alert-topic';
 import type { AlarmedDeadLetterQueue } from './dead-letter-queue';
 import type { DetectorState } from './detector-state';
@@ -69,8 +68,13 @@ export function detectFunctionId(shard: Shard): string {
  * two shards, so shards never write the same publish item).
  */
 export function detectControlKeys(shard: Shard): string[] {
-  const digest = shard.count === 1 ? `digest#${NOC_BUCKET}` : `digest#${NOC_BUCKET}#${shardName(shard)}`;
-  return [`job#${shardJobName(DETECT_JOB, shard)}`, `bucket#${NOC_BUCKET}`, digest, 'alerts', 'publish'];
+  return [
+    `job#${detectJobOf(shard)}`,
+    `bucket#${bucketNameOf()}`,
+    `digest#${digestNameOf(shard)}`,
+    'alerts',
+    'publish',
+  ];
 }
 
 /** A detect shard's function and its least-privilege grants. */

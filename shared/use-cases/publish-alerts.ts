@@ -49,10 +49,10 @@ export interface PublishDeps {
   /**
    * A detect shard's run: only `series` are this run's — pending anomalies and open alerts of other
    * series belong to the shards that own them (which run at the same time), and the digest of what
-   * was held back is this shard's own (`<bucket>#<digestSuffix>`), so concurrent shards never
+   * was held back is this shard's own (`digest`, see digestNameOf), so concurrent shards never
    * overwrite each other's. The token bucket stays shared. @default the whole fleet
    */
-  readonly shardScope?: { readonly digestSuffix: string };
+  readonly shardScope?: { readonly digest: string };
 }
 
 /**
@@ -157,7 +157,7 @@ export async function publishAlerts(
   }
   for (const [key, ts] of latestByKey) if (openByKey.has(key)) await deps.alerts.touchOpen(key, ts);
 
-  const digestName = deps.shardScope ? `${bucket}#${deps.shardScope.digestSuffix}` : bucket;
+  const digestName = deps.shardScope?.digest ?? bucket;
   let digest = await deps.alerts.getDigest(digestName);
   const digestBefore = digest;
   let messagesSent = 0;

@@ -75,6 +75,17 @@ export function detectJobOf(shard: Shard, namespace?: string): string {
   return namespace === undefined ? job : `${job}#${namespace}`;
 }
 
+/** The token bucket every shard takes from (a local replay's own under its namespace). */
+export function bucketNameOf(namespace?: string): string {
+  return namespace === undefined ? NOC_BUCKET : `${NOC_BUCKET}#${namespace}`;
+}
+
+/** The digest a shard keeps what the bucket held back in: the bucket's own for a single shard. */
+export function digestNameOf(shard: Shard, namespace?: string): string {
+  const bucket = bucketNameOf(namespace);
+  return shard.count === 1 ? bucket : `${bucket}#${shardName(shard)}`;
+}
+
 /**
  * Run one detect cycle of one shard.
  * 1. Detect the shard's series (its own watermark, cache and checkpoints).
@@ -165,7 +176,6 @@ export async function runAlertStage(
     },
     { now: input.now },
   );
-  const sharded = input.shard.count > 1;
   const alerts = await publishAlerts(
     {
       anomalies: deps.anomalies,
@@ -178,8 +188,8 @@ export async function runAlertStage(
       series: input.series,
       policy: deps.config.alerts,
       retryPendingMs: retryPendingMsOf(deps.config.alerts, deps.config.detection.maxCatchUpMinutes),
-      bucket: deps.namespace === undefined ? NOC_BUCKET : `${NOC_BUCKET}#${deps.namespace}`,
-      ...(sharded ? { shardScope: { digestSuffix: shardName(input.shard) } } : {}),
+      bucket: bucketNameOf(deps.namespace),
+      ...(input.shard.count > 1 ? { shardScope: { digest: digestNameOf(input.shard, deps.namespace) } } : {}),
     },
     { fresh: [...input.fresh, ...noData.raised], coverage: input.coverage, now: input.now },
   );
