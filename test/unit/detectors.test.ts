@@ -7,7 +7,7 @@ import {
   runDetectors,
   scanSeries,
 } from '../../shared/domain/anomaly';
-import { NEUTRAL_SEMANTICS } from '../../shared/domain/detectors/semantics';
+import { NEUTRAL_SEMANTICS, semanticsOf } from '../../shared/domain/detectors/semantics';
 import { SeriesDetector } from '../../shared/domain/detectors/series-detector';
 import { SortedWindow } from '../../shared/domain/detectors/sorted-window';
 import { alertLevelOf } from '../../shared/domain/types';
@@ -297,5 +297,35 @@ describe('quantised and sparse series', () => {
     expect(burst?.methods).toContain('zscore');
     // The ordinary ones are not pages.
     expect(all(counts).filter((a) => indexOf(a.ts) !== 1400 && a.level !== 'INFO')).toEqual([]);
+  });
+});
+
+describe('the expected range a verdict reports', () => {
+  const detection = parseMonitorConfig({
+    series: [{ metric: 'm', namespace: 'N', metricName: 'M' }],
+  }).detection;
+  const percent = semanticsOf({ metric: 'cpu_percent', unit: '%' });
+  const warm = () => {
+    const d = new SeriesDetector(detection, 60_000, 1, percent);
+    noise(600, 40, 0.2, 11).forEach((v, i) => {
+      d.push(i * 60_000, v);
+    });
+    return d;
+  };
+  const zOf = (v: ReturnType<SeriesDetector['push']>) => v.results.find((r) => r.method === 'zscore')!;
+
+  it("is never narrower than the metric's minimum deviation, which is what decides a point counts", () => {
+    // A quiet % series: its spread alone would give a range of well under a point either side.
+    const inside = warm().push(600 * 60_000, 44);
+    const range = zOf(inside);
+    expect(percent.minDeviation).toBe(5);
+    expect(range.expectedHigh - range.baseline).toBeCloseTo(5, 6);
+    expect(range.baseline - range.expectedLow).toBeCloseTo(5, 6);
+    // 4 points up: far beyond the spread, inside the range, not flagged.
+    expect(inside.fired).toBe(false);
+    // 6 points up: outside the range, flagged.
+    const outside = warm().push(600 * 60_000, 46);
+    expect(outside.fired).toBe(true);
+    expect(46).toBeGreaterThan(zOf(outside).expectedHigh);
   });
 });

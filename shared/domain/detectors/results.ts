@@ -52,7 +52,9 @@ export function resultsOf(
           'zscore',
           r.zFired,
           Math.abs(r.z) / r.pointBar,
-          band(sem, r.base, r.pointBar * r.sigma),
+          // A deviation under the metric's minimum never counts (series-detector's zCounts): the range
+          // it judges normal is at least that wide, whatever the spread.
+          band(sem, r.base, Math.max(r.pointBar * r.sigma, sem.minDeviation)),
           r.base,
           r.z,
           ladder(Math.abs(r.z), cfg.zscore, s),
@@ -63,7 +65,7 @@ export function resultsOf(
           'spike',
           r.spikeFired,
           Math.abs(r.stepZ) / (2 * r.pointBar),
-          band(sem, previous, 2 * r.pointBar * r.stepSigma),
+          band(sem, previous, Math.max(2 * r.pointBar * r.stepSigma, sem.minDeviation)),
           previous,
           r.stepZ,
           ladder(Math.abs(r.stepZ), cfg.spike, s),
