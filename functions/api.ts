@@ -5,6 +5,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoAlertStore } from '../shared/adapters/dynamodb-alert-store';
@@ -15,7 +16,16 @@ import { DynamoFeedbackStore } from '../shared/adapters/dynamodb-feedback-store'
 import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
 import { DynamoPredictionStore } from '../shared/adapters/dynamodb-prediction-store';
 import { DynamoThresholdStore } from '../shared/adapters/dynamodb-threshold-store';
-import { dashboardEnv, ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
+import { S3RecentBandStore } from '../shared/adapters/s3-recent-band-store';
+import {
+  dashboardEnv,
+  ENV,
+  loadBakedMonitorConfig,
+  readEnv,
+  recentBandEnv,
+  tableEnv,
+} from '../shared/config';
+import { shardsOf } from '../shared/domain/shards';
 import { expandSeries } from '../shared/monitor-config';
 import { log, logger, metrics, tracer } from '../shared/observability';
 import { createApiRouter } from './api-routes';
@@ -28,6 +38,7 @@ const env = readEnv({
   ...tableEnv.control,
   ...tableEnv.predictions,
   ...dashboardEnv,
+  ...recentBandEnv,
 });
 const ddb = tracer.captureAWSv3Client(createDocumentClient());
 
@@ -41,6 +52,13 @@ const router = createApiRouter({
   timeline: new DynamoAnomalyStore({ client: ddb, tableName: env[ENV.anomaliesTable], log }),
   predictions: new DynamoPredictionStore({ client: ddb, tableName: env[ENV.predictionsTable], log }),
   drift: new DynamoDriftStore({ client: ddb, tableName: env[ENV.controlTable], log }),
+  recentBands: {
+    store: new S3RecentBandStore({
+      client: tracer.captureAWSv3Client(new S3Client({})),
+      bucket: env[ENV.detectorStateBucket],
+    }),
+    shards: shardsOf(env[ENV.detectShards]),
+  },
   clock: { now: () => Date.now() },
   log,
   // API Gateway's Cognito authorizer verified the token; the router checks its client and the staff group.

@@ -19,6 +19,7 @@ import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
 import { DynamoRateLimiter } from '../shared/adapters/dynamodb-rate-limiter';
 import { DynamoThresholdStore } from '../shared/adapters/dynamodb-threshold-store';
 import { checkpointPrefixOf, S3CheckpointStore } from '../shared/adapters/s3-checkpoint-store';
+import { S3RecentBandStore } from '../shared/adapters/s3-recent-band-store';
 import { SnsAlertPublisher } from '../shared/adapters/sns-alert-publisher';
 import { SqsDeadLetter } from '../shared/adapters/sqs-dead-letter';
 import { alertEnv, checkpointEnv, ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
@@ -84,6 +85,7 @@ const deps = {
   series: expandSeries(config),
   noDataRules: noDataRules(config),
   sensitivityOf: sensitivityReader(thresholds),
+  recentBands: new S3RecentBandStore({ client: s3Client, bucket: env[ENV.detectorStateBucket] }),
   // Backfill on first sight: a series with no checkpoint and too little stored history asks CloudWatch once.
   backfill: new CloudWatchMetricSource({ client: tracer.captureAWSv3Client(new CloudWatchClient({})) }),
 };
@@ -123,8 +125,10 @@ export type DetectResponse =
       shard: string;
       recordedCount: number;
       seriesLearningCount: number;
+      /** Series whose last hour of expected range was kept for the health tiles (null: not kept). */
+      bandSeries: number | null;
       alerts: PublishResult;
-    } & Omit<DetectResult, 'recorded' | 'coverage'>);
+    } & Omit<DetectResult, 'recorded' | 'coverage' | 'band'>);
 
 /** Validate the event, run one detect cycle of its shard, publish its counts. */
 export async function lambdaHandler(event: unknown, context?: Context): Promise<DetectResponse> {
@@ -145,7 +149,7 @@ export async function lambdaHandler(event: unknown, context?: Context): Promise<
       ...(context ? { outOfTime: () => context.getRemainingTimeInMillis() < timeoutMs * RESERVE_SHARE } : {}),
     },
   );
-  const { recorded, coverage, ...result } = cycle.detect;
+  const { recorded, coverage, band, ...result } = cycle.detect;
   metrics.addMetric('AnomaliesRecorded', MetricUnit.Count, recorded.length);
   metrics.addMetric('SeriesFailed', MetricUnit.Count, result.seriesFailed.length);
   metrics.addMetric('SeriesUnfinished', MetricUnit.Count, result.seriesUnfinished.length);
@@ -156,6 +160,8 @@ export async function lambdaHandler(event: unknown, context?: Context): Promise<
   metrics.addMetric('BackfillErrors', MetricUnit.Count, result.backfillErrors);
   metrics.addMetric('SeriesLearning', MetricUnit.Count, result.seriesLearning.length);
   metrics.addMetric('SeriesSilent', MetricUnit.Count, cycle.noData.silent.length);
+  // The health tiles' band could not be kept this cycle (logged; the next cycle writes it again).
+  metrics.addMetric('RecentBandErrors', MetricUnit.Count, cycle.bandSeries === null ? 1 : 0);
   const alerts = cycle.alerts;
   metrics.addMetric('AlertMessagesSent', MetricUnit.Count, alerts.messagesSent);
   metrics.addMetric('AlertPublishFailures', MetricUnit.Count, alerts.publishFailures);
@@ -165,6 +171,7 @@ export async function lambdaHandler(event: unknown, context?: Context): Promise<
     shard: cycle.shard,
     ...result,
     recordedCount: recorded.length,
+    bandSeries: cycle.bandSeries,
     alerts,
   });
   // Nothing could be read at all: fail the invocation so it is retried (re-runs are idempotent).
@@ -181,6 +188,7 @@ export async function lambdaHandler(event: unknown, context?: Context): Promise<
     status: 'ok',
     shard: cycle.shard,
     recordedCount: recorded.length,
+    bandSeries: cycle.bandSeries,
     alerts,
     ...result,
     // The state machine takes at most 256 KiB from a task: long lists are counted, a few named.

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { DRIFT_PARTITIONS } from '../shared/adapters/dynamodb-drift-store';
 import { SERIES_INDEX } from '../shared/adapters/dynamodb-feedback-store';
 import { TUNING_HISTORY_PK, TUNING_STATE_PREFIX } from '../shared/adapters/dynamodb-threshold-store';
+import { recentBandKeyOf } from '../shared/adapters/s3-recent-band-store';
 import { API_ROUTES } from '../shared/api/contract';
 import { ENV } from '../shared/config';
 import type { DetectPlan } from '../shared/domain/series-cost';
@@ -227,6 +228,9 @@ export class MonitorStack extends Stack {
       predictions: this.tables.predictions,
     });
     this.detectorState = new DetectorState(this, 'DetectorState', { accessLogs: this.drift.accessLogs });
+    // The health tiles' band: the API reads each shard's kept band object, and nothing else of the bucket.
+    this.api.bindObjects(this.detectorState.bucket, ENV.detectorStateBucket, shards.map(recentBandKeyOf));
+    this.api.lambdaFunction.addEnvironment(ENV.detectShards, String(shards.length));
 
     // One detect function per shard: its warm container keeps that shard's detectors between cycles
     // (one function for all would route shard i to a container warmed by shard j). The shards share

@@ -3,6 +3,7 @@
 // synth time (esbuild `define` of process.env.MONITOR_CONFIG_JSON), so it has no 4 KB env limit and is
 // the exact config `cdk synth` validated; locally and in tests it is read from the environment.
 import { z } from 'zod';
+import { MAX_SHARDS } from './domain/shards';
 import { ConfigError } from './errors';
 import { formatIssues, type MonitorConfig, parseMonitorConfigJson } from './monitor-config';
 
@@ -17,6 +18,8 @@ export const ENV = {
   predictionsTable: 'PREDICTIONS_TABLE',
   modelsBucket: 'MODELS_BUCKET',
   detectorStateBucket: 'DETECTOR_STATE_BUCKET',
+  /** How many detect shards the stack planned (the API reads each shard's kept band). */
+  detectShards: 'DETECT_SHARDS',
   rejectedPredictionsUrl: 'REJECTED_PREDICTIONS_URL',
   dashboardOrigin: 'DASHBOARD_ORIGIN',
   dashboardClientId: 'DASHBOARD_CLIENT_ID',
@@ -65,6 +68,12 @@ export const tableEnv = {
 
 /** Detect's checkpoint bucket as a zod shape. */
 export const checkpointEnv = { [ENV.detectorStateBucket]: bucketName } as const;
+
+/** What the API needs to read the detect shards' kept bands: their bucket and how many there are. */
+export const recentBandEnv = {
+  ...checkpointEnv,
+  [ENV.detectShards]: z.coerce.number().int().min(1).max(MAX_SHARDS),
+} as const;
 
 /** The ML drift env vars as zod shapes. */
 export const driftEnv = {

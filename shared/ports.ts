@@ -8,6 +8,8 @@ import type { DriftStatus, SubjectState } from './domain/drift';
 import type { DriftRun } from './domain/drift-report';
 import type { AnomalyFeedback, ThresholdChange, ThresholdState, WeeklyEvaluation } from './domain/feedback';
 import type { IngestedPrediction, PredictionColumns } from './domain/prediction-set';
+import type { RecentBands } from './domain/recent-band';
+import type { Shard } from './domain/shards';
 import type { MetricPoint, SeriesSpec } from './domain/types';
 
 /** Source of time. Use cases never call Date.now(); tests and the replay stack control the clock. */
@@ -259,6 +261,16 @@ export interface CheckpointStore {
   /** The series' checkpoint, undefined when none was saved. @throws on a corrupt or unreadable one */
   load(series: string): Promise<DetectorSnapshot | undefined>;
   save(series: string, snapshot: DetectorSnapshot): Promise<void>;
+}
+
+/**
+ * Per detect shard, the last hour of each series' expected range (the health sparklines' band): one
+ * object a shard rewrites each cycle, which the dashboard's health view reads for every shard.
+ */
+export interface RecentBandStore {
+  /** The shard's kept band, undefined when none was written. @throws on an unreadable or corrupt one */
+  load(shard: Shard): Promise<RecentBands | undefined>;
+  save(shard: Shard, bands: RecentBands): Promise<void>;
 }
 
 /** Identifies one anomaly: its series and time (epoch ms). */

@@ -374,6 +374,32 @@ export class MonitorFunction extends Construct {
   }
 
   /**
+   * Read exactly these objects of a bucket (no wildcard) and set its name in `envVar`; ListBucket only
+   * for these keys (condition `s3:prefix`), so a key not written yet reads as NoSuchKey, not AccessDenied.
+   * @param keys - full object keys
+   */
+  public bindObjects(bucket: s3.IBucket, envVar: string, keys: readonly string[]): this {
+    if (keys.length === 0 || keys.some((k) => !/^[A-Za-z0-9!_.'()/-]+$/.test(k) || k.endsWith('/')))
+      throw new ValidationError(`${this.node.path}: invalid bindObjects(${envVar})`, [
+        `keys: '${keys.join("', '")}' must be object keys`,
+      ]);
+    this.lambdaFunction.addEnvironment(envVar, bucket.bucketName);
+    iam.Grant.addToPrincipal({
+      grantee: this.lambdaFunction,
+      actions: ['s3:GetObject'],
+      resourceArns: keys.map((k) => bucket.arnForObjects(k)),
+    });
+    this.lambdaFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringEquals: { 's3:prefix': [...keys] } },
+      }),
+    );
+    return this;
+  }
+
+  /**
    * Grant actions that have no resource-level permissions (their only resource is `*`), in a policy of
    * their own that carries the cdk-nag acknowledgement, so the wildcard and its reason stay together.
    * @param actions - e.g. `['cloudwatch:GetMetricData']`

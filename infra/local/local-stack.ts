@@ -26,6 +26,7 @@ import { createIdTokenVerifier } from '../../shared/adapters/jwt-verifier';
 import { HostMetricSource } from '../../shared/adapters/local-host-source';
 import { checkpointPrefixOf, S3CheckpointStore } from '../../shared/adapters/s3-checkpoint-store';
 import { localS3Config } from '../../shared/adapters/s3-model-store';
+import { S3RecentBandStore } from '../../shared/adapters/s3-recent-band-store';
 import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../../shared/adapters/table-schemas';
 import { DetectorCache } from '../../shared/domain/detectors/detector-cache';
 import { planDetect } from '../../shared/domain/series-cost';
@@ -231,6 +232,8 @@ export async function startLocalStack(
   if (options['detect-every'] !== undefined && options['detect-every'] !== options['collect-every'])
     print('Note: --detect-every is ignored; detect runs right after each collect, as on AWS');
   const thresholds = new DynamoThresholdStore({ client: doc, tableName: LOCAL_TABLES.control });
+  // Each shard keeps the last hour of its series' expected range beside its checkpoints (health tiles).
+  const recentBands = new S3RecentBandStore({ client: s3Client, bucket: LOCAL_DRIFT.detectorStateBucket });
   const cycleDeps = {
     points: store,
     anomalies,
@@ -252,6 +255,7 @@ export async function startLocalStack(
     noDataRules,
     // Feedback adjustments, read once per metric per run (as the detect Lambda does).
     sensitivityOf: sensitivityReader(thresholds),
+    recentBands,
     // A replay's clock starts in the past: its own watermarks, bucket and digest, never the host run's.
     ...(replay ? { namespace: replay.series.id } : {}),
   };
@@ -392,6 +396,7 @@ export async function startLocalStack(
     timeline: anomalies,
     predictions,
     drift: driftState,
+    recentBands: { store: recentBands, shards },
     clock,
     log: apiLog,
     authenticate: cognitoClaims(cognito ? { clientId: cognito.clientId, issuer: cognito.issuer } : {}),

@@ -5,6 +5,8 @@
 import type { AlertState, Digest, MaintenanceWindow } from '../domain/alerting';
 import type { Anomaly } from '../domain/anomaly';
 import type { DetectorSnapshot } from '../domain/detectors/series-detector';
+import type { RecentBands } from '../domain/recent-band';
+import { type Shard, shardName } from '../domain/shards';
 import { type BucketConfig, type BucketState, decideTake, fullBucket } from '../domain/token-bucket';
 import type { MetricPoint } from '../domain/types';
 import type {
@@ -16,6 +18,7 @@ import type {
   MetricStore,
   PublishRecord,
   RateLimiter,
+  RecentBandStore,
   RecordResult,
   StoredOpenAlert,
   TokenTake,
@@ -23,6 +26,7 @@ import type {
 } from '../ports';
 import { RESOLVED_KEY_PREFIX } from '../ports';
 import { encodeCheckpoint, parseCheckpoint } from './checkpoint-codec';
+import { encodeRecentBands, parseRecentBands } from './recent-band-codec';
 
 /** Points per series in sorted parallel arrays; (series, ts) is unique; range reads binary-search. */
 export class MemoryMetricStore implements MetricStore {
@@ -219,5 +223,19 @@ export class MemoryCheckpointStore implements CheckpointStore {
   public async save(series: string, snapshot: DetectorSnapshot): Promise<void> {
     this.objects.set(series, encodeCheckpoint(snapshot));
     this.saves++;
+  }
+}
+
+/** Kept bands per shard, stored encoded as the S3 adapter stores them (so the codec is exercised). */
+export class MemoryRecentBandStore implements RecentBandStore {
+  public readonly objects = new Map<string, Buffer>();
+
+  public async load(shard: Shard): Promise<RecentBands | undefined> {
+    const body = this.objects.get(shardName(shard));
+    return body === undefined ? undefined : parseRecentBands(body, `memory:${shardName(shard)}`);
+  }
+
+  public async save(shard: Shard, bands: RecentBands): Promise<void> {
+    this.objects.set(shardName(shard), encodeRecentBands(bands));
   }
 }

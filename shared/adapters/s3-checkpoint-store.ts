@@ -22,7 +22,7 @@ export function checkpointPrefixOf(shard: Shard): string {
 }
 
 /** GetObject's answer for a key that does not exist (a missing bucket is NoSuchBucket: an error). */
-function isNoSuchKey(error: unknown): boolean {
+export function isNoSuchKey(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'NoSuchKey';
 }
 

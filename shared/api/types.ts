@@ -54,6 +54,8 @@ export interface HealthSeries {
   readonly mutedBy?: string;
   readonly lastAnomaly: LastAnomaly | null;
   readonly sparkline: readonly Point[];
+  /** The detector's expected range over the sparkline, as detect judged each point; empty while learning. */
+  readonly sparklineBand: readonly BandPoint[];
 }
 
 /** GET /api/health */

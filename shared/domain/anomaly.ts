@@ -1,10 +1,12 @@
 // (domain) decide: turn the streaming detector's verdict on a point into an anomaly with its
 // explanation. Pure; the detect use case feeds it the points read from the store.
+import type { BandPoint } from '../api/types';
 import type { DetectionConfig } from '../monitor-config';
 import type { DetectorResult } from './detectors/detector';
 import { type SeriesSemantics, semanticsOf } from './detectors/semantics';
 import { type BaselineModel, SeriesDetector, type Verdict } from './detectors/series-detector';
 import { formatNumber } from './format';
+import { bandPointOf } from './recent-band';
 import { type AlertLevel, alertLevelOf, compareSeverity, type SeriesSpec, type Severity } from './types';
 
 /** One detector's contribution to an anomaly, kept for the explanation. */
@@ -219,6 +221,7 @@ export function evaluateSeriesResumable(
   const periodMs = (spec.period ?? 60) * 1000;
   let invalid = 0;
   let learningUntil: number | undefined;
+  const band: BandPoint[] = [];
   const checkpoint = scanSeries(
     points,
     from,
@@ -229,13 +232,15 @@ export function evaluateSeriesResumable(
     (p, verdict) => {
       if (verdict.invalid) invalid++;
       else learningUntil = verdict.learning ? p.ts + verdict.warmUpLeft * periodMs : undefined;
+      const expected = bandPointOf(p.ts, verdict);
+      if (expected) band.push(expected);
       const anomaly = decide(spec, p.ts, p.value, verdict, sensitivity);
       if (anomaly && compareSeverity(anomaly.severity, config.recordMinSeverity) >= 0)
         anomalies.push(anomaly);
     },
     { semantics: semanticsOf(spec), ...options },
   );
-  return { anomalies, checkpoint, invalid, learningUntil };
+  return { anomalies, checkpoint, invalid, learningUntil, band };
 }
 
 /** What evaluating one series found. */
@@ -246,4 +251,6 @@ export interface EvaluationResult {
   readonly invalid: number;
   /** While the newest point was still in warm-up: when the first full verdict is due (epoch ms). */
   readonly learningUntil: number | undefined;
+  /** The expected range at each judged point ({@link bandPointOf}), oldest first. */
+  readonly band: readonly BandPoint[];
 }

@@ -30,16 +30,20 @@ import { type SeriesSemantics, semanticsOf } from '../domain/detectors/semantics
 import { performanceOf } from '../domain/drift';
 import type { CheckStatus, InfraCheck, PredictionCheck } from '../domain/drift-report';
 import { dedupePredictions, sliceByTime } from '../domain/prediction-set';
+import { bandPointOf, bandWithin, RECENT_BAND_SPAN_MS } from '../domain/recent-band';
+import { type Shard, shardName } from '../domain/shards';
 import { type AlertLevel, compareSeverity, type SeriesSpec, type Severity } from '../domain/types';
-import { NotFoundError, ValidationError } from '../errors';
+import { messageOf, NotFoundError, ValidationError } from '../errors';
 import type { DetectionConfig, DriftConfig } from '../monitor-config';
 import type {
   AlertStateStore,
   AnomalyDetail,
   AnomalyTimelineStore,
   DriftStateStore,
+  Log,
   MetricStore,
   PredictionStore,
+  RecentBandStore,
 } from '../ports';
 import { alertFirstTs } from './feedback';
 
@@ -48,7 +52,7 @@ const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
 /** The health view's sparkline: the last hour, at most one point a minute. */
-export const SPARKLINE = { spanMs: HOUR_MS, maxPoints: 60 } as const;
+export const SPARKLINE = { spanMs: RECENT_BAND_SPAN_MS, maxPoints: 60 } as const;
 
 /** A time range as the routes accept it: both ends optional. */
 export interface RangeInput {
@@ -117,12 +121,20 @@ export interface HealthDeps {
    * when its newest point is older than one arrival plus two periods (see currentWindowMs). @default 0
    */
   readonly arrivalEveryMs?: number;
+  /** The band detect kept for the last hour, and the shards that keep it; without it tiles draw none. */
+  readonly recentBands?: {
+    readonly store: RecentBandStore;
+    readonly shards: readonly Shard[];
+    /** Where an unreadable shard's band is reported. */
+    readonly log?: Log;
+  };
 }
 
 /**
  * Infrastructure health at `now`.
- * 1. One read of the last 24 h of anomalies (the newest per series is its `lastAnomaly`) and of the
- *    maintenance windows.
+ * 1. One read of the last 24 h of anomalies (the newest per series is its `lastAnomaly`), of the
+ *    maintenance windows, and of each detect shard's kept band (the sparkline's expected range; a shard
+ *    whose band cannot be read leaves its tiles without one).
  * 2. Per series (8 at a time): the points of the last hour, or of the detector's warm-up span when
  *    longer → latest value, a ≤ 60-point sparkline, and `learningUntil` when the series' first point
  *    falls inside that span (it began less than a warm-up ago).
@@ -133,9 +145,10 @@ export async function healthView(
   deps: HealthDeps,
   now: number,
 ): Promise<{ generatedAt: number; series: SeriesHealth[] }> {
-  const [{ items }, windows] = await Promise.all([
+  const [{ items }, windows, kept] = await Promise.all([
     deps.timeline.listNewestFirst({ from: now - DAY_MS, to: now, now }),
     deps.alerts ? deps.alerts.listWindows() : Promise.resolve([] as MaintenanceWindow[]),
+    readKeptBands(deps.recentBands),
   ]);
   const lastBySeries = new Map<string, AnomalyDetail>();
   for (const a of items) if (!lastBySeries.has(a.series)) lastBySeries.set(a.series, a);
@@ -152,6 +165,9 @@ export async function healthView(
     const last = read.at(-1);
     const anomaly = lastBySeries.get(s.id);
     const mutedBy = windows.find((w) => mutes(w, s, now))?.id;
+    const sparkline = downsample(points, now - SPARKLINE.spanMs, now, SPARKLINE.maxPoints);
+    const sparkRange = { from: now - SPARKLINE.spanMs, to: now, maxPoints: SPARKLINE.maxPoints };
+    const band = bandWithin(kept.get(s.id), sparkRange.from, sparkRange.to);
     return {
       id: s.id,
       label: s.label,
@@ -173,13 +189,34 @@ export async function healthView(
             explanation: anomaly.explanation,
           }
         : null,
-      sparkline: downsample(points, now - SPARKLINE.spanMs, now, SPARKLINE.maxPoints).points.map((p) => ({
-        ts: p.ts,
-        value: p.value,
-      })),
+      sparkline: sparkline.points.map((p) => ({ ts: p.ts, value: p.value })),
+      // Bucketed exactly when the points are, so band and line share their timestamps.
+      sparklineBand: sparkline.downsampled ? bucketBand(band, sparkRange) : band,
     };
   });
   return { generatedAt: now, series };
+}
+
+/** Every shard's kept band, by series (a shard whose object cannot be read contributes none). */
+async function readKeptBands(
+  source: HealthDeps['recentBands'],
+): Promise<ReadonlyMap<string, readonly BandPoint[]>> {
+  const bySeries = new Map<string, readonly BandPoint[]>();
+  if (!source) return bySeries;
+  const loaded = await Promise.all(
+    source.shards.map((shard) =>
+      source.store.load(shard).catch((error: unknown) => {
+        source.log?.warn('Kept band unreadable; its tiles draw no band', {
+          shard: shardName(shard),
+          error: messageOf(error),
+        });
+        return undefined;
+      }),
+    ),
+  );
+  for (const bands of loaded)
+    for (const [id, points] of Object.entries(bands?.series ?? {})) bySeries.set(id, points);
+  return bySeries;
 }
 
 // ---- series data ----
@@ -260,9 +297,7 @@ export function bandLookbackMs(detection: DetectionConfig, periodMs: number): nu
 }
 
 /**
- * The detector's expected range over [from, to]: each point's z-score bounds (the method every point
- * gets; spike and level shift judge steps and runs, not the value's range), or of the method that fired
- * when z-score abstained. With `bucketed`: `maxPoints` time buckets as {@link downsample} makes them,
+ * The detector's expected range over [from, to]: each point's {@link bandPointOf}. With `bucketed`: `maxPoints` time buckets as {@link downsample} makes them,
  * the widest range per bucket.
  */
 export function expectedBand(
@@ -283,21 +318,25 @@ export function expectedBand(
     sensitivity,
     periodMs,
     (p, verdict) => {
-      const z = verdict.results.find((r) => r.method === 'zscore');
-      const pick =
-        z && Number.isFinite(z.expectedLow) && Number.isFinite(z.expectedHigh)
-          ? z
-          : verdict.results.find(
-              (r) => r.fired && Number.isFinite(r.expectedLow) && Number.isFinite(r.expectedHigh),
-            );
-      if (pick) raw.push({ ts: p.ts, low: pick.expectedLow, high: pick.expectedHigh });
+      const band = bandPointOf(p.ts, verdict);
+      if (band) raw.push(band);
     },
     { semantics },
   );
-  if (!bucketed) return raw;
+  return bucketed ? bucketBand(raw, range) : raw;
+}
+
+/**
+ * A band in `maxPoints` time buckets over [from, to], as {@link downsample} buckets points: the widest
+ * range per bucket, so the band never hides a bucket's extreme.
+ */
+export function bucketBand(
+  band: readonly BandPoint[],
+  range: { readonly from: number; readonly to: number; readonly maxPoints: number },
+): BandPoint[] {
   const width = Math.max(1, Math.ceil((range.to - range.from) / range.maxPoints));
   const buckets = new Map<number, { low: number; high: number }>();
-  for (const b of raw) {
+  for (const b of band) {
     const i = Math.min(range.maxPoints - 1, Math.floor((b.ts - range.from) / width));
     const cur = buckets.get(i);
     if (!cur) buckets.set(i, { low: b.low, high: b.high });

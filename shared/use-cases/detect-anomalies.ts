@@ -1,6 +1,7 @@
 // adapter --> (use case) --> domain: score each series' new points against its recent window and
 // record the anomalies idempotently.
 
+import type { BandPoint } from '../api/types';
 import { mapLimit } from '../async';
 import { type MaintenanceWindow, mutes } from '../domain/alerting';
 import { type Anomaly, evaluateSeriesResumable, memoryPoints } from '../domain/anomaly';
@@ -95,6 +96,8 @@ export interface DetectResult {
   readonly recordFailed: number;
   /** Series read this run → time of their latest point (alerting resolves only series with data). */
   readonly coverage: ReadonlyMap<string, number>;
+  /** Series judged this run → the expected range at each point judged (the health sparklines' band). */
+  readonly band: ReadonlyMap<string, readonly BandPoint[]>;
   /** Points judged that the metric cannot take (outside its bounds, e.g. negative bytes): skipped, never learned. */
   readonly pointsInvalid: number;
   /** Points fetched by backfill on first sight, and backfills that failed (each logged). */
@@ -140,6 +143,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
   const failedSeries: string[] = [];
   const unfinished: string[] = [];
   const coverage = new Map<string, number>();
+  const band = new Map<string, readonly BandPoint[]>();
   let pointsRead = 0;
   const checkpoints = new Map<string, SeriesDetector>();
   const cache = deps.detectorCache;
@@ -190,6 +194,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
         learn: muted,
       });
       pointsInvalid += evaluated.invalid;
+      if (evaluated.band.length > 0) band.set(spec.id, evaluated.band);
       if (evaluated.learningUntil !== undefined)
         seriesLearning.push({ series: spec.id, until: evaluated.learningUntil });
       if (evaluated.checkpoint && !deferred.has(spec.id)) checkpoints.set(spec.id, evaluated.checkpoint);
@@ -313,6 +318,7 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
     alreadyRecorded: result.existing,
     recordFailed: result.failed.length,
     coverage,
+    band,
     pointsInvalid,
     pointsBackfilled,
     backfillErrors,

@@ -4,10 +4,19 @@
 import type { NoDataRule } from '../config/no-data';
 import type { Anomaly } from '../domain/anomaly';
 import type { DetectorCache } from '../domain/detectors/detector-cache';
+import { mergeRecentBands, type RecentBands } from '../domain/recent-band';
 import { type Shard, seriesOfShard, shardJobName, shardName, WHOLE_FLEET } from '../domain/shards';
 import type { SeriesSpec } from '../domain/types';
+import { messageOf } from '../errors';
 import type { MonitorConfig } from '../monitor-config';
-import type { CheckpointStore, ControlStore, Log, MetricSource, MetricStore } from '../ports';
+import type {
+  CheckpointStore,
+  ControlStore,
+  Log,
+  MetricSource,
+  MetricStore,
+  RecentBandStore,
+} from '../ports';
 import { DETECT_JOB, type DetectResult, detectAnomalies } from './detect-anomalies';
 import {
   NOC_BUCKET,
@@ -42,6 +51,8 @@ export interface DetectCycleDeps
   readonly checkpoints?: CheckpointStore;
   /** Where a new series' history is backfilled from (CloudWatch). */
   readonly backfill?: MetricSource;
+  /** Where the shard keeps the last hour of its series' expected range (the health sparklines' band). */
+  readonly recentBands?: RecentBandStore;
   /** Watermark and bucket names of a run apart from the deployment's own (a local replay). */
   readonly namespace?: string;
 }
@@ -67,6 +78,8 @@ export interface DetectCycleResult {
   readonly alerts: PublishResult;
   /** Every series started and read, every anomaly recorded: the watermark moved. */
   readonly complete: boolean;
+  /** Series whose last hour of band was kept; null when nothing was kept (no store, or its read or write failed). */
+  readonly bandSeries: number | null;
 }
 
 /** The watermark name of a shard's detect (the whole fleet keeps the historical `detect`). */
@@ -128,7 +141,54 @@ export async function runDetectCycle(
   });
   const complete =
     detect.seriesFailed.length === 0 && detect.seriesUnfinished.length === 0 && detect.recordFailed === 0;
-  return { shard: shardName(shard), now, series: series.length, detect, noData, alerts, complete };
+  // After alerting, so pages never wait on it; a picture for the dashboard, so it never fails the cycle.
+  const bandSeries = deps.recentBands
+    ? await keepRecentBand(deps.recentBands, deps.log, shard, series, detect, now)
+    : null;
+  return {
+    shard: shardName(shard),
+    now,
+    series: series.length,
+    detect,
+    noData,
+    alerts,
+    complete,
+    bandSeries,
+  };
+}
+
+/**
+ * Merge this cycle's expected ranges into the shard's kept hour and write it back; a failed read starts
+ * the hour afresh, a failed write is logged (the next cycle writes again). Returns the series kept.
+ */
+async function keepRecentBand(
+  store: RecentBandStore,
+  log: Log,
+  shard: Shard,
+  series: readonly SeriesSpec[],
+  detect: DetectResult,
+  now: number,
+): Promise<number | null> {
+  let previous: RecentBands | undefined;
+  try {
+    previous = await store.load(shard);
+  } catch (error) {
+    log.warn("Kept band unreadable; keeping this cycle's only", {
+      shard: shardName(shard),
+      error: messageOf(error),
+    });
+  }
+  const kept = mergeRecentBands(previous, detect.band, new Set(series.map((s) => s.id)), now);
+  try {
+    await store.save(shard, kept);
+    return Object.keys(kept.series).length;
+  } catch (error) {
+    log.warn('Kept band not written; the next cycle writes it', {
+      shard: shardName(shard),
+      error: messageOf(error),
+    });
+    return null;
+  }
 }
 
 /** What the alert stage needs: the cycle's stores without detect's own. */

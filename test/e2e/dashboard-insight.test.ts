@@ -12,17 +12,24 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { buildDashboard } from '../../dashboard/build';
 import { num, time } from '../../dashboard/src/format';
+import { sparkGeometry } from '../../dashboard/src/sparkline';
 import { createApiRouter } from '../../functions/api-routes';
 import { cognitoClaims } from '../../functions/auth';
 import { startHttpServer } from '../../infra/local/http-server';
 import { DynamoAlertStore } from '../../shared/adapters/dynamodb-alert-store';
 import { DynamoFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store';
 import { DynamoThresholdStore } from '../../shared/adapters/dynamodb-threshold-store';
-import { MemoryAnomalyStore, MemoryMetricStore } from '../../shared/adapters/memory-stores';
-import type { PointsResponse, PreviewResponse } from '../../shared/api/types';
-import { evaluateSeries, scanSeries } from '../../shared/domain/anomaly';
+import {
+  MemoryAnomalyStore,
+  MemoryMetricStore,
+  MemoryRecentBandStore,
+} from '../../shared/adapters/memory-stores';
+import type { HealthResponse, PointsResponse, PreviewResponse } from '../../shared/api/types';
+import { evaluateSeries, evaluateSeriesResumable, scanSeries } from '../../shared/domain/anomaly';
 import { learningUntil } from '../../shared/domain/dashboard';
 import { semanticsOf } from '../../shared/domain/detectors/semantics';
+import { mergeRecentBands } from '../../shared/domain/recent-band';
+import { WHOLE_FLEET } from '../../shared/domain/shards';
 import type { MetricPoint, SeriesSpec } from '../../shared/domain/types';
 import { parseMonitorConfig } from '../../shared/monitor-config';
 import { bandLookbackMs } from '../../shared/use-cases/dashboard';
@@ -90,6 +97,8 @@ let page: Page;
 let points: MetricPoint[];
 let spikeExplanation = '';
 let limitedTs = 0;
+const recentBands = new MemoryRecentBandStore();
+const recordedTs = new Set<number>();
 
 beforeAll(async () => {
   dist = mkdtempSync(join(tmpdir(), 'ds-insight-'));
@@ -123,6 +132,7 @@ beforeAll(async () => {
   // The anomalies detect would have recorded for the known series: the production detector over its points.
   const anomalies = evaluateSeries(known, points, NOW - 3 * DAY, NOW, config.detection);
   spikeExplanation = anomalies.find((a) => a.ts === SPIKE)?.explanation ?? '';
+  for (const a of anomalies) recordedTs.add(a.ts);
   const timeline = readStores(db);
   await timeline.timeline.record(anomalies, Date.now());
   // Alerting's outcome for two of them: the spike paged; another anomaly was held back by the rate limit.
@@ -143,6 +153,23 @@ beforeAll(async () => {
     error: () => undefined,
   };
   const alerts = new DynamoAlertStore({ client: db.doc, tableName: db.tables.control });
+  // The band detect kept in its last cycles: the production detector's range at each point of the last
+  // hour, judged in one stream (test/integration/recent-band.test.ts shows the cycle keeps exactly that).
+  const kept = new Map(
+    [known, fresh].map((s) => [
+      s.id,
+      evaluateSeriesResumable(
+        s,
+        s === known
+          ? points
+          : Array.from({ length: 20 }, (_, i) => ({ ts: NEW_FIRST + i * MIN, value: 30 + wiggle(i) })),
+        NOW - HOUR + 1,
+        NOW,
+        config.detection,
+      ).band,
+    ]),
+  );
+  await recentBands.save(WHOLE_FLEET, mergeRecentBands(undefined, kept, new Set(kept.keys()), NOW));
   // The page's RESOLVED notice went out 25 minutes after the spike.
   await alerts.putPublish(
     {
@@ -171,6 +198,7 @@ beforeAll(async () => {
       thresholds: new DynamoThresholdStore({ client: db.doc, tableName: db.tables.control }),
       alerts,
       ...timeline,
+      recentBands: { store: recentBands, shards: [WHOLE_FLEET] },
       clock: { now: () => Date.now() },
       log,
       authenticate: cognitoClaims(),
@@ -217,6 +245,34 @@ describe('dashboard insight (issue 16)', () => {
     expect(await tile.locator('.tile-more').textContent()).toContain('learning');
     await page.selectOption('#health-state', '');
     expect(problems.errors).toEqual([]);
+  });
+
+  it("draws each tile's sparkline over the band detect kept; a learning series has none yet", async () => {
+    // Act
+    const answer = page.waitForResponse((r) => r.url().endsWith('/api/health'));
+    await page.goto(server.url);
+    const health = (await (await answer).json()) as HealthResponse;
+    await waitForView(page, 'health', 30_000);
+
+    // Assess: the API serves the kept band; a point outside it is one detect recorded as an anomaly
+    const tile = health.series.find((s) => s.id === known.id)!;
+    expect(tile.sparklineBand.length).toBeGreaterThan(50);
+    const outside = tile.sparkline
+      .filter((p) => {
+        const b = tile.sparklineBand.find((x) => x.ts === p.ts);
+        return b !== undefined && (p.value < b.low || p.value > b.high);
+      })
+      .map((p) => p.ts);
+    expect(outside.filter((ts) => !recordedTs.has(ts))).toEqual([]);
+    expect(outside.length).toBeLessThan(tile.sparkline.length / 10);
+    expect(health.series.find((s) => s.id === fresh.id)!.sparklineBand).toEqual([]);
+    // …and the tile draws it on the line's scale, behind the line; the learning tile draws none
+    const drawn = await page.getAttribute(`.tile[data-series="${known.id}"] polygon.spark-band`, 'points');
+    expect(drawn).toBe(sparkGeometry(tile.sparkline, tile.sparklineBand, 120, 32).band);
+    expect(await page.$$(`.tile[data-series="${fresh.id}"] polygon.spark-band`)).toHaveLength(0);
+    await page
+      .locator(`.tile[data-series="${known.id}"]`)
+      .screenshot({ path: join(SHOTS, 'insight-tile-band.png') });
   });
 
   it("draws the expected band of a known series: the production detector's z-score range at its anomaly", async () => {

@@ -8,6 +8,7 @@ import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
 import { apiEvent, parsed, TEST_CLIENT_ID } from '../helpers/api';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 import { fakeContext, handlerEnv } from '../helpers/lambda';
+import { startS3rver, type TestS3 } from '../helpers/s3rver';
 
 jest.setTimeout(60_000);
 
@@ -26,6 +27,7 @@ const config = {
 };
 const series = expandSeries(parseMonitorConfig(config))[0]!;
 let db: TestDynamo;
+let s3: TestS3;
 let api: typeof import('../../functions/api');
 
 async function call(...args: Parameters<typeof apiEvent>) {
@@ -34,6 +36,8 @@ async function call(...args: Parameters<typeof apiEvent>) {
 
 beforeAll(async () => {
   db = await startDynalite();
+  s3 = await startS3rver('test-detector-state');
+  const ep = await s3.client.config.endpoint?.();
   handlerEnv(
     db.endpoint,
     {
@@ -43,9 +47,17 @@ beforeAll(async () => {
       PREDICTIONS_TABLE: db.tables.predictions,
       DASHBOARD_ORIGIN: 'https://d111111abcdef8.cloudfront.net',
       DASHBOARD_CLIENT_ID: TEST_CLIENT_ID,
+      // The health tiles' band: each detect shard's object, read from s3rver.
+      DETECTOR_STATE_BUCKET: s3.bucket,
+      DETECT_SHARDS: '1',
+      AWS_ENDPOINT_URL_S3: `http://${ep?.hostname}:${ep?.port}`,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     },
     config,
   );
+  // s3rver's only account; dynalite takes any credentials.
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
   api = await import('../../functions/api');
   // Two points 40 days apart: a 60-day read must see both ends' data that is still retained.
   const now = Date.now();
@@ -54,7 +66,10 @@ beforeAll(async () => {
     { series: series.id, ts: now - 10 * MIN, value: 7 },
   ]);
 });
-afterAll(async () => db.close());
+afterAll(async () => {
+  await s3.close();
+  await db.close();
+});
 
 const onceWindow = (extra: Record<string, unknown>) => ({
   id: 'w1',

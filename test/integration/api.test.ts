@@ -3,11 +3,15 @@
 // recorded as the actor, CORS for the dashboard origin, and the moved maintenance-window routes.
 import { DynamoAnomalyStore } from '../../shared/adapters/dynamodb-anomaly-store';
 import { DynamoMetricStore } from '../../shared/adapters/dynamodb-metric-store';
+import { S3RecentBandStore } from '../../shared/adapters/s3-recent-band-store';
+import type { HealthResponse } from '../../shared/api/types';
 import type { Anomaly } from '../../shared/domain/anomaly';
+import { WHOLE_FLEET } from '../../shared/domain/shards';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
 import { apiEvent, parsed, STAFF_ACTOR, STAFF_CLAIMS, TEST_CLIENT_ID } from '../helpers/api';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
 import { fakeContext, handlerEnv } from '../helpers/lambda';
+import { startS3rver, type TestS3 } from '../helpers/s3rver';
 
 const MIN = 60_000;
 const ALICE = STAFF_ACTOR;
@@ -25,6 +29,7 @@ const config = {
 };
 const series = expandSeries(parseMonitorConfig(config))[0]!;
 let db: TestDynamo;
+let s3: TestS3;
 let api: typeof import('../../functions/api');
 let T0: number;
 
@@ -55,6 +60,8 @@ function anomaly(ts: number): Anomaly {
 
 beforeAll(async () => {
   db = await startDynalite();
+  s3 = await startS3rver('test-detector-state');
+  const ep = await s3.client.config.endpoint?.();
   handlerEnv(
     db.endpoint,
     {
@@ -64,9 +71,17 @@ beforeAll(async () => {
       PREDICTIONS_TABLE: db.tables.predictions,
       DASHBOARD_ORIGIN: ORIGIN,
       DASHBOARD_CLIENT_ID: TEST_CLIENT_ID,
+      // The health tiles' band: each detect shard's object, read from s3rver.
+      DETECTOR_STATE_BUCKET: s3.bucket,
+      DETECT_SHARDS: '1',
+      AWS_ENDPOINT_URL_S3: `http://${ep?.hostname}:${ep?.port}`,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     },
     config,
   );
+  // s3rver's only account; dynalite takes any credentials.
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
   api = await import('../../functions/api');
   // Recent data (the API uses the real clock): 196 minutes of points (the detector warms up on 100)
   // with one spike, the spike recorded.
@@ -85,7 +100,10 @@ beforeAll(async () => {
     Date.now(),
   );
 });
-afterAll(async () => db.close());
+afterAll(async () => {
+  await s3.close();
+  await db.close();
+});
 
 describe('API: feedback', () => {
   it('marks an anomaly, recording the IAM caller as who marked it', async () => {
@@ -261,6 +279,26 @@ describe('API: maintenance windows (moved onto the router)', () => {
       status: 404,
       body: { field: 'id' },
     });
+  });
+});
+
+describe('API: health', () => {
+  it("serves each tile's sparkline with the band its detect shard kept in S3", async () => {
+    // Prepare: the object detect's shard writes (the whole fleet is one shard here)
+    const now = Date.now();
+    const kept = [now - 2 * MIN, now - MIN].map((ts) => ({ ts, low: 10, high: 30 }));
+    await new S3RecentBandStore({ client: s3.client, bucket: s3.bucket }).save(WHOLE_FLEET, {
+      at: now,
+      series: { [series.id]: kept },
+    });
+
+    // Act
+    const r = await call('GET', '/api/health');
+
+    // Assess
+    expect(r.status).toBe(200);
+    const tile = (r.body as unknown as HealthResponse).series.find((s) => s.id === series.id)!;
+    expect(tile.sparklineBand).toEqual(kept);
   });
 });
 

@@ -259,7 +259,7 @@ function tile(s: HealthSeries, now: number, expanded: Set<string>): HTMLLIElemen
           'span',
           { class: 'tile-body' },
           h('span', { class: s.latest ? 'tile-value' : 'tile-value muted' }, value),
-          s.sparkline.length > 1 ? sparkline(s.sparkline, tone) : null,
+          s.sparkline.length > 1 ? sparkline(s.sparkline, tone, s.sparklineBand ?? []) : null,
         ),
         h('span', { class: 'tile-state' }, badge(state, tone)),
       ),

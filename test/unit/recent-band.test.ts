@@ -1,0 +1,107 @@
+// The band detect keeps for the health sparklines: one verdict → band rule shared with the series
+// chart, the hour kept per shard (merge, trim, retry, dropped series) and its stored encoding.
+
+import { gzipSync } from 'node:zlib';
+import { encodeRecentBands, parseRecentBands } from '../../shared/adapters/recent-band-codec';
+import { SeriesDetector } from '../../shared/domain/detectors/series-detector';
+import {
+  bandPointOf,
+  bandWithin,
+  mergeRecentBands,
+  RECENT_BAND_SPAN_MS,
+  type RecentBands,
+} from '../../shared/domain/recent-band';
+import { ValidationError } from '../../shared/errors';
+import { parseMonitorConfig } from '../../shared/monitor-config';
+import { SPARKLINE } from '../../shared/use-cases/dashboard';
+
+const MIN = 60_000;
+const NOW = Date.UTC(2026, 11, 4, 12);
+const band = (ts: number, low = 1, high = 2) => ({ ts, low, high });
+
+describe('bandPointOf', () => {
+  const detection = parseMonitorConfig({
+    series: [{ metric: 'm', namespace: 'N', metricName: 'M' }],
+  }).detection;
+
+  it('is undefined while the detector warms up, then the z-score bounds around the level', () => {
+    const detector = new SeriesDetector(detection, MIN, 1);
+    const verdicts = Array.from({ length: 400 }, (_, i) => ({
+      ts: i * MIN,
+      verdict: detector.push(i * MIN, 50 + Math.sin(i) * 2, true),
+    }));
+    expect(bandPointOf(0, verdicts[0]!.verdict)).toBeUndefined();
+    const last = verdicts.at(-1)!;
+    const z = last.verdict.results.find((r) => r.method === 'zscore')!;
+    const point = bandPointOf(last.ts, last.verdict)!;
+    expect(point).toEqual({ ts: last.ts, low: z.expectedLow, high: z.expectedHigh });
+    expect(point.low).toBeLessThan(50);
+    expect(point.high).toBeGreaterThan(50);
+  });
+});
+
+describe('mergeRecentBands', () => {
+  it('keeps each series its last hour, fresh points replacing kept ones at the same time', () => {
+    const previous: RecentBands = {
+      at: NOW - 5 * MIN,
+      series: { a: [band(NOW - 65 * MIN), band(NOW - 30 * MIN), band(NOW - 5 * MIN, 1, 2)] },
+    };
+    const fresh = new Map([['a', [band(NOW - 5 * MIN, 3, 4), band(NOW, 3, 4)]]]);
+
+    const kept = mergeRecentBands(previous, fresh, new Set(['a']), NOW);
+
+    expect(kept).toEqual({
+      at: NOW,
+      series: { a: [band(NOW - 30 * MIN), band(NOW - 5 * MIN, 3, 4), band(NOW, 3, 4)] },
+    });
+  });
+
+  it('drops series no longer in the shard and keeps those not judged this cycle', () => {
+    const previous: RecentBands = { at: NOW, series: { gone: [band(NOW - MIN)], quiet: [band(NOW - MIN)] } };
+
+    const kept = mergeRecentBands(previous, new Map(), new Set(['quiet', 'new']), NOW);
+
+    expect(kept.series).toEqual({ quiet: [band(NOW - MIN)] });
+  });
+
+  it('is idempotent for a retried cycle (same now, same points)', () => {
+    const fresh = new Map([['a', [band(NOW - MIN), band(NOW)]]]);
+    const once = mergeRecentBands(undefined, fresh, new Set(['a']), NOW);
+    expect(mergeRecentBands(once, fresh, new Set(['a']), NOW)).toEqual(once);
+  });
+
+  it('spans what the health sparkline shows', () => {
+    expect(RECENT_BAND_SPAN_MS).toBe(SPARKLINE.spanMs);
+    expect(bandWithin([band(1), band(5), band(9)], 2, 9)).toEqual([band(5), band(9)]);
+    expect(bandWithin(undefined, 0, 1)).toEqual([]);
+  });
+});
+
+describe('recent band codec', () => {
+  it('round-trips a shard hour at 7 significant digits', () => {
+    const bands: RecentBands = {
+      at: NOW,
+      series: {
+        'A/cpu/web 1': [{ ts: NOW - 59 * MIN, low: 1.234567891, high: 98765.4321 }, band(NOW, -3, 0)],
+      },
+    };
+
+    const back = parseRecentBands(encodeRecentBands(bands), 'test');
+
+    expect(back).toEqual({
+      at: NOW,
+      series: { 'A/cpu/web 1': [{ ts: NOW - 59 * MIN, low: 1.234568, high: 98765.43 }, band(NOW, -3, 0)] },
+    });
+  });
+
+  it('names what is wrong with a corrupt object', () => {
+    expect(() => parseRecentBands(Buffer.from('nope'), 's3://b/k')).toThrow(
+      /s3:\/\/b\/k is not gzipped JSON/,
+    );
+    const uneven = gzipSync(JSON.stringify({ v: 1, at: NOW, series: { a: [[0, 1], [1], [2, 3]] } }));
+    expect(() => parseRecentBands(uneven, 'k')).toThrow(ValidationError);
+    expect(() => parseRecentBands(uneven, 'k')).toThrow(/series\.a: columns differ in length/);
+    const wrong = gzipSync(JSON.stringify({ v: 2, at: NOW, series: {} }));
+    expect(() => parseRecentBands(wrong, 'k')).toThrow(/k is malformed: v/);
+  });
+});
