@@ -1,8 +1,10 @@
 // (domain) what a month of the detect cycle costs per metric (series), itemised, from one cycle's
 // fleet-wide request counts, Lambda time and sizes, at the list prices of shared/domain/prices.ts. One
-// formula for bench:scale (which measures the inputs) and the dashboard's estimate. Pure: no Node-only
-// APIs.
+// formula for bench:scale (which measures the inputs) and the dashboard's estimate (the per-series
+// rates bench:scale recorded, shared/domain/series-cost.ts, for a fleet and its plan). Pure: no
+// Node-only APIs.
 import { PRICES } from './prices';
+import { MEASURED_CYCLE_RATES } from './series-cost';
 import { MB_PER_VCPU } from './shards';
 
 /** Minutes in the 30-day month the projection prices. */
@@ -191,4 +193,104 @@ export function projectCost(c: CostInputs): { lines: CostLine[]; perPointLines: 
     ),
   ];
   return { lines, perPointLines };
+}
+
+/** The oldest date a price of the list was checked on (ISO date). */
+export const PRICES_CHECKED = Object.values(PRICES)
+  .map((p) => p.checked)
+  .sort()[0]!;
+
+/** A fleet and the plan it runs at: what {@link estimateMonthlyCost} prices. */
+export interface FleetCostInputs {
+  /** Configured series (metrics). */
+  readonly series: number;
+  /** Detect shards, and the memory of each shard's collect and detect functions (MB). */
+  readonly shards: number;
+  readonly memoryMb: number;
+  readonly collectEveryMinutes: number;
+  /** 0 = a checkpoint after every cycle. */
+  readonly checkpointEveryMinutes: number;
+  /** Points and anomalies kept (days). */
+  readonly retentionDays: number;
+}
+
+/** The estimate: per series and for the fleet, the itemised lines (per series), and what it rests on. */
+export interface CostEstimate {
+  readonly perSeriesUsd: number;
+  readonly fleetUsd: number;
+  readonly lines: readonly CostLine[];
+  /** One sentence: prices, rates and the plan the figures assume. */
+  readonly basis: string;
+}
+
+/**
+ * The monthly cost of a fleet at its plan: the measured per-series rates of a cycle scaled to the fleet
+ * and priced by {@link projectCost}. Lambda time is CPU stretched below one vCPU plus I/O wait, at the
+ * plan's memory; checkpoint PUTs follow collectEvery ÷ checkpointEvery; per-shard costs (invocations,
+ * Step Functions, logs) follow the shards, and the custom metrics are one fixed cost shared by all
+ * series. The other rates were measured at 5-minute cycles and are taken as they are at other intervals.
+ * @throws RangeError naming the input that is not a count or size it can price (e.g. 0 series)
+ */
+export function estimateMonthlyCost(f: FleetCostInputs): CostEstimate {
+  const whole = (name: string, x: number) => {
+    if (!Number.isSafeInteger(x) || x < 1)
+      throw new RangeError(`${name}: must be a whole number ≥ 1, got ${x}`);
+  };
+  const positive = (name: string, x: number, orZero = false) => {
+    if (!Number.isFinite(x) || x < 0 || (x === 0 && !orZero)) {
+      throw new RangeError(`${name}: must be a number ${orZero ? '≥' : '>'} 0, got ${x}`);
+    }
+  };
+  whole('series', f.series);
+  whole('shards', f.shards);
+  positive('memoryMb', f.memoryMb);
+  positive('collectEveryMinutes', f.collectEveryMinutes);
+  positive('checkpointEveryMinutes', f.checkpointEveryMinutes, true);
+  positive('retentionDays', f.retentionDays);
+  const r = MEASURED_CYCLE_RATES;
+  const n = f.series;
+  const checkpointPuts =
+    f.checkpointEveryMinutes === 0 ? 1 : Math.min(1, f.collectEveryMinutes / f.checkpointEveryMinutes);
+  const gbSeconds = (cpu: number, io: number) => (n * lambdaSeconds(cpu, f.memoryMb, io) * f.memoryMb) / 1024;
+  const { lines } = projectCost({
+    series: n,
+    shards: f.shards,
+    collectEveryMinutes: f.collectEveryMinutes,
+    warmRequests: new Map([
+      ['points.query', n * r.pointsQueries],
+      ['points.chunkUpdate', n * r.pointsChunkUpdates],
+      ['anomalies.put', n * r.anomalyPuts],
+      ['anomalies.query', n * r.anomalyQueries],
+      ['anomalies.update', n * r.anomalyUpdates],
+      ['control.read', n * r.controlReads],
+      ['control.write', n * r.controlWrites],
+      ['checkpoint.put', n * checkpointPuts],
+    ]),
+    coldCheckpointGets: n * r.checkpointGetsCold,
+    coldEvery: r.coldEvery,
+    metricsRequestedPerCycle: n * r.getMetricDataMetrics,
+    gbSecondsWarm: gbSeconds(r.cpuSecondsWarm, r.ioSecondsWarm),
+    gbSecondsCold: gbSeconds(r.cpuSecondsCold, r.ioSecondsCold),
+    logBytesPerCycle: f.shards * r.logBytesPerShardPerCycle,
+    customMetrics: r.customMetrics,
+    checkpointBytes: r.checkpointBytes,
+    retentionDays: f.retentionDays,
+    chunkItemBytes: r.chunkItemBytes,
+    pointItemBytes: r.pointItemBytes,
+    anomalyItemBytes: r.anomalyItemBytes,
+    chunksPerQuery: r.chunksPerQuery,
+    pointsPerQuery: r.pointsPerQuery,
+  });
+  const perSeriesUsd = totalUsd(lines);
+  return {
+    perSeriesUsd,
+    fleetUsd: perSeriesUsd * n,
+    lines,
+    basis:
+      `us-east-1 list prices checked ${PRICES_CHECKED} applied to the requests, CPU and I/O time per series ` +
+      `per ${r.everyMinutes}-minute cycle that bench:scale measured (${r.series.toLocaleString('en-US')} series, ${r.measuredOn}), for ` +
+      `${n.toLocaleString('en-US')} series on ${f.shards} shard${f.shards === 1 ? '' : 's'} × ${f.memoryMb} MB, a cycle every ` +
+      `${f.collectEveryMinutes} min, a checkpoint every ${f.checkpointEveryMinutes || f.collectEveryMinutes} min, ` +
+      `${f.retentionDays} days kept.`,
+  };
 }
