@@ -5,9 +5,11 @@
 // the only places to look). A DynamoDB middleware counts the requests a real client sends, to check them.
 import v8 from 'node:v8';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { MemoryCheckpointStore } from '../shared/adapters/memory-stores';
+import type { MemoryCheckpointStore, MemoryRecentBandStore } from '../shared/adapters/memory-stores';
 import type { Anomaly } from '../shared/domain/anomaly';
 import type { DetectorSnapshot } from '../shared/domain/detectors/series-detector';
+import type { RecentBands } from '../shared/domain/recent-band';
+import { type Shard, shardName } from '../shared/domain/shards';
 import { daysBetween } from '../shared/domain/time';
 import type { MetricPoint } from '../shared/domain/types';
 import type {
@@ -23,6 +25,7 @@ import type {
   MetricStore,
   PublishRecord,
   RateLimiter,
+  RecentBandStore,
   StoredOpenAlert,
   ThresholdStore,
 } from '../shared/ports';
@@ -250,6 +253,28 @@ export function countingThresholds(inner: Pick<ThresholdStore, 'get'>, t: Tally)
       return probed(t, () => inner.get(metric, options));
     },
   } as ThresholdStore; // detect reads nothing else of it
+}
+
+/** A shard's kept band (health tiles): one S3 GET per load, one PUT per save, and the bytes of the last saved. */
+export class CountingRecentBandStore implements RecentBandStore {
+  /** Size of the object last saved (gzip). */
+  lastBytes = 0;
+
+  constructor(
+    readonly inner: MemoryRecentBandStore,
+    private readonly t: Tally,
+  ) {}
+
+  async load(shard: Shard): Promise<RecentBands | undefined> {
+    this.t.add('band.get');
+    return probed(this.t, () => this.inner.load(shard));
+  }
+
+  async save(shard: Shard, bands: RecentBands): Promise<void> {
+    this.t.add('band.put');
+    await probed(this.t, () => this.inner.save(shard, bands));
+    this.lastBytes = this.inner.objects.get(shardName(shard))?.length ?? 0;
+  }
 }
 
 /** Checkpoints: one S3 GET per load, one PUT per save; the simulated bucket's bytes are tracked. */

@@ -14,7 +14,7 @@ import { DynamoControlStore } from '../shared/adapters/dynamodb-control-store';
 import { DynamoMetricStore } from '../shared/adapters/dynamodb-metric-store';
 import { DynamoRateLimiter } from '../shared/adapters/dynamodb-rate-limiter';
 import { DynamoThresholdStore } from '../shared/adapters/dynamodb-threshold-store';
-import { MemoryCheckpointStore } from '../shared/adapters/memory-stores';
+import { MemoryCheckpointStore, MemoryRecentBandStore } from '../shared/adapters/memory-stores';
 import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../shared/adapters/table-schemas';
 import { bucketConfigOf } from '../shared/domain/token-bucket';
 import type { MonitorConfig } from '../shared/monitor-config';
@@ -25,6 +25,7 @@ import {
   CountingControlStore,
   CountingMetricStore,
   CountingRateLimiter,
+  CountingRecentBandStore,
   countDynamoRequests,
   countingDeadLetter,
   countingThresholds,
@@ -112,6 +113,7 @@ export async function startSlice(
       tally,
     ),
     checkpoints: new CountingCheckpointStore(new MemoryCheckpointStore(), tally),
+    recentBands: new CountingRecentBandStore(new MemoryRecentBandStore(), tally),
     publisher: new RecordingPublisher(clock, tally),
     deadLetter: countingDeadLetter(tally),
     setup: { points, control },

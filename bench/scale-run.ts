@@ -12,6 +12,7 @@ import {
   MemoryControlStore,
   MemoryMetricStore,
   MemoryRateLimiter,
+  MemoryRecentBandStore,
 } from '../shared/adapters/memory-stores';
 import { DetectorCache } from '../shared/domain/detectors/detector-cache';
 import { initialThresholdState } from '../shared/domain/feedback';
@@ -39,6 +40,7 @@ import {
   CountingLog,
   CountingMetricStore,
   CountingRateLimiter,
+  CountingRecentBandStore,
   countingDeadLetter,
   countingThresholds,
   countsSince,
@@ -57,6 +59,7 @@ export interface ShardStores {
   readonly limiter: RateLimiter;
   readonly thresholds: ThresholdStore;
   readonly checkpoints: CountingCheckpointStore;
+  readonly recentBands: CountingRecentBandStore;
   readonly publisher: RecordingPublisher;
   readonly deadLetter: DeadLetterSink;
   /** Setup, uncounted: the points before the first cycle, and the watermarks the run at T0 left. */
@@ -75,6 +78,7 @@ export function memoryStores(config: MonitorConfig, tally: Tally, clock: SimCloc
     limiter: new CountingRateLimiter(new MemoryRateLimiter(bucketConfigOf(config.alerts.rateLimit)), tally),
     thresholds: countingThresholds({ get: async (metric) => initialThresholdState(metric) }, tally),
     checkpoints: new CountingCheckpointStore(new MemoryCheckpointStore(), tally),
+    recentBands: new CountingRecentBandStore(new MemoryRecentBandStore(), tally),
     publisher: new RecordingPublisher(clock, tally),
     deadLetter: countingDeadLetter(tally),
     setup: { points, control },
@@ -144,6 +148,8 @@ export interface TimelineResult {
   readonly heldAfterColdBytes?: number;
   /** Mean stored checkpoint size (gzip) of the saves. */
   readonly checkpointBytes: number;
+  /** Size of the shard's kept band object (gzip) after its last cycle. */
+  readonly bandBytes: number;
 }
 
 /** Options of {@link runTimeline}. */
@@ -268,13 +274,15 @@ export async function runTimeline(o: TimelineOptions): Promise<TimelineResult> {
           sensitivityOf,
           detectorCache: cache,
           checkpoints: stores.checkpoints,
+          recentBands: stores.recentBands,
           backfill: source,
         },
         { now: at + o.detectDelayMs, shard },
       );
       // The handler's summary line (functions/detect.ts logs exactly these fields).
-      const { recorded, coverage, ...result } = c.detect;
+      const { recorded, coverage, band, ...result } = c.detect;
       void coverage;
+      void band;
       log.info('Detect cycle finished', {
         shard: c.shard,
         ...result,
@@ -312,6 +320,7 @@ export async function runTimeline(o: TimelineOptions): Promise<TimelineResult> {
     ...(heldAfterFirstWarmBytes !== undefined ? { heldAfterFirstWarmBytes } : {}),
     ...(heldAfterColdBytes !== undefined ? { heldAfterColdBytes } : {}),
     checkpointBytes: saved > 0 ? saves.savedBytes / saved : Number.NaN,
+    bandBytes: stores.recentBands.lastBytes,
   };
 }
 

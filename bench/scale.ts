@@ -7,8 +7,9 @@
 //   npm run bench:scale [-- --series 10000 --json out.json --shards N --memory-mb M --timeout-s 120
 //                          --cycles 12 --collect-memory-mb M --slice 200 --latency-repeats 4]
 // Memory defaults to the stack's plan (shared/domain/series-cost.ts planDetect).
-// Models and assumptions are stated in bench/scale-cost.ts (Lambda time, I/O, Step Functions, logs)
-// and bench/prices.ts (prices, with sources); docs/benchmarks.md ("Scale and cost") has the results.
+// Models and assumptions are stated in bench/scale-cost.ts (I/O, item sizes, logs), shared/domain/
+// cost-model.ts (Lambda time, Step Functions, the monthly cost formula the dashboard's estimate uses too)
+// and shared/domain/prices.ts (prices, with sources); docs/benchmarks.md ("Scale and cost") has the results.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -17,6 +18,13 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Anomaly } from '../shared/domain/anomaly';
+import {
+  cyclesPerMonth,
+  lambdaSeconds,
+  projectCost,
+  totalUsd,
+  transitionsPerCycle,
+} from '../shared/domain/cost-model';
 import { medianOf } from '../shared/domain/detectors/sorted-window';
 import { detectShardBudget, planDetect } from '../shared/domain/series-cost';
 import {
@@ -30,17 +38,7 @@ import {
   WHOLE_FLEET,
 } from '../shared/domain/shards';
 import { measureBaseMemory } from './scale-base';
-import {
-  type CostLine,
-  CYCLES_PER_MONTH,
-  dynamoItemBytes,
-  dynamoRequestsOf,
-  ioSeconds,
-  lambdaSeconds,
-  PLATFORM_LOG_BYTES,
-  projectCost,
-  transitionsPerCycle,
-} from './scale-cost';
+import { dynamoItemBytes, dynamoRequestsOf, ioSeconds, PLATFORM_LOG_BYTES } from './scale-cost';
 import { CHUNK_MS, Tally } from './scale-counting';
 import { startSlice } from './scale-dynamo';
 import { createFleet, MINUTE, T0 } from './scale-fleet';
@@ -142,6 +140,7 @@ interface ShardSummary {
   readonly metricsRequestedPerCycle: number;
   readonly getMetricDataCallsPerCycle: number;
   readonly checkpointBytes: number;
+  readonly bandBytes: number;
   readonly incomplete: number;
 }
 
@@ -214,6 +213,7 @@ function summarise(shard: Shard, r: TimelineResult, baseRss: number, sdk: SdkCpu
       warm.reduce((n, c) => n + c.collect.metricsRequested + c.detect.metricsRequested, 0) / warm.length,
     getMetricDataCallsPerCycle: warm.reduce((n, c) => n + c.collect.getMetricDataCalls, 0) / warm.length,
     checkpointBytes: r.checkpointBytes,
+    bandBytes: r.bandBytes,
     incomplete: r.cycles.filter((c) => c.detect.incomplete).length,
   };
 }
@@ -455,7 +455,7 @@ async function main(): Promise<void> {
     chunksPerQuery: q('points.queryChunks') / q('points.query'),
     pointsPerQuery: q('points.queryItems') / q('points.query'),
   });
-  const total = (lines: readonly CostLine[]) => lines.reduce((n, l) => n + l.usd, 0);
+  const total = totalUsd;
   const costPerMetricMonthUsd = total(cost.lines);
   const pointsLines = new Set(['DynamoDB points writes (chunk UpdateItem)', 'DynamoDB points reads (Query)']);
   const perPointTotal =
@@ -613,6 +613,10 @@ async function main(): Promise<void> {
       ],
       ['stored checkpoint (gzip, mean of saves)', kib(checkpointBytes)],
       [
+        "kept band object per shard (gzip, the health tiles' last hour)",
+        summaries.map((s) => kib(s.bandBytes)).join(' / '),
+      ],
+      [
         `checkpoint saves per series per warm cycle (staggered, every ${fleet.config.detection.checkpointEveryMinutes} min)`,
         num(requestsPerSeriesPerCycle.checkpointPuts, 4),
       ],
@@ -711,7 +715,7 @@ async function main(): Promise<void> {
     if (other.length > 0) print(`  other requests: ${other.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   print(
-    `\nMonthly cost per metric at 5-minute cycles (${CYCLES_PER_MONTH} a month), ${N.toLocaleString()} series, us-east-1 list prices (bench/prices.ts):\n`,
+    `\nMonthly cost per metric at 5-minute cycles (${cyclesPerMonth(5)} a month), ${N.toLocaleString()} series, us-east-1 list prices (shared/domain/prices.ts):\n`,
   );
   table(
     ['item', 'quantity / metric-month', 'unit', 'USD / metric-month'],

@@ -140,7 +140,18 @@ export function createApiRouter(deps: ApiDeps): ApiHandler {
       return {
         status: 200,
         body: await alertsOverview(
-          { ...deps, minLevelToPage: deps.config.alerts.minLevelToPage },
+          {
+            ...deps,
+            minLevelToPage: deps.config.alerts.minLevelToPage,
+            // The fleet and the config `cdk deploy` plans and runs it with: what the cost estimate prices.
+            fleet: {
+              series: deps.series,
+              groupBy: deps.config.alerts.groupBy,
+              collectEveryMinutes: deps.config.schedules.collectEveryMinutes,
+              checkpointEveryMinutes: deps.config.detection.checkpointEveryMinutes,
+              retentionDays: deps.config.retentionDays,
+            },
+          },
           resolveRange(query, now, limits),
           now,
         ),

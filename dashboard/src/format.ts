@@ -39,6 +39,16 @@ export function count(n: number | null | undefined): string {
   return INTEGER.format(Math.round(n));
 }
 
+const CENTS = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** US dollars: cents from $1 up ("$1,234.50"), two significant digits below ("$0.098"); '–' when missing. */
+export function usd(x: number | null | undefined): string {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return '–';
+  if (x === 0) return '$0';
+  if (Math.abs(x) >= 1) return `$${CENTS.format(x)}`;
+  return Math.abs(x) < 0.0001 ? '< $0.0001' : `$${Number(x.toPrecision(2))}`;
+}
+
 /** A signed threshold adjustment: +0.1 → "+10%". */
 export function adjustment(a: number): string {
   const p = Math.round(a * 1000) / 10;

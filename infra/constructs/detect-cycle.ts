@@ -11,6 +11,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import {
+  CYCLE_EXECUTION_SHARE,
+  cycleTimeoutSeconds,
+  DETECT_TIMEOUT_MAX_SECONDS,
+} from '../../shared/domain/series-cost';
 import { type Shard, shardName } from '../../shared/domain/shards';
 import { DependencyError, ShardIncompleteError, ValidationError } from '../../shared/errors';
 import { AlarmedDeadLetterQueue } from './dead-letter-queue';
@@ -18,9 +23,9 @@ import { cronMinuteField } from './job-schedule';
 import type { MonitorFunction } from './monitor-function';
 
 /** Share of the cycle period an execution may run: it ends (or times out) before the next one starts. */
-export const EXECUTION_SHARE = 0.8;
+export const EXECUTION_SHARE = CYCLE_EXECUTION_SHARE;
 /** Detect's Lambda timeout when the cycle leaves room for it (the 2 minutes detect always had). */
-export const DETECT_TIMEOUT_MAX = Duration.minutes(2);
+export const DETECT_TIMEOUT_MAX = Duration.seconds(DETECT_TIMEOUT_MAX_SECONDS);
 
 /**
  * Lambda and Step Functions errors worth a prompt retry with backoff: Lambda's transient 5xx, and
@@ -50,9 +55,9 @@ export interface CycleTimeouts {
  * puts fewer series in each shard instead of planning work the cycle has no time for.
  */
 export function cycleTimeouts(everyMinutes: number): CycleTimeouts {
-  const executionSeconds = Math.floor(everyMinutes * 60 * EXECUTION_SHARE);
-  const detectSeconds = Math.min(DETECT_TIMEOUT_MAX.toSeconds(), Math.floor(executionSeconds / 2));
-  return { execution: Duration.seconds(executionSeconds), detect: Duration.seconds(detectSeconds) };
+  // One rule for the stack and the API's cost estimate (which plans the fleet with the same timeout).
+  const seconds = cycleTimeoutSeconds(everyMinutes);
+  return { execution: Duration.seconds(seconds.execution), detect: Duration.seconds(seconds.detect) };
 }
 
 /** One entry of the Map: a shard and the function that detects it. */

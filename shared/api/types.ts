@@ -174,6 +174,30 @@ export interface AlertQuality {
   /** Of its pages, how many have had their RESOLVED notice, and the median minutes until it; null without one. */
   readonly resolved: number;
   readonly medianMinutesToResolved: number | null;
+  /**
+   * What this metric's configured series cost a month (USD): their count × the estimate's
+   * `perSeriesUsd`; the overall row is the fleet's. Null when there is no estimate (`cost` null).
+   */
+  readonly estimatedMonthlyUsd: number | null;
+}
+
+/**
+ * The monitor's estimated monthly cost: bench:scale's measured per-series rates of a cycle priced at
+ * us-east-1 list prices (shared/domain/cost-model.ts estimateMonthlyCost), for the configured fleet at
+ * the plan `cdk deploy` gives it (planDetect).
+ */
+export interface AlertsCost {
+  readonly perSeriesUsd: number;
+  readonly fleetUsd: number;
+  readonly series: number;
+  /** The detect plan: shards, and the memory of each shard's functions (MB). */
+  readonly shards: number;
+  readonly memoryMb: number;
+  readonly collectEveryMinutes: number;
+  /** When the list prices were checked (ISO date). */
+  readonly pricesChecked: string;
+  /** One sentence: what the figures rest on. */
+  readonly basis: string;
 }
 
 /** GET /api/alerts */
@@ -183,6 +207,8 @@ export interface AlertsResponse {
   readonly summary: AlertSummary;
   /** Overall first, then per metric. */
   readonly quality: readonly AlertQuality[];
+  /** Null when no series is configured, or the fleet does not fit the shard limit (deploy refuses it). */
+  readonly cost: AlertsCost | null;
   readonly alerts: readonly AlertItem[];
 }
 

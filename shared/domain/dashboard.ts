@@ -220,6 +220,8 @@ export function newerFirst(a: TimelineCursor, b: TimelineCursor): number {
 
 /** Alert quality of one metric (or of all) over a range: the API contract's type. */
 export type { AlertQuality };
+/** What the anomalies and their alerts say of a metric's alert quality (the contract's row less its cost). */
+export type AlertQualityCounts = Omit<AlertQuality, 'estimatedMonthlyUsd'>;
 
 const IN_PAGE: ReadonlySet<AlertState> = new Set<AlertState>(['sent', 'grouped', 'deduplicated']);
 
@@ -237,9 +239,9 @@ export function alertQuality(
   alertOf: (index: number) => string | undefined,
   rangeMs: number,
   resolvedAfterMs: (alertId: string) => number | undefined = () => undefined,
-): AlertQuality[] {
+): AlertQualityCounts[] {
   const weeks = Math.max(rangeMs, 1) / (7 * 86_400_000);
-  const build = (metric: string | null, rows: number[]): AlertQuality => {
+  const build = (metric: string | null, rows: number[]): AlertQualityCounts => {
     const pages = new Set<string>();
     let inPages = 0;
     let fp = 0;

@@ -1,7 +1,8 @@
 // (domain) what one monitored series costs a detect shard, as measured by `npm run bench:scale`, the
 // shard budget of a detect function of a given size, and the plan a fleet gets (fewest shards). The
 // stack sizes and shards detect from these figures; re-measure (and update the date) when the detector,
-// the cycle or the bundle changes.
+// the cycle or the bundle changes. Also the detect timeout a cycle period gives (so the API plans the
+// fleet as the stack does), and the per-series rates of a cycle the dashboard's cost estimate prices.
 import { MAX_SHARDS, planShards, type ShardBudget, type ShardPlan } from './shards';
 import type { SeriesSpec } from './types';
 
@@ -81,3 +82,69 @@ export function planDetect(
       `${DETECT_MEMORY_SIZES_MB.at(-1)} MB: ${(last as Error).message}`,
   );
 }
+
+/** Share of the cycle period a Step Functions execution may run: it ends before the next one starts. */
+export const CYCLE_EXECUTION_SHARE = 0.8;
+/** Detect's Lambda timeout when the cycle leaves room for it (the 2 minutes detect always had), s. */
+export const DETECT_TIMEOUT_MAX_SECONDS = 120;
+
+/**
+ * The timeouts of a cycle that starts every `everyMinutes` (s): the execution's share of the period,
+ * and detect's half of it, at most {@link DETECT_TIMEOUT_MAX_SECONDS}. The stack sizes the cycle and
+ * plans detect with these (infra/constructs/detect-cycle.ts cycleTimeouts); the API's cost estimate
+ * plans the same fleet with the same detect timeout.
+ */
+export function cycleTimeoutSeconds(everyMinutes: number): { execution: number; detect: number } {
+  const execution = Math.floor(everyMinutes * 60 * CYCLE_EXECUTION_SHARE);
+  return { execution, detect: Math.min(DETECT_TIMEOUT_MAX_SECONDS, Math.floor(execution / 2)) };
+}
+
+/**
+ * Measured per-series rates of a detect cycle (5-minute cycles, 1-minute series, chunked points), which
+ * the dashboard's monthly cost estimate prices (shared/domain/cost-model.ts estimateMonthlyCost).
+ * Source: `npm run bench:scale -- --series 10000 --json bench-output/scale-10000.json`, 2026-12-04
+ * (2 shards × 1,769 MB; docs/benchmarks.md, "Scale and cost": $0.0978 per metric-month). Requests are
+ * `requestsPerSeriesPerCycle`; Query sizes, item and checkpoint sizes as recorded. Lambda time is split
+ * so it can be priced at any memory size: I/O seconds are bench/scale-cost.ts's IO_MODEL over the
+ * recorded requests of each shard's warm and cold cycle, CPU seconds (one full vCPU, with the SDK's own
+ * CPU) the rest of the recorded collect + detect Lambda seconds (at 1,769 MB the CPU is not stretched).
+ * Logs: the recorded logs line, per shard. Checkpoint PUTs are not recorded here: they follow the
+ * config (collectEvery ÷ checkpointEvery a cycle; the bench's staggered saves made 0.0282 at 5 ÷ 180).
+ */
+export const MEASURED_CYCLE_RATES = {
+  /** What was measured: the fleet's size, the day, and the collect interval (min). */
+  series: 10_000,
+  measuredOn: '2026-12-04',
+  everyMinutes: 5,
+  /** Per series per warm cycle, collect + detect. */
+  getMetricDataMetrics: 1,
+  pointsQueries: 2,
+  /** A 5-point batch crosses a 30-minute chunk boundary one cycle in six. */
+  pointsChunkUpdates: 7 / 6,
+  anomalyPuts: 0.0011417,
+  anomalyQueries: 0.00058333,
+  anomalyUpdates: 0.0005,
+  controlReads: 0.0012667,
+  controlWrites: 0.0004,
+  /** Per series of a cycle where every shard starts cold. */
+  checkpointGetsCold: 1,
+  /** Lambda seconds per series per cycle, collect + detect: CPU (one vCPU) and I/O wait, warm and cold. */
+  cpuSecondsWarm: 0.0046487,
+  ioSecondsWarm: 0.0026872,
+  cpuSecondsCold: 0.0088118,
+  ioSecondsCold: 0.005708,
+  /** One cycle in this many is a cold start of each shard (the bench's assumption, --cold-every). */
+  coldEvery: 24,
+  /** CloudWatch Logs bytes per shard per cycle: the use cases' lines, summaries, platform lines, EMF. */
+  logBytesPerShardPerCycle: 6087,
+  /** EMF metric names the collect and detect handlers publish (each a custom metric). */
+  customMetrics: 24,
+  /** Stored checkpoint per series, gzip (bytes). */
+  checkpointBytes: 18348,
+  /** Billed sizes (bytes) and mean items a points Query reads. */
+  chunkItemBytes: 449,
+  pointItemBytes: 86,
+  anomalyItemBytes: 737,
+  chunksPerQuery: 4 / 3,
+  pointsPerQuery: 11,
+} as const;

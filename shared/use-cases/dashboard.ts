@@ -5,6 +5,7 @@
 // them.
 
 import type {
+  AlertsCost,
   AnomalyItem,
   ModelDrift as ApiModelDrift,
   BandPoint,
@@ -14,6 +15,7 @@ import type {
 import { mapLimit } from '../async';
 import { type MaintenanceWindow, mutes } from '../domain/alerting';
 import { memoryPoints, scanSeries } from '../domain/anomaly';
+import { estimateMonthlyCost, PRICES_CHECKED } from '../domain/cost-model';
 import {
   type AlertFunnel,
   type AlertQuality,
@@ -31,6 +33,7 @@ import { performanceOf } from '../domain/drift';
 import type { CheckStatus, InfraCheck, PredictionCheck } from '../domain/drift-report';
 import { dedupePredictions, sliceByTime } from '../domain/prediction-set';
 import { bandPointOf, bandWithin, RECENT_BAND_SPAN_MS } from '../domain/recent-band';
+import { cycleTimeoutSeconds, type DetectPlan, planDetect } from '../domain/series-cost';
 import { type Shard, shardName } from '../domain/shards';
 import { type AlertLevel, compareSeverity, type SeriesSpec, type Severity } from '../domain/types';
 import { messageOf, NotFoundError, ValidationError } from '../errors';
@@ -470,23 +473,78 @@ export interface AlertRow {
 
 const LEVEL_RANK: Record<AlertLevel, number> = { INFO: 0, WARNING: 1, CRITICAL: 2 };
 
+/** The fleet the cost estimate prices: the configured series, and the config that plans and drives them. */
+export interface FleetCostConfig {
+  readonly series: readonly Pick<SeriesSpec, 'metric' | 'tags' | 'label'>[];
+  /** `alerts.groupBy`: the shard of a series is chosen by its alert group. */
+  readonly groupBy: string;
+  readonly collectEveryMinutes: number;
+  readonly checkpointEveryMinutes: number;
+  readonly retentionDays: number;
+}
+
+/**
+ * The fleet's estimated monthly cost at the plan `cdk deploy` gives it: planDetect with the detect
+ * timeout of its cycle period (as infra/stack.ts plans it), priced by estimateMonthlyCost.
+ * @returns null when no series is configured, or the fleet needs more shards than the limit (the stack
+ *   refuses to deploy it, so there is no plan to price)
+ */
+export function fleetCost(fleet: FleetCostConfig): AlertsCost | null {
+  if (fleet.series.length === 0) return null;
+  let plan: DetectPlan;
+  try {
+    plan = planDetect(fleet.series, fleet.groupBy, cycleTimeoutSeconds(fleet.collectEveryMinutes).detect);
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
+  const estimate = estimateMonthlyCost({
+    series: fleet.series.length,
+    shards: plan.count,
+    memoryMb: plan.memoryMb,
+    collectEveryMinutes: fleet.collectEveryMinutes,
+    checkpointEveryMinutes: fleet.checkpointEveryMinutes,
+    retentionDays: fleet.retentionDays,
+  });
+  return {
+    perSeriesUsd: estimate.perSeriesUsd,
+    fleetUsd: estimate.fleetUsd,
+    series: fleet.series.length,
+    shards: plan.count,
+    memoryMb: plan.memoryMb,
+    collectEveryMinutes: fleet.collectEveryMinutes,
+    pricesChecked: PRICES_CHECKED,
+    basis: estimate.basis,
+  };
+}
+
 /**
  * Alerts and the funnel over [from, to].
  * 1. One read of the range's anomalies with their alert states.
  * 2. The funnel: counts per state, conversion = (sent + grouped) / anomalies at or above the page level.
  * 3. Alerts: anomalies grouped by the alert they belong to, newest first; open per the open-alert store.
  * 4. Quality per metric and overall: pages (per week), anomalies per page, precision from the labels,
- *    held back by the rate limit, suppressed, median time to RESOLVED (see {@link alertQuality}).
+ *    held back by the rate limit, suppressed, median time to RESOLVED (see {@link alertQuality}), and
+ *    the estimated monthly cost of the metric's configured series (overall: the fleet's; see
+ *    {@link fleetCost}).
  */
 export async function alertsOverview(
   deps: {
     readonly timeline: AnomalyTimelineStore;
     readonly alerts: AlertStateStore;
     readonly minLevelToPage: AlertLevel;
+    readonly fleet: FleetCostConfig;
   },
   range: { readonly from: number; readonly to: number },
   now: number,
-): Promise<{ from: number; to: number; summary: AlertFunnel; quality: AlertQuality[]; alerts: AlertRow[] }> {
+): Promise<{
+  from: number;
+  to: number;
+  summary: AlertFunnel;
+  quality: AlertQuality[];
+  cost: AlertsCost | null;
+  alerts: AlertRow[];
+}> {
   const [{ items }, open, resolvedList] = await Promise.all([
     deps.timeline.listNewestFirst({ from: range.from, to: range.to, now }),
     deps.alerts.listOpen(),
@@ -523,19 +581,35 @@ export async function alertsOverview(
   });
   alerts.sort((a, b) => b.ts - a.ts || (a.alertId < b.alertId ? 1 : -1));
   const rowById = new Map(alerts.map((a) => [a.alertId, a]));
+  const cost = fleetCost(deps.fleet);
+  const seriesOfMetric = new Map<string, number>();
+  for (const s of deps.fleet.series) seriesOfMetric.set(s.metric, (seriesOfMetric.get(s.metric) ?? 0) + 1);
+  const quality = alertQuality(
+    items,
+    (i) => alertIdOfAnomaly(items[i]!),
+    range.to - range.from,
+    (alertId) => {
+      const row = rowById.get(alertId);
+      return row?.resolvedAt != null ? row.resolvedAt - row.ts : undefined;
+    },
+  ).map(
+    (q): AlertQuality => ({
+      ...q,
+      // A metric no longer configured (its anomalies outlive it) costs nothing now.
+      estimatedMonthlyUsd:
+        cost === null
+          ? null
+          : q.metric === null
+            ? cost.fleetUsd
+            : (seriesOfMetric.get(q.metric) ?? 0) * cost.perSeriesUsd,
+    }),
+  );
   return {
     from: range.from,
     to: range.to,
     summary: alertFunnel(items, deps.minLevelToPage),
-    quality: alertQuality(
-      items,
-      (i) => alertIdOfAnomaly(items[i]!),
-      range.to - range.from,
-      (alertId) => {
-        const row = rowById.get(alertId);
-        return row?.resolvedAt != null ? row.resolvedAt - row.ts : undefined;
-      },
-    ),
+    quality,
+    cost,
     alerts,
   };
 }

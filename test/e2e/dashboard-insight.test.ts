@@ -2,7 +2,8 @@
 // as the Lambda) on the local HTTP server, points in memory, feedback/thresholds/anomalies in dynalite:
 // 60 health tiles visible at 1400×900 with a new series "learning until HH:MM"; the series chart's
 // expected band equal to the production detector's z-score range at a known anomaly, with its
-// explanation on hover; the what-if preview → apply → revert; a 60-day range. One browser for all.
+// explanation on hover; the what-if preview → apply → revert; a 60-day range; alert quality with its
+// estimated monthly cost per metric. One browser for all.
 // Screenshots: test-output/dashboard/insight-*.png (docs/img/dashboard-health.png, the README's, is a
 // copy of insight-health-1400x900.png).
 
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { buildDashboard } from '../../dashboard/build';
-import { num, time } from '../../dashboard/src/format';
+import { num, time, usd } from '../../dashboard/src/format';
 import { sparkGeometry } from '../../dashboard/src/sparkline';
 import { createApiRouter } from '../../functions/api-routes';
 import { cognitoClaims } from '../../functions/auth';
@@ -24,11 +25,13 @@ import {
   MemoryMetricStore,
   MemoryRecentBandStore,
 } from '../../shared/adapters/memory-stores';
-import type { HealthResponse, PointsResponse, PreviewResponse } from '../../shared/api/types';
+import type { AlertsResponse, HealthResponse, PointsResponse, PreviewResponse } from '../../shared/api/types';
 import { evaluateSeries, evaluateSeriesResumable, scanSeries } from '../../shared/domain/anomaly';
+import { estimateMonthlyCost, PRICES_CHECKED } from '../../shared/domain/cost-model';
 import { learningUntil } from '../../shared/domain/dashboard';
 import { semanticsOf } from '../../shared/domain/detectors/semantics';
 import { mergeRecentBands } from '../../shared/domain/recent-band';
+import { cycleTimeoutSeconds, planDetect } from '../../shared/domain/series-cost';
 import { WHOLE_FLEET } from '../../shared/domain/shards';
 import type { MetricPoint, SeriesSpec } from '../../shared/domain/types';
 import { parseMonitorConfig } from '../../shared/monitor-config';
@@ -394,6 +397,35 @@ describe('dashboard insight (issue 16)', () => {
     // 1 page in 30 days: 0.2 a week.
     expect(await cell('pagesPerWeek')).toBe((7 / 30).toFixed(1));
     expect(await cell('medianToResolved')).toBe('25 min1 of 1 resolved');
+    // The cost estimate: the API's, which is the configured fleet at the plan the stack would deploy.
+    const plan = planDetect(
+      series,
+      config.alerts.groupBy,
+      cycleTimeoutSeconds(config.schedules.collectEveryMinutes).detect,
+    );
+    const expected = estimateMonthlyCost({
+      series: series.length,
+      shards: plan.count,
+      memoryMb: plan.memoryMb,
+      collectEveryMinutes: config.schedules.collectEveryMinutes,
+      checkpointEveryMinutes: config.detection.checkpointEveryMinutes,
+      retentionDays: config.retentionDays,
+    });
+    const { cost } = await api<AlertsResponse>('/api/alerts');
+    expect(cost).toMatchObject({ series: series.length, shards: plan.count, memoryMb: plan.memoryMb });
+    expect(cost!.perSeriesUsd).toBeCloseTo(expected.perSeriesUsd, 12);
+    const cpuSeries = series.filter((s) => s.metric === 'cpu_percent').length;
+    expect(await cell('estimatedMonthlyUsd')).toBe(usd(cpuSeries * expected.perSeriesUsd));
+    expect((await page.textContent('tr[data-quality="all"] td[data-q="estimatedMonthlyUsd"]'))?.trim()).toBe(
+      usd(expected.fleetUsd),
+    );
+    expect(await page.locator('th', { hasText: 'Est. cost / month' }).count()).toBe(1);
+    const caption = (await page.textContent('[data-cost-caption]'))?.trim() ?? '';
+    expect(caption).toContain(`≈ ${usd(expected.perSeriesUsd)} per series-month`);
+    expect(caption).toContain(
+      `list prices checked ${PRICES_CHECKED}, from bench:scale's measured request rates`,
+    );
+    expect(caption).toContain(`${series.length} series on ${plan.count} shard`);
     // The confirmed alert offers "Undo"; there is nothing else to undo.
     expect(await page.locator('tr[data-alert] button', { hasText: 'Undo' }).count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'insight-alert-quality.png'), fullPage: true });

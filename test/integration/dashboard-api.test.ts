@@ -17,8 +17,10 @@ import { createIdTokenVerifier } from '../../shared/adapters/jwt-verifier';
 import { MemoryAnomalyStore } from '../../shared/adapters/memory-stores';
 import { type AlertState, dedupKey } from '../../shared/domain/alerting';
 import type { Anomaly } from '../../shared/domain/anomaly';
+import { estimateMonthlyCost, PRICES_CHECKED } from '../../shared/domain/cost-model';
 import type { DriftRun } from '../../shared/domain/drift-report';
 import { predictionKey } from '../../shared/domain/prediction-set';
+import { cycleTimeoutSeconds, planDetect } from '../../shared/domain/series-cost';
 import { alertLevelOf, type Severity } from '../../shared/domain/types';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
 import { startTestCognito, type TestCognito } from '../helpers/cognito';
@@ -616,13 +618,44 @@ describe('GET /api/anomalies', () => {
   });
 });
 
-/** An alert-quality row over one day without labels or suppressions. */
+/**
+ * The cost estimate GET /api/alerts should answer: the configured fleet at the plan the stack deploys
+ * (planDetect with a 5-minute cycle's detect timeout), priced by estimateMonthlyCost.
+ */
+function expectedCost() {
+  const series = expandSeries(config);
+  const every = config.schedules.collectEveryMinutes;
+  const plan = planDetect(series, config.alerts.groupBy, cycleTimeoutSeconds(every).detect);
+  const e = estimateMonthlyCost({
+    series: series.length,
+    shards: plan.count,
+    memoryMb: plan.memoryMb,
+    collectEveryMinutes: every,
+    checkpointEveryMinutes: config.detection.checkpointEveryMinutes,
+    retentionDays: config.retentionDays,
+  });
+  return {
+    perSeriesUsd: e.perSeriesUsd,
+    fleetUsd: e.fleetUsd,
+    series: series.length,
+    shards: plan.count,
+    memoryMb: plan.memoryMb,
+    collectEveryMinutes: every,
+    pricesChecked: PRICES_CHECKED,
+    basis: e.basis,
+  };
+}
+
+/** An alert-quality row over one day without labels or suppressions, costing `series` configured series. */
 function quality(
   metric: string | null,
   n: { pages: number; anomalies: number; inPages: number; rateLimited: number },
+  series: number,
 ) {
+  const cost = expectedCost();
   return {
     metric,
+    estimatedMonthlyUsd: metric === null ? cost.fleetUsd : series * cost.perSeriesUsd,
     ...n,
     pagesPerWeek: n.pages * 7,
     anomaliesPerPage: n.inPages / n.pages,
@@ -659,10 +692,11 @@ describe('GET /api/alerts', () => {
       // One page (ALERT_1) in a day: 7 a week. It carried 3 anomalies (sent, grouped, deduplicated) of
       // two metrics; nothing is labelled yet, so precision is unknown.
       quality: [
-        quality(null, { pages: 1, anomalies: 6, inPages: 3, rateLimited: 1 }),
-        quality('cpu_percent', { pages: 1, anomalies: 4, inPages: 2, rateLimited: 1 }),
-        quality('memory_percent', { pages: 1, anomalies: 2, inPages: 1, rateLimited: 0 }),
+        quality(null, { pages: 1, anomalies: 6, inPages: 3, rateLimited: 1 }, 3),
+        quality('cpu_percent', { pages: 1, anomalies: 4, inPages: 2, rateLimited: 1 }, 2),
+        quality('memory_percent', { pages: 1, anomalies: 2, inPages: 1, rateLimited: 0 }, 1),
       ],
+      cost: expectedCost(),
       alerts: [
         {
           alertId: ALERT_1,

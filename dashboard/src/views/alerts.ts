@@ -2,10 +2,16 @@
 // deduplicated into an open alert, rate-limited, suppressed by maintenance, below the paging severity),
 // the anomaly → alert conversion rate, and the alerts themselves, which staff can mark as a whole.
 
-import type { AlertItem, AlertQuality, AlertSummary, FeedbackLabel } from '../../../shared/api/types';
+import type {
+  AlertItem,
+  AlertQuality,
+  AlertSummary,
+  AlertsCost,
+  FeedbackLabel,
+} from '../../../shared/api/types';
 import { ApiError } from '../api';
 import { h, replace, table } from '../dom';
-import { count, fullTime, pct, time } from '../format';
+import { count, fullTime, pct, time, usd } from '../format';
 import { hrefFor } from '../router';
 import {
   alertStateBadge,
@@ -258,7 +264,7 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
       ]);
       labels = new Map((health?.series ?? []).map((x) => [x.id, x.label]));
       renderFunnel(data.summary);
-      renderQuality(data.quality ?? []);
+      renderQuality(data.quality ?? [], data.cost ?? null);
       renderAlerts(data.alerts);
     },
   };
@@ -273,9 +279,21 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
     return m < 90 ? `${Math.round(m)} min` : `${(m / 60).toFixed(1)} h`;
   }
 
-  function renderQuality(rows: readonly AlertQuality[]): void {
+  /** What the cost column rests on, in a line (older APIs send no estimate). */
+  function costCaption(cost: AlertsCost | null): HTMLElement | null {
+    if (!cost) return null;
+    return h(
+      'p',
+      { class: 'note', 'data-cost-caption': '', title: cost.basis },
+      `≈ ${usd(cost.perSeriesUsd)} per series-month at us-east-1 list prices checked ${cost.pricesChecked}, ` +
+        `from bench:scale's measured request rates; ${count(cost.series)} series on ` +
+        `${count(cost.shards)} shard${cost.shards === 1 ? '' : 's'}`,
+    );
+  }
+
+  function renderQuality(rows: readonly AlertQuality[], cost: AlertsCost | null): void {
     if (rows.length <= 1 && (rows[0]?.anomalies ?? 0) === 0) {
-      replace(qualityBox, empty('No anomaly in this range.'));
+      replace(qualityBox, empty('No anomaly in this range.'), costCaption(cost));
       return;
     }
     const fixed = (x: number | null, digits = 1) => (x === null ? '–' : x.toFixed(digits));
@@ -292,6 +310,7 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
           'Rate-limited',
           'Suppressed',
           'Median to RESOLVED',
+          'Est. cost / month',
         ],
         rows.map((q) =>
           h(
@@ -319,9 +338,11 @@ export function createAlertsView(root: HTMLElement, ctx: ViewContext): View {
               q.medianMinutesToResolved === null ? '–' : minutes(q.medianMinutesToResolved),
               h('span', { class: 'sub' }, `${count(q.resolved)} of ${count(q.pages)} resolved`),
             ),
+            h('td', { class: 'num', 'data-q': 'estimatedMonthlyUsd' }, usd(q.estimatedMonthlyUsd)),
           ),
         ),
       ),
+      costCaption(cost),
     );
   }
 }

@@ -1,5 +1,6 @@
-// The benchmarks' one price list: AWS us-east-1 list prices (on-demand, no free tier, no savings plan)
-// that bench:scale projects a month of the detect cycle with. Each price names where it was read and
+// (domain) the one price list: AWS us-east-1 list prices (on-demand, no free tier, no savings plan)
+// that bench:scale projects a month of the detect cycle with, and the dashboard's cost estimate
+// (shared/domain/cost-model.ts) prices the same cycle at. Each price names where it was read and
 // when; `verified` says whether that source was checked when the price was last edited (AWS's own page
 // where it could be read, else a dated secondary source quoting it). Update the price AND its date.
 
