@@ -14,6 +14,7 @@ import {
   MemoryRateLimiter,
   MemoryRecentBandStore,
 } from '../shared/adapters/memory-stores';
+import { WarmRecentBandStore } from '../shared/adapters/warm-recent-band-store';
 import { DetectorCache } from '../shared/domain/detectors/detector-cache';
 import { initialThresholdState } from '../shared/domain/feedback';
 import { type Shard, seriesOfShard, shardJobName } from '../shared/domain/shards';
@@ -205,6 +206,7 @@ export async function runTimeline(o: TimelineOptions): Promise<TimelineResult> {
     cache.markSaved(id, WARM_LAST_TS);
   }
   let sensitivityOf = sensitivityReader(stores.thresholds);
+  let keptBands = new WarmRecentBandStore(stores.recentBands);
 
   const cycles: CycleMeasure[] = [];
   let heldBytes: number | undefined;
@@ -220,6 +222,7 @@ export async function runTimeline(o: TimelineOptions): Promise<TimelineResult> {
       // A new container: nothing cached, feedback re-read; its detectors come from the checkpoints.
       cache = new DetectorCache();
       sensitivityOf = sensitivityReader(stores.thresholds);
+      keptBands = new WarmRecentBandStore(stores.recentBands);
       if (o.gc) {
         base = await tally.settled(o.gc);
         heldBytes = withCache - base;
@@ -274,7 +277,8 @@ export async function runTimeline(o: TimelineOptions): Promise<TimelineResult> {
           sensitivityOf,
           detectorCache: cache,
           checkpoints: stores.checkpoints,
-          recentBands: stores.recentBands,
+          // As the detect handler wires it: read once per container, then its own last merge.
+          recentBands: keptBands,
           backfill: source,
         },
         { now: at + o.detectDelayMs, shard },

@@ -22,6 +22,7 @@ import { checkpointPrefixOf, S3CheckpointStore } from '../shared/adapters/s3-che
 import { S3RecentBandStore } from '../shared/adapters/s3-recent-band-store';
 import { SnsAlertPublisher } from '../shared/adapters/sns-alert-publisher';
 import { SqsDeadLetter } from '../shared/adapters/sqs-dead-letter';
+import { WarmRecentBandStore } from '../shared/adapters/warm-recent-band-store';
 import { alertEnv, checkpointEnv, ENV, loadBakedMonitorConfig, readEnv, tableEnv } from '../shared/config';
 import { DetectorCache } from '../shared/domain/detectors/detector-cache';
 import { type Shard, shardName } from '../shared/domain/shards';
@@ -85,7 +86,10 @@ const deps = {
   series: expandSeries(config),
   noDataRules: noDataRules(config),
   sensitivityOf: sensitivityReader(thresholds),
-  recentBands: new S3RecentBandStore({ client: s3Client, bucket: env[ENV.detectorStateBucket] }),
+  // Read once per container, then kept in memory: this shard's function is the object's only writer.
+  recentBands: new WarmRecentBandStore(
+    new S3RecentBandStore({ client: s3Client, bucket: env[ENV.detectorStateBucket] }),
+  ),
   // Backfill on first sight: a series with no checkpoint and too little stored history asks CloudWatch once.
   backfill: new CloudWatchMetricSource({ client: tracer.captureAWSv3Client(new CloudWatchClient({})) }),
 };

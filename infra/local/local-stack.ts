@@ -28,6 +28,7 @@ import { checkpointPrefixOf, S3CheckpointStore } from '../../shared/adapters/s3-
 import { localS3Config } from '../../shared/adapters/s3-model-store';
 import { S3RecentBandStore } from '../../shared/adapters/s3-recent-band-store';
 import { ANOMALIES_TABLE, CONTROL_TABLE, POINTS_TABLE } from '../../shared/adapters/table-schemas';
+import { WarmRecentBandStore } from '../../shared/adapters/warm-recent-band-store';
 import { DetectorCache } from '../../shared/domain/detectors/detector-cache';
 import { planDetect } from '../../shared/domain/series-cost';
 import { seriesOfShard, shardJobName, shardName, shardsOf } from '../../shared/domain/shards';
@@ -234,6 +235,8 @@ export async function startLocalStack(
   const thresholds = new DynamoThresholdStore({ client: doc, tableName: LOCAL_TABLES.control });
   // Each shard keeps the last hour of its series' expected range beside its checkpoints (health tiles).
   const recentBands = new S3RecentBandStore({ client: s3Client, bucket: LOCAL_DRIFT.detectorStateBucket });
+  // Each worker is its shard's only writer, as on AWS: it reads the stored object once.
+  const keptBands = new WarmRecentBandStore(recentBands);
   const cycleDeps = {
     points: store,
     anomalies,
@@ -255,7 +258,7 @@ export async function startLocalStack(
     noDataRules,
     // Feedback adjustments, read once per metric per run (as the detect Lambda does).
     sensitivityOf: sensitivityReader(thresholds),
-    recentBands,
+    recentBands: keptBands,
     // A replay's clock starts in the past: its own watermarks, bucket and digest, never the host run's.
     ...(replay ? { namespace: replay.series.id } : {}),
   };

@@ -404,6 +404,22 @@ describe('detect cycle with 3 shards (1,800 RDS instances, every 2 minutes)', ()
     ]);
   });
 
+  it("lets the API read each shard's kept band object, and no other object of the bucket", () => {
+    const bucket = `${logicalId(stack, stack.detectorState.bucket)}.Arn`;
+    const statements = statementsOf(template, logicalId(stack, stack.api.role));
+    const keys = [0, 1, 2].map((i) => `detector-state/${i}of3/band/recent.json.gz`);
+    expect(grantsOf(statements).filter((g) => g.startsWith('s3:'))).toEqual(
+      [...keys.map((k) => `s3:GetObject -> ${bucket}/${k}`), `s3:ListBucket -> ${bucket}`].sort(),
+    );
+    expect(statements.find((s) => s.Action === 's3:ListBucket')?.Condition).toEqual({
+      StringEquals: { 's3:prefix': keys },
+    });
+    const vars =
+      template.findResources('AWS::Lambda::Function')[logicalId(stack, stack.api.lambdaFunction)]!.Properties
+        .Environment.Variables;
+    expect(vars.DETECT_SHARDS).toBe('3');
+  });
+
   it('is cdk-nag AwsSolutions clean', () => {
     const report = new AwsSolutionsChecks(app).validateScope(app);
     expect(report.violations.map((v) => `${v.severity} ${v.ruleName}`)).toEqual([]);

@@ -2,7 +2,9 @@
 // chart, the hour kept per shard (merge, trim, retry, dropped series) and its stored encoding.
 
 import { gzipSync } from 'node:zlib';
+import { MemoryRecentBandStore } from '../../shared/adapters/memory-stores';
 import { encodeRecentBands, parseRecentBands } from '../../shared/adapters/recent-band-codec';
+import { WarmRecentBandStore } from '../../shared/adapters/warm-recent-band-store';
 import { SeriesDetector } from '../../shared/domain/detectors/series-detector';
 import {
   bandPointOf,
@@ -103,5 +105,42 @@ describe('recent band codec', () => {
     expect(() => parseRecentBands(uneven, 'k')).toThrow(/series\.a: columns differ in length/);
     const wrong = gzipSync(JSON.stringify({ v: 2, at: NOW, series: {} }));
     expect(() => parseRecentBands(wrong, 'k')).toThrow(/k is malformed: v/);
+  });
+});
+
+describe('WarmRecentBandStore (the shard writer’s own copy)', () => {
+  const shard = { index: 0, count: 2 };
+  const bands = (at: number): RecentBands => ({ at, series: { a: [band(at)] } });
+
+  it('reads the stored object once, then answers from its own last merge', async () => {
+    // Prepare
+    const inner = new MemoryRecentBandStore();
+    await inner.save(shard, bands(1));
+    let reads = 0;
+    const counting = {
+      load: (s: typeof shard) => {
+        reads++;
+        return inner.load(s);
+      },
+      save: inner.save.bind(inner),
+    };
+    const warm = new WarmRecentBandStore(counting);
+
+    // Act / Assess
+    expect(await warm.load(shard)).toEqual(bands(1));
+    await warm.save(shard, bands(2));
+    expect(await warm.load(shard)).toEqual(bands(2));
+    expect(await warm.load(shard)).toEqual(bands(2));
+    expect(reads).toBe(1);
+    expect(await inner.load(shard)).toEqual(bands(2));
+  });
+
+  it('keeps what it merged when the write fails, so the next write carries it', async () => {
+    const warm = new WarmRecentBandStore({
+      load: async () => undefined,
+      save: () => Promise.reject(new Error('SlowDown')),
+    });
+    await expect(warm.save(shard, bands(3))).rejects.toThrow('SlowDown');
+    expect(await warm.load(shard)).toEqual(bands(3));
   });
 });
