@@ -1,5 +1,5 @@
-// Dashboard first-load benchmark: the local stack seeded with 50 series × 24 h of 1-minute points and
-// ~200 anomalies (`npm start -- --seed-demo`), Debian's Chromium headless at 1280×800 with the HTTP cache
+// Dashboard first-load benchmark: the local stack seeded with 55 demo series (plus the host's own) × 24 h
+// of 1-minute points and ~200 anomalies (`npm start -- --seed-demo`), Debian's Chromium headless at 1280×800 with the HTTP cache
 // cleared, signed in as the seeded staff user. Measures the time from loading the page until the first
 // view (health) and then all six views have rendered from data (each opened from the navigation, as a
 // user would), the bytes transferred on the wire, and the JS bundle size (raw and gzip).

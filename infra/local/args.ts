@@ -92,7 +92,7 @@ Staff dashboard (the site, /config.json and the API on --port; sign-in through c
   --no-auth               no sign-in: every request is you, as staff (the dashboard shows a NO AUTH banner)
   --users-file <file>     write the staff and non-staff users' credentials there as JSON
   --cognito-port <n>      cognito-local port on 127.0.0.1 (default: any free port; data in --data-dir)
-  --seed-demo             preload 50 series x 24 h of 1-minute points, ~200 anomalies (XSS-looking labels
+  --seed-demo             preload 55 series x 24 h of 1-minute points, ~200 anomalies (XSS-looking labels
                           included), alerts and ML models with drift results; the demo series keep updating
 
 Alert delivery and no-data alerts (docs/alerting.md):

@@ -1,4 +1,4 @@
-// (local stack) `npm start -- --seed-demo`: a populated dashboard at once. 50 demo series (10 hosts × 5
+// (local stack) `npm start -- --seed-demo`: a populated dashboard at once. 55 demo series (11 hosts × 5
 // metrics) with 24 h of 1-minute points that keep arriving every minute; ~200 recorded anomalies with the
 // alert states alerting gives them (pages, grouped, folded in, rate-limited, muted, below the page level,
 // pending, failed), open alerts and a few staff marks; two series and their anomalies carry XSS-looking
@@ -37,7 +37,7 @@ const DAY = 24 * HOUR;
 
 /** The demo's shape. */
 export const DEMO = {
-  hosts: 10,
+  hosts: 11,
   hours: 24,
   anomalies: 200,
   models: ['churn-v2', 'fraud-score', 'ltv-estimator'],
@@ -54,7 +54,7 @@ const METRICS = [
   { metric: 'db_query_time_ms', unit: 'ms', base: 12, amp: 4, noise: 1.5 },
 ] as const;
 
-/** The 50 demo series: `Demo/<metric>/host=web-NN/Average/60`. */
+/** The 55 demo series: `Demo/<metric>/host=web-NN/Average/60`. */
 export function demoSeries(): SeriesSpec[] {
   const out: SeriesSpec[] = [];
   for (let h = 1; h <= DEMO.hosts; h++) {
@@ -258,7 +258,7 @@ function demoPredictions(now: number): IngestedPrediction[] {
 
 /**
  * Seed the demo (idempotent keys: a restart re-seeds the last 24 h around the new now).
- * 1. Points of the 50 series, then the anomalies' own values over them.
+ * 1. Points of the 55 series, then the anomalies' own values over them.
  * 2. Anomalies, their alert states, the two newest pages open, six staff marks (through the feedback use case).
  * 3. A week of predictions of three models; an isolation forest trained on one host's five metrics
  *    (18 h up to 6 h ago, kept in memory), that host's CPU raised over the last 6 h; one check-drift run

@@ -16,11 +16,14 @@ import type { SeriesSpec } from './types';
  * really reaches; a cold cycle's CPU per series 5.0–6.3 ms on one
  * core including the SDK's own CPU per request; the detect bundle loaded with no series 75–86 MB RSS
  * with a one-series config and 128–135 MB with 10,000 (every shard parses the whole fleet's config).
- * Margins: +8 % heap per series, +10 % CPU over the worst run.
+ * Margins: +8 % heap per series, +10 % CPU over the worst run. Re-measured the same day with the health
+ * tiles' kept band (the last hour of each series' expected range, merged each cycle): held heap 53.6 KiB
+ * per series, a 1,000-series shard's peak 127 MB over the bundle (was 117), a 5,000-series one's 436 MB;
+ * +8 KiB per series covers it.
  */
 export const DETECT_SERIES_COST = {
   /** Heap per series at a cycle's peak: held state plus the previous cycle's not yet collected (bytes). */
-  heapBytesPerSeries: 112 * 1024,
+  heapBytesPerSeries: 120 * 1024,
   /** A cycle's transient heap whatever the shard's size (reads, SDK buffers, results; MB). */
   cycleBaseMb: 16,
   /** CPU per series of a cold cycle (restore from a checkpoint, evaluate, save) on one full vCPU (s). */
@@ -138,7 +141,7 @@ export const MEASURED_CYCLE_RATES = {
   /** CloudWatch Logs bytes per shard per cycle: the use cases' lines, summaries, platform lines, EMF. */
   logBytesPerShardPerCycle: 6087,
   /** EMF metric names the collect and detect handlers publish (each a custom metric). */
-  customMetrics: 24,
+  customMetrics: 25,
   /** Stored checkpoint per series, gzip (bytes). */
   checkpointBytes: 18348,
   /** Billed sizes (bytes) and mean items a points Query reads. */

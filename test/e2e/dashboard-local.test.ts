@@ -1,6 +1,6 @@
 // The staff dashboard against the real local stack, started as a user would start it
 // (`npm start -- --port 0 --seed-demo --users-file … --data-dir …`: cognito-local sign-in, dynalite, the
-// API handlers behind the API Gateway event adapter, 50 demo series × 24 h, ~200 anomalies, three models
+// API handlers behind the API Gateway event adapter, 55 demo series × 24 h, ~200 anomalies, three models
 // with drift results). Debian's Chromium signs in as the seeded staff user, sees every view populated,
 // marks a false positive and sees the metric's count change (and still marked after a reload); the
 // seeded non-staff user is refused; the XSS-looking labels render as text. Screenshots:

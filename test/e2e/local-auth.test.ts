@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEMO } from '../../infra/local/demo-data';
 import { npmStart } from '../helpers/npm-start';
 
 jest.setTimeout(180_000);
@@ -106,7 +107,7 @@ describe('local stack with sign-in (npm start)', () => {
       health.series.filter(
         (s) => s.label.includes('web-') || s.label.startsWith('<') || s.label.startsWith('"'),
       ),
-    ).toHaveLength(50);
+    ).toHaveLength(DEMO.hosts * 5);
     expect(health.series.some((s) => s.state === 'anomalous')).toBe(true);
     expect(anomalies.items.length).toBeGreaterThanOrEqual(190);
     expect(anomalies.items.some((a) => a.label === '<img src=x onerror=alert(1)>')).toBe(true);

@@ -76,6 +76,8 @@ describe('local stack (npm start)', () => {
       true,
     );
     expect(run.output()).toMatch(/Detect cycle: 2 shards in parallel/);
+    // …and beside it, that shard's kept band (the health tiles' last hour of expected ranges).
+    expect(files.some((f) => /^\d+of2\/band\/recent\.json\.gz\._S3rver_object$/.test(f))).toBe(true);
 
     // Restart (host metrics this time) on the same data dir: the anomaly is still there.
     const again = start([
