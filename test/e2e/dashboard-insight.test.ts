@@ -128,7 +128,8 @@ beforeAll(async () => {
       Array.from({ length: 90 }, (_, i) => ({
         series: s.id,
         ts: NOW - (89 - i) * MIN,
-        value: 50 + k + wiggle(i),
+        // Distinct levels a % metric can take (its bounds are 0–100).
+        value: 30 + (k % 50) + wiggle(i),
       })),
     );
   }
@@ -159,18 +160,15 @@ beforeAll(async () => {
   // The band detect kept in its last cycles: the production detector's range at each point of the last
   // hour, judged in one stream (test/integration/recent-band.test.ts shows the cycle keeps exactly that).
   const kept = new Map(
-    [known, fresh].map((s) => [
-      s.id,
-      evaluateSeriesResumable(
-        s,
-        s === known
-          ? points
-          : Array.from({ length: 20 }, (_, i) => ({ ts: NEW_FIRST + i * MIN, value: 30 + wiggle(i) })),
-        NOW - HOUR + 1,
-        NOW,
-        config.detection,
-      ).band,
-    ]),
+    await Promise.all(
+      series.map(async (s) => {
+        const stored = await store.queryRange(s.id, NOW - 4 * DAY, NOW, NOW);
+        return [
+          s.id,
+          evaluateSeriesResumable(s, stored, NOW - HOUR + 1, NOW, config.detection).band,
+        ] as const;
+      }),
+    ),
   );
   await recentBands.save(WHOLE_FLEET, mergeRecentBands(undefined, kept, new Set(kept.keys()), NOW));
   // The page's RESOLVED notice went out 25 minutes after the spike.
