@@ -1,5 +1,6 @@
 // adapter --> (use case) --> use cases: one detect cycle of one shard — detect, then "series went
-// silent", then alerting — with every policy value that ties the stages together decided here, once.
+// silent", then alerting, then the band the health tiles draw — with every policy value that ties the
+// stages together decided here, once.
 // The detect Lambda, the local stack, the benchmarks and the what-if replay all run this.
 import type { NoDataRule } from '../config/no-data';
 import type { Anomaly } from '../domain/anomaly';
@@ -78,7 +79,7 @@ export interface DetectCycleResult {
   readonly alerts: PublishResult;
   /** Every series started and read, every anomaly recorded: the watermark moved. */
   readonly complete: boolean;
-  /** Series whose last hour of band was kept; null when nothing was kept (no store, or its read or write failed). */
+  /** Series whose last hour of band was kept; null when none was (no store, or its write failed). */
   readonly bandSeries: number | null;
 }
 
@@ -105,6 +106,7 @@ export function digestNameOf(shard: Shard, namespace?: string): string {
  * 2. Record NO_DATA for the shard's series gone silent.
  * 3. Alert on what both recorded, plus the shard's anomalies still pending from earlier cycles —
  *    even when some series failed, so one bad series never holds back its neighbours' pages.
+ * 4. Keep the last hour of the shard's expected ranges for the health tiles (see keepRecentBand).
  */
 export async function runDetectCycle(
   deps: DetectCycleDeps,

@@ -145,6 +145,7 @@ describe('cdk synth with bundling', () => {
             [ENV.predictionsTable]: 'predictions-table',
             [ENV.modelsBucket]: 'models-bucket',
             [ENV.detectorStateBucket]: 'detector-state-bucket',
+            [ENV.detectShards]: '1',
             [ENV.rejectedPredictionsUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/rejected',
             [ENV.dashboardOrigin]: 'https://d111111abcdef8.cloudfront.net',
             [ENV.dashboardClientId]: 'example1client2id',
