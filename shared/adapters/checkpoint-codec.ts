@@ -1,10 +1,8 @@
 // (adapter) how a detector checkpoint is stored: gzipped JSON, its shape validated on the way back in
 // (a stored object is parsed, never trusted). Shared by the S3 and the in-memory checkpoint stores.
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { DetectorSnapshot } from '../domain/detectors/series-detector';
-import { ValidationError } from '../errors';
-import { formatIssues } from '../monitor-config';
+import { encodeGzipJson, parseGzipJson } from './gzip-json';
 
 const finite = z.number().finite();
 const numbers = z.array(finite);
@@ -60,19 +58,10 @@ export const SnapshotSchema = z.strictObject({
 
 /** Parse a stored checkpoint body (gzipped JSON). @throws ValidationError naming what is wrong */
 export function parseCheckpoint(body: Uint8Array, where: string): DetectorSnapshot {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(gunzipSync(body).toString('utf8'));
-  } catch (cause) {
-    throw new ValidationError(`Detector checkpoint ${where} is not gzipped JSON`, [], { cause });
-  }
-  const parsed = SnapshotSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new ValidationError(`Detector checkpoint ${where} is malformed`, formatIssues(parsed.error));
-  return parsed.data;
+  return parseGzipJson(body, SnapshotSchema, `Detector checkpoint ${where}`);
 }
 
 /** Serialise a checkpoint as the store keeps it. */
 export function encodeCheckpoint(snapshot: DetectorSnapshot): Buffer {
-  return gzipSync(JSON.stringify(snapshot));
+  return encodeGzipJson(snapshot);
 }

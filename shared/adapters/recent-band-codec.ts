@@ -3,12 +3,11 @@
 // drawn band, far finer than a sparkline's pixels) — so a 5,000-series shard's hour stays a few MB.
 // Validated on the way back in (a stored object is parsed, never trusted). Shared by the S3 adapter
 // and its tests.
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { BandPoint } from '../api/types';
 import type { RecentBands } from '../domain/recent-band';
 import { ValidationError } from '../errors';
-import { formatIssues } from '../monitor-config';
+import { encodeGzipJson, parseGzipJson } from './gzip-json';
 
 const finite = z.number().finite();
 /** At most a 1-second series' hour of points per series. */
@@ -35,23 +34,15 @@ export function encodeRecentBands(bands: RecentBands): Buffer {
       points.map((p) => round(p.high)),
     ];
   }
-  return gzipSync(JSON.stringify({ v: 1, at: bands.at, series }));
+  return encodeGzipJson({ v: 1, at: bands.at, series });
 }
 
 /** Parse a stored band body. @throws ValidationError naming what is wrong */
 export function parseRecentBands(body: Uint8Array, where: string): RecentBands {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(gunzipSync(body).toString('utf8'));
-  } catch (cause) {
-    throw new ValidationError(`Recent band ${where} is not gzipped JSON`, [], { cause });
-  }
-  const parsed = StoredSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new ValidationError(`Recent band ${where} is malformed`, formatIssues(parsed.error));
-  const { at } = parsed.data;
+  const stored = parseGzipJson(body, StoredSchema, `Recent band ${where}`);
+  const { at } = stored;
   const series: Record<string, BandPoint[]> = {};
-  for (const [id, [offsets, lows, highs]] of Object.entries(parsed.data.series)) {
+  for (const [id, [offsets, lows, highs]] of Object.entries(stored.series)) {
     if (lows.length !== offsets.length || highs.length !== offsets.length)
       throw new ValidationError(`Recent band ${where} is malformed`, [
         `series.${id}: columns differ in length`,

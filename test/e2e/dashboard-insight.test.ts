@@ -162,7 +162,7 @@ beforeAll(async () => {
   const kept = new Map(
     await Promise.all(
       series.map(async (s) => {
-        const stored = await store.queryRange(s.id, NOW - 4 * DAY, NOW, NOW);
+        const stored = await store.queryRange(s.id, NOW - 4 * DAY, NOW);
         return [
           s.id,
           evaluateSeriesResumable(s, stored, NOW - HOUR + 1, NOW, config.detection).band,
