@@ -8,7 +8,6 @@
 import { API_ROUTES, MAX_RANGE_DAYS, MAX_RANGE_POINTS } from '../shared/api/contract';
 import type { MaintenanceWindow } from '../shared/domain/alerting';
 import { sensitivityOf, type ThresholdState, tuningPolicyOf } from '../shared/domain/feedback';
-import type { Shard } from '../shared/domain/shards';
 import type { SeriesSpec } from '../shared/domain/types';
 import { NotFoundError, ValidationError } from '../shared/errors';
 import type { MonitorConfig } from '../shared/monitor-config';
@@ -21,7 +20,6 @@ import type {
   Log,
   MetricStore,
   PredictionStore,
-  RecentBandStore,
   ThresholdStore,
 } from '../shared/ports';
 import { autoTune } from '../shared/use-cases/auto-tune';
@@ -29,6 +27,7 @@ import {
   alertsOverview,
   anomalyTimeline,
   healthView,
+  type KeptBandReader,
   modelsOverview,
   resolveRange,
   seriesData,
@@ -60,8 +59,8 @@ export interface ApiDeps {
   readonly drift: DriftStateStore;
   readonly clock: Clock;
   readonly log: Log;
-  /** The band each detect shard keeps for the health tiles' sparklines (none drawn without it). */
-  readonly recentBands?: { readonly store: RecentBandStore; readonly shards: readonly Shard[] };
+  /** The band the health tiles draw under their sparklines (shardBandReader; none drawn without it). */
+  readonly keptBands?: KeptBandReader;
   /** Runs before every route (functions/auth.ts): the staff-group check. */
   readonly authenticate: Authenticator;
   /** Headers on every response (CORS in AWS). */
@@ -109,7 +108,6 @@ export function createApiRouter(deps: ApiDeps): ApiHandler {
           // Points land once per collect, after its settle delay: fresher than that is not "no data".
           arrivalEveryMs:
             (deps.config.schedules.collectEveryMinutes + deps.config.collection.settleMinutes) * 60_000,
-          ...(deps.recentBands ? { recentBands: { ...deps.recentBands, log: deps.log } } : {}),
         },
         deps.clock.now(),
       ),

@@ -28,6 +28,7 @@ import {
 import { shardsOf } from '../shared/domain/shards';
 import { expandSeries } from '../shared/monitor-config';
 import { log, logger, metrics, tracer } from '../shared/observability';
+import { shardBandReader } from '../shared/use-cases/dashboard';
 import { createApiRouter } from './api-routes';
 import { cognitoClaims } from './auth';
 
@@ -52,13 +53,14 @@ const router = createApiRouter({
   timeline: new DynamoAnomalyStore({ client: ddb, tableName: env[ENV.anomaliesTable], log }),
   predictions: new DynamoPredictionStore({ client: ddb, tableName: env[ENV.predictionsTable], log }),
   drift: new DynamoDriftStore({ client: ddb, tableName: env[ENV.controlTable], log }),
-  recentBands: {
-    store: new S3RecentBandStore({
+  keptBands: shardBandReader(
+    new S3RecentBandStore({
       client: tracer.captureAWSv3Client(new S3Client({})),
       bucket: env[ENV.detectorStateBucket],
     }),
-    shards: shardsOf(env[ENV.detectShards]),
-  },
+    shardsOf(env[ENV.detectShards]),
+    log,
+  ),
   clock: { now: () => Date.now() },
   log,
   // API Gateway's Cognito authorizer verified the token; the router checks its client and the staff group.

@@ -38,11 +38,13 @@ import { ValidationError } from '../../shared/errors';
 import { type MonitorConfig, parseMonitorConfigJson } from '../../shared/monitor-config';
 import type { Clock, Log, MetricSource } from '../../shared/ports';
 import { COLLECT_JOB, collectMetrics } from '../../shared/use-cases/collect-metrics';
+import { type KeptBandReader, shardBandReader } from '../../shared/use-cases/dashboard';
 import { sensitivityReader } from '../../shared/use-cases/feedback';
 import { runDetectCycle } from '../../shared/use-cases/run-detect-cycle';
 import { prepareDashboard } from '../dashboard-site';
 import type { LocalOptions } from './args';
 import { type LocalCognito, startCognitoLocal } from './cognito-local';
+import { DemoBandKeeper } from './demo-band';
 import { demoSeries, feedDemo, seedDemo } from './demo-data';
 import { driftOptionsOf, LOCAL_DRIFT, startLocalDrift, startLocalS3 } from './drift-local';
 import { startDynalite } from './dynalite-server';
@@ -363,6 +365,11 @@ export async function startLocalStack(
     throw error;
   };
   const demo = options['seed-demo'] ? demoSeries() : [];
+  // The demo series are not detected (their anomalies are seeded); their tiles' band is kept apart.
+  const demoBand =
+    demo.length > 0
+      ? new DemoBandKeeper({ series: demo, store, detection, sensitivityOf: sensitivityReader(thresholds) })
+      : undefined;
   const apiSeries = [...series, ...demo];
   const feedback = new DynamoFeedbackStore({ client: doc, tableName: LOCAL_TABLES.anomalies });
   const predictions = new DynamoPredictionStore({
@@ -399,7 +406,7 @@ export async function startLocalStack(
     timeline: anomalies,
     predictions,
     drift: driftState,
-    recentBands: { store: recentBands, shards },
+    keptBands: withDemoBand(shardBandReader(recentBands, shards, apiLog), demoBand),
     clock,
     log: apiLog,
     authenticate: cognitoClaims(cognito ? { clientId: cognito.clientId, issuer: cognito.issuer } : {}),
@@ -457,11 +464,13 @@ export async function startLocalStack(
         `${seeded.predictions} predictions, ${seeded.driftChecks} drift checks in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     let since = realClock.now();
+    await demoBand?.advance(since);
     demoFeed = every(
       60_000,
       async () => {
         const now = realClock.now();
         await feedDemo(store, demo, { since, now, hotSince: seeded.hotSince });
+        await demoBand?.advance(now);
         since = now;
       },
       (e) => demoLog.error(`Demo feed failed: ${(e as Error).message}`),
@@ -526,4 +535,10 @@ export async function startLocalStack(
       await db.close();
     },
   };
+}
+
+/** The health tiles' band: the detect shards' kept bands, and the demo series' when seeded. */
+function withDemoBand(shards: KeptBandReader, demo: DemoBandKeeper | undefined): KeptBandReader {
+  if (!demo) return shards;
+  return async () => new Map([...(await shards()), ...(await demo.read())]);
 }

@@ -124,14 +124,12 @@ export interface HealthDeps {
    * when its newest point is older than one arrival plus two periods (see currentWindowMs). @default 0
    */
   readonly arrivalEveryMs?: number;
-  /** The band detect kept for the last hour, and the shards that keep it; without it tiles draw none. */
-  readonly recentBands?: {
-    readonly store: RecentBandStore;
-    readonly shards: readonly Shard[];
-    /** Where an unreadable shard's band is reported. */
-    readonly log?: Log;
-  };
+  /** The expected range kept for each series' last hour (see {@link shardBandReader}); without it tiles draw none. */
+  readonly keptBands?: KeptBandReader;
 }
+
+/** Reads the kept band of every series that has one: series id → its band points, oldest first. */
+export type KeptBandReader = () => Promise<ReadonlyMap<string, readonly BandPoint[]>>;
 
 /**
  * Infrastructure health at `now`.
@@ -151,7 +149,7 @@ export async function healthView(
   const [{ items }, windows, kept] = await Promise.all([
     deps.timeline.listNewestFirst({ from: now - DAY_MS, to: now, now }),
     deps.alerts ? deps.alerts.listWindows() : Promise.resolve([] as MaintenanceWindow[]),
-    readKeptBands(deps.recentBands),
+    deps.keptBands ? deps.keptBands() : new Map<string, readonly BandPoint[]>(),
   ]);
   const lastBySeries = new Map<string, AnomalyDetail>();
   for (const a of items) if (!lastBySeries.has(a.series)) lastBySeries.set(a.series, a);
@@ -200,26 +198,28 @@ export async function healthView(
   return { generatedAt: now, series };
 }
 
-/** Every shard's kept band, by series (a shard whose object cannot be read contributes none). */
-async function readKeptBands(
-  source: HealthDeps['recentBands'],
-): Promise<ReadonlyMap<string, readonly BandPoint[]>> {
-  const bySeries = new Map<string, readonly BandPoint[]>();
-  if (!source) return bySeries;
-  const loaded = await Promise.all(
-    source.shards.map((shard) =>
-      source.store.load(shard).catch((error: unknown) => {
-        source.log?.warn('Kept band unreadable; its tiles draw no band', {
-          shard: shardName(shard),
-          error: messageOf(error),
-        });
-        return undefined;
-      }),
-    ),
-  );
-  for (const bands of loaded)
-    for (const [id, points] of Object.entries(bands?.series ?? {})) bySeries.set(id, points);
-  return bySeries;
+/**
+ * The band the detect shards keep (one object each), by series. A shard whose object cannot be read
+ * contributes none and is logged: its tiles draw no band, the view still answers.
+ */
+export function shardBandReader(store: RecentBandStore, shards: readonly Shard[], log?: Log): KeptBandReader {
+  return async () => {
+    const loaded = await Promise.all(
+      shards.map((shard) =>
+        store.load(shard).catch((error: unknown) => {
+          log?.warn('Kept band unreadable; its tiles draw no band', {
+            shard: shardName(shard),
+            error: messageOf(error),
+          });
+          return undefined;
+        }),
+      ),
+    );
+    const bySeries = new Map<string, readonly BandPoint[]>();
+    for (const bands of loaded)
+      for (const [id, points] of Object.entries(bands?.series ?? {})) bySeries.set(id, points);
+    return bySeries;
+  };
 }
 
 // ---- series data ----

@@ -35,7 +35,7 @@ import { cycleTimeoutSeconds, planDetect } from '../../shared/domain/series-cost
 import { WHOLE_FLEET } from '../../shared/domain/shards';
 import type { MetricPoint, SeriesSpec } from '../../shared/domain/types';
 import { parseMonitorConfig } from '../../shared/monitor-config';
-import { bandLookbackMs } from '../../shared/use-cases/dashboard';
+import { bandLookbackMs, shardBandReader } from '../../shared/use-cases/dashboard';
 import { readStores } from '../helpers/api-deps';
 import { launchChromium, waitForView, watchPage } from '../helpers/browser';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
@@ -199,7 +199,7 @@ beforeAll(async () => {
       thresholds: new DynamoThresholdStore({ client: db.doc, tableName: db.tables.control }),
       alerts,
       ...timeline,
-      recentBands: { store: recentBands, shards: [WHOLE_FLEET] },
+      keptBands: shardBandReader(recentBands, [WHOLE_FLEET]),
       clock: { now: () => Date.now() },
       log,
       authenticate: cognitoClaims(),

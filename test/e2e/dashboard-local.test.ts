@@ -61,6 +61,10 @@ describe('staff dashboard on the local stack (npm start --seed-demo)', () => {
     expect(await text(page, '.user-name')).toBe(stack.staff.username);
     expect(await page.$$eval('.tile', (t) => t.length)).toBeGreaterThanOrEqual(50);
     expect(await page.$$eval('.tile svg.spark polyline', (t) => t.length)).toBeGreaterThanOrEqual(50);
+    // Every demo series' tile draws its expected band (the host's own are still learning).
+    expect(
+      await page.$$eval('.tile[data-series^="Demo/"] svg.spark polygon.spark-band', (t) => t.length),
+    ).toBe(DEMO.hosts * 5);
     await page.screenshot({ path: join(SHOTS, 'local-health.png') });
 
     await openView(page, 'anomalies');

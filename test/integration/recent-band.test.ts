@@ -19,7 +19,7 @@ import { bucketConfigOf } from '../../shared/domain/token-bucket';
 import type { MetricPoint } from '../../shared/domain/types';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
 import type { RecentBandStore } from '../../shared/ports';
-import { healthView } from '../../shared/use-cases/dashboard';
+import { healthView, shardBandReader } from '../../shared/use-cases/dashboard';
 import { noDataRules } from '../../shared/use-cases/raise-no-data';
 import { type DetectCycleResult, runDetectCycle } from '../../shared/use-cases/run-detect-cycle';
 import { recordingLog } from '../helpers/logs';
@@ -196,7 +196,7 @@ describe('the band detect keeps for the health tiles', () => {
         series,
         store: run.store,
         timeline: { listNewestFirst: async () => ({ items: [] }) } as never,
-        recentBands: { store: bandStore, shards },
+        keptBands: shardBandReader(bandStore, shards),
       },
       run.last,
     );
@@ -222,11 +222,11 @@ describe('the band detect keeps for the health tiles', () => {
         series,
         store,
         timeline: { listNewestFirst: async () => ({ items: [] }) } as never,
-        recentBands: {
-          store: { load: () => Promise.reject(new Error('AccessDenied')), save: async () => undefined },
-          shards: shardsOf(1),
+        keptBands: shardBandReader(
+          { load: () => Promise.reject(new Error('AccessDenied')), save: async () => undefined },
+          shardsOf(1),
           log,
-        },
+        ),
       },
       END,
     );
