@@ -374,8 +374,8 @@ export class MonitorFunction extends Construct {
   }
 
   /**
-   * Read exactly these objects of a bucket (no wildcard) and set its name in `envVar`; ListBucket too,
-   * so a key not written yet reads as NoSuchKey, not AccessDenied.
+   * Read exactly these objects of a bucket (no wildcard) and set its name in `envVar`; ListBucket only
+   * for these keys (condition `s3:prefix`), so a key not written yet reads as NoSuchKey, not AccessDenied.
    * @param keys - full object keys
    */
   public bindObjects(bucket: s3.IBucket, envVar: string, keys: readonly string[]): this {
@@ -389,14 +389,13 @@ export class MonitorFunction extends Construct {
       actions: ['s3:GetObject'],
       resourceArns: keys.map((k) => bucket.arnForObjects(k)),
     });
-    // S3 answers a missing key with 404 only to a caller that may list the bucket (else 403, which
-    // reads as a fault). A condition on s3:prefix would not count for that check (a GetObject request
-    // carries no prefix), so ListBucket is on the bucket as a whole: it lists key names, never reads.
-    iam.Grant.addToPrincipal({
-      grantee: this.lambdaFunction,
-      actions: ['s3:ListBucket'],
-      resourceArns: [bucket.bucketArn],
-    });
+    this.lambdaFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringEquals: { 's3:prefix': [...keys] } },
+      }),
+    );
     return this;
   }
 

@@ -411,6 +411,9 @@ describe('detect cycle with 3 shards (1,800 RDS instances, every 2 minutes)', ()
     expect(grantsOf(statements).filter((g) => g.startsWith('s3:'))).toEqual(
       [...keys.map((k) => `s3:GetObject -> ${bucket}/${k}`), `s3:ListBucket -> ${bucket}`].sort(),
     );
+    expect(statements.find((s) => s.Action === 's3:ListBucket')?.Condition).toEqual({
+      StringEquals: { 's3:prefix': keys },
+    });
     const vars =
       template.findResources('AWS::Lambda::Function')[logicalId(stack, stack.api.lambdaFunction)]!.Properties
         .Environment.Variables;
