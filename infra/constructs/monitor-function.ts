@@ -375,7 +375,8 @@ export class MonitorFunction extends Construct {
 
   /**
    * Read exactly these objects of a bucket (no wildcard) and set its name in `envVar`; ListBucket only
-   * for these keys (condition `s3:prefix`), so a key not written yet reads as NoSuchKey, not AccessDenied.
+   * for these keys (condition `s3:prefix`), so a key not written yet reads as NoSuchKey, not AccessDenied:
+   * S3 decides 404 or 403 for a missing key by ListBucket with `s3:prefix` set to that key.
    * @param keys - full object keys
    */
   public bindObjects(bucket: s3.IBucket, envVar: string, keys: readonly string[]): this {
