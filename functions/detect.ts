@@ -164,8 +164,8 @@ export async function lambdaHandler(event: unknown, context?: Context): Promise<
   metrics.addMetric('BackfillErrors', MetricUnit.Count, result.backfillErrors);
   metrics.addMetric('SeriesLearning', MetricUnit.Count, result.seriesLearning.length);
   metrics.addMetric('SeriesSilent', MetricUnit.Count, cycle.noData.silent.length);
-  // The health tiles' band could not be kept this cycle (logged; the next cycle writes it again).
-  metrics.addMetric('RecentBandErrors', MetricUnit.Count, cycle.bandSeries === null ? 1 : 0);
+  // The health tiles' band could not be read or written this cycle (logged; the next cycle tries again).
+  metrics.addMetric('RecentBandErrors', MetricUnit.Count, cycle.bandFailed ? 1 : 0);
   const alerts = cycle.alerts;
   metrics.addMetric('AlertMessagesSent', MetricUnit.Count, alerts.messagesSent);
   metrics.addMetric('AlertPublishFailures', MetricUnit.Count, alerts.publishFailures);

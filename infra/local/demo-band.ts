@@ -5,7 +5,7 @@
 // nothing, and keeps the last hour of each one's expected range, merged as a detect shard keeps it.
 import { evaluateSeriesResumable } from '../../shared/domain/anomaly';
 import type { SeriesDetector } from '../../shared/domain/detectors/series-detector';
-import { mergeRecentBands, type RecentBands } from '../../shared/domain/recent-band';
+import { mergeRecentBands, RECENT_BAND_SPAN_MS, type RecentBands } from '../../shared/domain/recent-band';
 import type { SeriesSpec } from '../../shared/domain/types';
 import type { DetectionConfig } from '../../shared/monitor-config';
 import type { MetricStore } from '../../shared/ports';
@@ -42,6 +42,7 @@ export class DemoBandKeeper {
       const evaluated = evaluateSeriesResumable(spec, points, from, now, this.deps.detection, sensitivity, {
         ...(resume ? { resume } : {}),
         checkpointAt: now,
+        bandFrom: now - RECENT_BAND_SPAN_MS,
       });
       if (evaluated.checkpoint) this.detectors.set(spec.id, { detector: evaluated.checkpoint, sensitivity });
       fresh.set(spec.id, evaluated.band);

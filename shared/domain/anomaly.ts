@@ -207,7 +207,10 @@ export function evaluateSeries(
   return evaluateSeriesResumable(spec, points, from, to, config, sensitivity).anomalies;
 }
 
-/** {@link evaluateSeries} that can resume from, and return, a detector checkpoint. */
+/**
+ * {@link evaluateSeries} that can resume from, and return, a detector checkpoint, and gives the expected
+ * range of the points judged from `bandFrom` on (a catch-up run judges a day; the band keeps an hour).
+ */
 export function evaluateSeriesResumable(
   spec: DetectedSeries,
   points: readonly SeriesPoint[],
@@ -215,7 +218,7 @@ export function evaluateSeriesResumable(
   to: number,
   config: DetectionConfig,
   sensitivity = 1,
-  options: ScanOptions = {},
+  { bandFrom = Number.NEGATIVE_INFINITY, ...options }: ScanOptions & { readonly bandFrom?: number } = {},
 ): EvaluationResult {
   const anomalies: Anomaly[] = [];
   const periodMs = (spec.period ?? 60) * 1000;
@@ -232,7 +235,7 @@ export function evaluateSeriesResumable(
     (p, verdict) => {
       if (verdict.invalid) invalid++;
       else learningUntil = verdict.learning ? p.ts + verdict.warmUpLeft * periodMs : undefined;
-      const expected = bandPointOf(p.ts, verdict);
+      const expected = p.ts >= bandFrom ? bandPointOf(p.ts, verdict) : undefined;
       if (expected) band.push(expected);
       const anomaly = decide(spec, p.ts, p.value, verdict, sensitivity);
       if (anomaly && compareSeverity(anomaly.severity, config.recordMinSeverity) >= 0)
@@ -251,6 +254,6 @@ export interface EvaluationResult {
   readonly invalid: number;
   /** While the newest point was still in warm-up: when the first full verdict is due (epoch ms). */
   readonly learningUntil: number | undefined;
-  /** The expected range at each judged point ({@link bandPointOf}), oldest first. */
+  /** The expected range at each point judged from `bandFrom` on ({@link bandPointOf}), oldest first. */
   readonly band: readonly BandPoint[];
 }

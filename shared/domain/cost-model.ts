@@ -118,7 +118,7 @@ export function projectCost(c: CostInputs): { lines: CostLine[]; perPointLines: 
       (c.anomalyItemBytes + ITEM_OVERHEAD_BYTES)) /
     1e9;
   const puts = perMetric(get('checkpoint.put'));
-  // The health tiles' kept band: one object read and written per shard a cycle.
+  // The health tiles' kept band: one object written per shard a cycle, read when a container starts.
   const bandGets = perMetric(get('band.get'));
   const bandPuts = perMetric(get('band.put'));
   const gets = perMetric(c.coldCheckpointGets) * coldShare;
@@ -155,7 +155,7 @@ export function projectCost(c: CostInputs): { lines: CostLine[]; perPointLines: 
     ),
     line('S3 checkpoint storage', c.checkpointBytes / 1e9, 'GB-month', PRICES.s3StorageGbMonth.usd),
     line('S3 kept band PUTs (one a shard a cycle)', bandPuts, 'PUT', PRICES.s3PutPerRequest.usd),
-    line('S3 kept band GETs (one a shard a cycle)', bandGets, 'GET', PRICES.s3GetPerRequest.usd),
+    line('S3 kept band GETs (one a shard per cold start)', bandGets, 'GET', PRICES.s3GetPerRequest.usd),
     line('Lambda duration (collect + detect, arm64)', gbSeconds, 'GB-s', PRICES.lambdaArmGbSecond.usd),
     line(
       'Lambda requests (collect + detect per shard)',
@@ -270,7 +270,7 @@ export function estimateMonthlyCost(f: FleetCostInputs): CostEstimate {
       ['control.read', n * r.controlReads],
       ['control.write', n * r.controlWrites],
       ['checkpoint.put', n * checkpointPuts],
-      ['band.get', f.shards],
+      ['band.get', f.shards / r.coldEvery],
       ['band.put', f.shards],
     ]),
     coldCheckpointGets: n * r.checkpointGetsCold,
@@ -297,7 +297,7 @@ export function estimateMonthlyCost(f: FleetCostInputs): CostEstimate {
       `us-east-1 list prices checked ${PRICES_CHECKED} applied to the requests, CPU and I/O time per series ` +
       `per ${r.everyMinutes}-minute cycle that bench:scale measured (${r.series.toLocaleString('en-US')} series, ${r.measuredOn}), for ` +
       `${n.toLocaleString('en-US')} series on ${f.shards} shard${f.shards === 1 ? '' : 's'} × ${f.memoryMb} MB, a cycle every ` +
-      `${f.collectEveryMinutes} min, a checkpoint every ${f.checkpointEveryMinutes || f.collectEveryMinutes} min, ` +
+      `${f.collectEveryMinutes} min, a checkpoint every ${Math.max(f.checkpointEveryMinutes, f.collectEveryMinutes)} min, ` +
       `${f.retentionDays} days kept.`,
   };
 }

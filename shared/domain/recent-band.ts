@@ -9,6 +9,9 @@ import type { Verdict } from './detectors/series-detector';
 /** How much band detect keeps per series: the health sparkline's span. */
 export const RECENT_BAND_SPAN_MS = 60 * 60_000;
 
+/** The most band points kept per series (one a second for the hour); the newest are kept. */
+export const MAX_BAND_POINTS = 3600;
+
 /**
  * The expected range of one verdict: the z-score method's bounds (every judged point gets them; spike
  * and level shift judge steps and runs, not the value's range), else those of a method that fired;
@@ -30,9 +33,11 @@ export interface RecentBands {
 }
 
 /**
- * The kept band after a cycle at `now`: each series' points of the last hour, this cycle's replacing
- * any kept at the same time (a retried cycle judges the same points again). Series not in `keep` (gone
- * from the config or from the shard) are dropped; a series this cycle did not judge keeps what it had.
+ * The kept band after a cycle at `now`: each series' points of the hour before the newest cycle that
+ * wrote it (a re-run of an older cycle never moves it back and erases newer points), this cycle's
+ * replacing any kept at the same time (a retried cycle judges the same points again), at most
+ * {@link MAX_BAND_POINTS} each. Series not in `keep` (gone from the config or from the shard) are
+ * dropped; a series this cycle did not judge keeps what it had.
  */
 export function mergeRecentBands(
   previous: RecentBands | undefined,
@@ -40,15 +45,16 @@ export function mergeRecentBands(
   keep: ReadonlySet<string>,
   now: number,
 ): RecentBands {
-  const since = now - RECENT_BAND_SPAN_MS;
+  const at = Math.max(now, previous?.at ?? Number.NEGATIVE_INFINITY);
+  const since = at - RECENT_BAND_SPAN_MS;
   const series: Record<string, BandPoint[]> = {};
   for (const id of keep) {
     const byTs = new Map<number, BandPoint>();
-    for (const p of previous?.series[id] ?? []) if (p.ts > since && p.ts <= now) byTs.set(p.ts, p);
-    for (const p of fresh.get(id) ?? []) if (p.ts > since && p.ts <= now) byTs.set(p.ts, p);
-    if (byTs.size > 0) series[id] = [...byTs.values()].sort((a, b) => a.ts - b.ts);
+    for (const p of previous?.series[id] ?? []) if (p.ts > since && p.ts <= at) byTs.set(p.ts, p);
+    for (const p of fresh.get(id) ?? []) if (p.ts > since && p.ts <= at) byTs.set(p.ts, p);
+    if (byTs.size > 0) series[id] = [...byTs.values()].sort((a, b) => a.ts - b.ts).slice(-MAX_BAND_POINTS);
   }
-  return { at: now, series };
+  return { at, series };
 }
 
 /** A series' kept band inside [from, to] (what a sparkline of that span draws). */

@@ -9,6 +9,7 @@ import type { DetectorCache } from '../domain/detectors/detector-cache';
 import { semanticsOf } from '../domain/detectors/semantics';
 import { SeriesDetector } from '../domain/detectors/series-detector';
 import { stableBucket } from '../domain/hash';
+import { RECENT_BAND_SPAN_MS } from '../domain/recent-band';
 import type { SeriesSpec } from '../domain/types';
 import { messageOf } from '../errors';
 import type { DetectionConfig } from '../monitor-config';
@@ -192,6 +193,8 @@ export async function detectAnomalies(deps: DetectDeps, input: { now?: number } 
         resume,
         checkpointAt: cache ? now - overlapMs : undefined,
         learn: muted,
+        // What the health tiles keep: the last hour (a catch-up run judges up to a day).
+        bandFrom: now - RECENT_BAND_SPAN_MS,
       });
       pointsInvalid += evaluated.invalid;
       if (evaluated.band.length > 0) band.set(spec.id, evaluated.band);

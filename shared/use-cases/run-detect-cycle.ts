@@ -8,7 +8,7 @@ import type { DetectorCache } from '../domain/detectors/detector-cache';
 import { mergeRecentBands, type RecentBands } from '../domain/recent-band';
 import { type Shard, seriesOfShard, shardJobName, shardName, WHOLE_FLEET } from '../domain/shards';
 import type { SeriesSpec } from '../domain/types';
-import { messageOf } from '../errors';
+import { messageOf, ValidationError } from '../errors';
 import type { MonitorConfig } from '../monitor-config';
 import type {
   CheckpointStore,
@@ -79,8 +79,10 @@ export interface DetectCycleResult {
   readonly alerts: PublishResult;
   /** Every series started and read, every anomaly recorded: the watermark moved. */
   readonly complete: boolean;
-  /** Series whose last hour of band was kept; null when none was (no store, or its write failed). */
+  /** Series whose last hour of band was kept; null when none was (no store, out of time, or a failure). */
   readonly bandSeries: number | null;
+  /** The kept band could not be read or written (logged; counted as RecentBandErrors). */
+  readonly bandFailed: boolean;
 }
 
 /** The watermark name of a shard's detect (the whole fleet keeps the historical `detect`). */
@@ -143,10 +145,12 @@ export async function runDetectCycle(
   });
   const complete =
     detect.seriesFailed.length === 0 && detect.seriesUnfinished.length === 0 && detect.recordFailed === 0;
-  // After alerting, so pages never wait on it; a picture for the dashboard, so it never fails the cycle.
-  const bandSeries = deps.recentBands
-    ? await keepRecentBand(deps.recentBands, deps.log, shard, series, detect, now)
-    : null;
+  // After alerting, so pages never wait on it; a picture for the dashboard, so it never fails the cycle,
+  // and a run out of time leaves it to the next cycle.
+  const band =
+    deps.recentBands && !input.outOfTime?.()
+      ? await keepRecentBand(deps.recentBands, deps.log, shard, series, detect, now)
+      : { kept: null, failed: false };
   return {
     shard: shardName(shard),
     now,
@@ -155,13 +159,16 @@ export async function runDetectCycle(
     noData,
     alerts,
     complete,
-    bandSeries,
+    bandSeries: band.kept,
+    bandFailed: band.failed,
   };
 }
 
 /**
- * Merge this cycle's expected ranges into the shard's kept hour and write it back; a failed read starts
- * the hour afresh, a failed write is logged (the next cycle writes again). Returns the series kept.
+ * Merge this cycle's expected ranges into the shard's kept hour and write it back. A corrupt object
+ * starts the hour afresh; one that cannot be read now (throttled, unreachable) is left as it is for the
+ * next cycle rather than overwritten with this cycle's minutes alone; a failed write is retried by the
+ * next cycle's. Returns the series kept.
  */
 async function keepRecentBand(
   store: RecentBandStore,
@@ -170,26 +177,33 @@ async function keepRecentBand(
   series: readonly SeriesSpec[],
   detect: DetectResult,
   now: number,
-): Promise<number | null> {
+): Promise<{ kept: number | null; failed: boolean }> {
   let previous: RecentBands | undefined;
+  let failed = false;
   try {
     previous = await store.load(shard);
   } catch (error) {
-    log.warn("Kept band unreadable; keeping this cycle's only", {
-      shard: shardName(shard),
-      error: messageOf(error),
-    });
+    const corrupt = error instanceof ValidationError;
+    failed = true;
+    log.warn(
+      corrupt ? 'Kept band corrupt; starting it afresh' : 'Kept band unreadable; left for the next cycle',
+      {
+        shard: shardName(shard),
+        error: messageOf(error),
+      },
+    );
+    if (!corrupt) return { kept: null, failed };
   }
   const kept = mergeRecentBands(previous, detect.band, new Set(series.map((s) => s.id)), now);
   try {
     await store.save(shard, kept);
-    return Object.keys(kept.series).length;
+    return { kept: Object.keys(kept.series).length, failed };
   } catch (error) {
     log.warn('Kept band not written; the next cycle writes it', {
       shard: shardName(shard),
       error: messageOf(error),
     });
-    return null;
+    return { kept: null, failed: true };
   }
 }
 

@@ -268,8 +268,11 @@ describe('dashboard insight (issue 16)', () => {
     expect(outside.length).toBeLessThan(tile.sparkline.length / 10);
     expect(health.series.find((s) => s.id === fresh.id)!.sparklineBand).toEqual([]);
     // …and the tile draws it on the line's scale, behind the line; the learning tile draws none
-    const drawn = await page.getAttribute(`.tile[data-series="${known.id}"] polygon.spark-band`, 'points');
-    expect(drawn).toBe(sparkGeometry(tile.sparkline, tile.sparklineBand, 120, 32).band);
+    const drawn = await page.$$eval(`.tile[data-series="${known.id}"] polygon.spark-band`, (ps) =>
+      ps.map((p) => p.getAttribute('points')),
+    );
+    expect(drawn).toEqual(sparkGeometry(tile.sparkline, tile.sparklineBand, 120, 32).band);
+    expect(drawn).toHaveLength(1);
     expect(await page.$$(`.tile[data-series="${fresh.id}"] polygon.spark-band`)).toHaveLength(0);
     await page
       .locator(`.tile[data-series="${known.id}"]`)

@@ -32,7 +32,7 @@ import {
   words,
 } from '../../dashboard/src/format';
 import { hrefFor, parseHash } from '../../dashboard/src/router';
-import { sparkPoints } from '../../dashboard/src/sparkline';
+import { sparkGeometry, sparkPoints } from '../../dashboard/src/sparkline';
 import { parseTags, type WindowFormValues, windowFromForm } from '../../dashboard/src/window-form';
 import type { AnomalyItem, HealthSeries } from '../../shared/api/types';
 
@@ -522,6 +522,34 @@ describe('newestAnomalySeries', () => {
     expect(newestAnomalySeries([s('a', 5), s('b', 9), s('c', null), s('d', 7)], 0)).toBe('b');
     expect(newestAnomalySeries([s('a', 5), s('b', 9)], 10)).toBe('');
     expect(newestAnomalySeries([], 0)).toBe('');
+  });
+});
+
+describe('sparkGeometry', () => {
+  const line = [0, 1, 2, 3, 4, 5].map((i) => ({ ts: i * 10, value: 50 + (i % 2) }));
+
+  it('draws the band on the line scale, widened by at most the line range each side', () => {
+    // A band far wider than the line (50–51): the scale stops at 49–52, so the line keeps its shape.
+    const wide = line.map((p) => ({ ts: p.ts, low: 0, high: 100 }));
+    const g = sparkGeometry(line, wide, 32, 12);
+    const ys = g.line.split(' ').map((xy) => Number(xy.split(',')[1]));
+    // a third of the 10 px inside the padding (coordinates are rounded to 0.1 px)
+    expect(Math.abs(Math.max(...ys) - Math.min(...ys) - 10 / 3)).toBeLessThan(0.15);
+    expect(g.band).toHaveLength(1);
+    // A band inside the line's range leaves the scale as the line alone gives it.
+    const inside = line.map((p) => ({ ts: p.ts, low: 50.2, high: 50.8 }));
+    expect(sparkGeometry(line, inside, 32, 12).line).toBe(sparkPoints(line, 32, 12));
+  });
+
+  it('never draws the band across a gap, nor outside the line span or with impossible ranges', () => {
+    const band = [0, 10, 40, 50].map((ts) => ({ ts, low: 49, high: 52 }));
+    expect(sparkGeometry(line, band, 32, 12).band).toHaveLength(2);
+    const bad = [
+      { ts: -10, low: 49, high: 52 },
+      { ts: 10, low: 52, high: 49 },
+      { ts: 20, low: Number.NaN, high: 52 },
+    ];
+    expect(sparkGeometry(line, bad, 32, 12).band).toEqual([]);
   });
 });
 

@@ -11,12 +11,14 @@ import {
   MemoryRateLimiter,
   MemoryRecentBandStore,
 } from '../../shared/adapters/memory-stores';
+import { rounded } from '../../shared/adapters/recent-band-codec';
 import { evaluateSeriesResumable } from '../../shared/domain/anomaly';
 import { DetectorCache } from '../../shared/domain/detectors/detector-cache';
 import type { RecentBands } from '../../shared/domain/recent-band';
 import { type Shard, seriesOfShard, shardsOf } from '../../shared/domain/shards';
 import { bucketConfigOf } from '../../shared/domain/token-bucket';
 import type { MetricPoint } from '../../shared/domain/types';
+import { DependencyError, ValidationError } from '../../shared/errors';
 import { expandSeries, parseMonitorConfig } from '../../shared/monitor-config';
 import type { RecentBandStore } from '../../shared/ports';
 import { healthView, shardBandReader } from '../../shared/use-cases/dashboard';
@@ -49,12 +51,11 @@ const points: MetricPoint[] = series.flatMap((s, k) =>
 );
 const END = T0 + MINUTES * MIN;
 
-/** The rounding the stored encoding applies (7 significant digits). */
-const stored = (b: { ts: number; low: number; high: number }) => ({
-  ts: b.ts,
-  low: Number(b.low.toPrecision(7)),
-  high: Number(b.high.toPrecision(7)),
-});
+/** The rounding the stored encoding applies (a ten-thousandth of each range's width). */
+const stored = (b: { ts: number; low: number; high: number }) => {
+  const [low, high] = rounded(b.low, b.high);
+  return { ts: b.ts, low, high };
+};
 
 /** Collect then run every shard's cycle every 5 minutes up to END; returns each cycle's results. */
 async function runCycles(
@@ -149,37 +150,84 @@ describe('the band detect keeps for the health tiles', () => {
   });
 
   it('changes nothing when a cycle is retried with the same time', async () => {
-    const store = new MemoryRecentBandStore();
-    const run = await runCycles(shardsOf(1), () => store, { repeatLast: true });
-    const once = await runCycles(shardsOf(1), () => new MemoryRecentBandStore());
+    // Prepare: the same cycles, once with the last one run twice
+    const shard = shardsOf(1)[0]!;
+    const retried = new MemoryRecentBandStore();
+    const single = new MemoryRecentBandStore();
+
+    // Act
+    const run = await runCycles([shard], () => retried, { repeatLast: true });
+    const once = await runCycles([shard], () => single);
+
+    // Assess: the same kept band and the same pages
     expect(run.results.at(-1)!.bandSeries).toBe(HOSTS.length);
-    expect(await store.load(shardsOf(1)[0]!)).toEqual(
-      await new MemoryRecentBandStore().load(shardsOf(1)[0]!).then(() => store.load(shardsOf(1)[0]!)),
-    );
+    const kept = await retried.load(shard);
+    expect(Object.keys(kept!.series)).toHaveLength(HOSTS.length);
+    expect(kept).toEqual(await single.load(shard));
     expect(run.pages).toEqual(once.pages);
   });
 
   it('never fails a cycle or its pages when the band cannot be read or written', async () => {
-    // Prepare: reads fail every cycle, writes fail every other one
+    // Prepare: one store unreachable for reads; one whose object is corrupt and whose writes fail every
+    // other time
+    const unreachable: RecentBandStore = {
+      load: () => Promise.reject(new DependencyError('SlowDown')),
+      save: () => Promise.reject(new Error('never asked')),
+    };
     let saves = 0;
-    const flaky: RecentBandStore = {
-      load: () => Promise.reject(new Error('SlowDown')),
+    const corrupt: RecentBandStore = {
+      load: () => Promise.reject(new ValidationError('Recent band k is not gzipped JSON')),
       save: () => (saves++ % 2 ? Promise.reject(new Error('AccessDenied')) : Promise.resolve()),
     };
 
     // Act
-    const run = await runCycles(shardsOf(1), () => flaky);
+    const down = await runCycles(shardsOf(1), () => unreachable);
+    const bad = await runCycles(shardsOf(1), () => corrupt);
     const healthy = await runCycles(shardsOf(1), () => new MemoryRecentBandStore());
 
-    // Assess: same anomalies and pages as with a healthy store; each failure logged and counted
-    expect(run.pages).toEqual(healthy.pages);
-    expect(run.results.every((r) => r.complete)).toBe(true);
-    expect(run.results.filter((r) => r.bandSeries === null)).toHaveLength(Math.floor(run.results.length / 2));
-    const warnings = run.log.lines.filter((l) => l.level === 'warn').map((l) => l.message);
-    expect(warnings.filter((m) => m.startsWith('Kept band unreadable'))).toHaveLength(run.results.length);
-    expect(warnings.filter((m) => m.startsWith('Kept band not written'))).toHaveLength(
-      Math.floor(run.results.length / 2),
+    // Assess: the same pages as with a healthy store, every cycle complete and its failure counted
+    for (const run of [down, bad]) {
+      expect(run.pages).toEqual(healthy.pages);
+      expect(run.results.every((r) => r.complete && r.bandFailed)).toBe(true);
+    }
+    expect(healthy.results.some((r) => r.bandFailed)).toBe(false);
+    const warnings = (run: typeof down) =>
+      run.log.lines.filter((l) => l.level === 'warn').map((l) => l.message);
+    // Unreachable: never overwritten with one cycle's minutes.
+    expect(down.results.every((r) => r.bandSeries === null)).toBe(true);
+    expect(warnings(down)).toEqual(down.results.map(() => 'Kept band unreadable; left for the next cycle'));
+    // Corrupt: started afresh each cycle, every other write failing.
+    expect(warnings(bad).filter((m) => m === 'Kept band corrupt; starting it afresh')).toHaveLength(
+      bad.results.length,
     );
+    expect(warnings(bad).filter((m) => m.startsWith('Kept band not written'))).toHaveLength(
+      Math.floor(bad.results.length / 2),
+    );
+  });
+
+  it('leaves the band to the next cycle when the run is out of time', async () => {
+    const store = new MemoryRecentBandStore();
+    const shard = shardsOf(1)[0]!;
+    const result = await runDetectCycle(
+      {
+        points: new MemoryMetricStore(),
+        anomalies: new MemoryAnomalyStore(),
+        control: new MemoryControlStore(),
+        alerts: new MemoryAlertStore(),
+        limiter: new MemoryRateLimiter(bucketConfigOf(config.alerts.rateLimit)),
+        publisher: { publish: async () => ({ messageId: 'm' }) },
+        deadLetter: { send: async () => undefined },
+        clock: { now: () => END },
+        log: recordingLog(),
+        config,
+        series,
+        noDataRules: noDataRules(config),
+        recentBands: store,
+      },
+      { shard, now: END, outOfTime: () => true },
+    );
+    expect(result).toMatchObject({ bandSeries: null, bandFailed: false });
+    expect(await store.load(shard)).toBeUndefined();
   });
 
   it('is what the health view draws under each tile, from every shard', async () => {
@@ -210,6 +258,38 @@ describe('the band detect keeps for the health tiles', () => {
       expect(tile.sparklineBand.map((b) => b.ts)).toEqual(
         tile.sparkline.filter((p) => tile.sparklineBand.some((b) => b.ts === p.ts)).map((p) => p.ts),
       );
+    }
+  });
+
+  it('buckets the band exactly as the sparkline when a fast series is downsampled', async () => {
+    // Prepare: a 10-second series, 360 points and ranges in the hour
+    const fast = { ...series[0]!, id: 'fast', period: 10 };
+    const store = new MemoryMetricStore();
+    const now = END;
+    const ts = Array.from({ length: 360 }, (_, i) => now - (359 - i) * 10_000);
+    await store.putPoints(ts.map((t, i) => ({ series: fast.id, ts: t, value: 30 + (i % 7) })));
+    const band = ts.map((t, i) => ({ ts: t, low: 20 - (i % 5), high: 40 + (i % 3) }));
+
+    // Act
+    const health = await healthView(
+      {
+        series: [fast],
+        store,
+        timeline: { listNewestFirst: async () => ({ items: [] }) } as never,
+        keptBands: async () => new Map([[fast.id, band]]),
+      },
+      now,
+    );
+
+    // Assess: 60 buckets each, on the same timestamps, each bucket's band its widest range
+    const tile = health.series[0]!;
+    expect(tile.sparkline).toHaveLength(60);
+    expect(tile.sparklineBand.map((b) => b.ts)).toEqual(tile.sparkline.map((p) => p.ts));
+    const width = 60_000;
+    for (const b of tile.sparklineBand) {
+      const inBucket = band.filter((x) => x.ts >= b.ts && x.ts < b.ts + width);
+      expect(b.low).toBe(Math.min(...inBucket.map((x) => x.low)));
+      expect(b.high).toBe(Math.max(...inBucket.map((x) => x.high)));
     }
   });
 

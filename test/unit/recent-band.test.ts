@@ -9,6 +9,7 @@ import { SeriesDetector } from '../../shared/domain/detectors/series-detector';
 import {
   bandPointOf,
   bandWithin,
+  MAX_BAND_POINTS,
   mergeRecentBands,
   RECENT_BAND_SPAN_MS,
   type RecentBands,
@@ -66,6 +67,36 @@ describe('mergeRecentBands', () => {
     expect(kept.series).toEqual({ quiet: [band(NOW - MIN)] });
   });
 
+  it('never moves back: re-running an older cycle keeps the newer hour', () => {
+    const newer = mergeRecentBands(
+      undefined,
+      new Map([['a', [band(NOW - MIN), band(NOW)]]]),
+      new Set(['a']),
+      NOW,
+    );
+
+    const rerun = mergeRecentBands(
+      newer,
+      new Map([['a', [band(NOW - 10 * MIN, 5, 6)]]]),
+      new Set(['a']),
+      NOW - 5 * MIN,
+    );
+
+    expect(rerun).toEqual({
+      at: NOW,
+      series: { a: [band(NOW - 10 * MIN, 5, 6), band(NOW - MIN), band(NOW)] },
+    });
+  });
+
+  it('keeps at most MAX_BAND_POINTS per series, the newest', () => {
+    const many = Array.from({ length: MAX_BAND_POINTS + 10 }, (_, i) => band(NOW - i * 500));
+    const kept = mergeRecentBands(undefined, new Map([['a', many]]), new Set(['a']), NOW).series.a!;
+    expect(kept).toHaveLength(MAX_BAND_POINTS);
+    expect(kept.at(-1)!.ts).toBe(NOW);
+    // …so what is written can always be read back.
+    expect(() => parseRecentBands(encodeRecentBands({ at: NOW, series: { a: kept } }), 'k')).not.toThrow();
+  });
+
   it('is idempotent for a retried cycle (same now, same points)', () => {
     const fresh = new Map([['a', [band(NOW - MIN), band(NOW)]]]);
     const once = mergeRecentBands(undefined, fresh, new Set(['a']), NOW);
@@ -80,11 +111,13 @@ describe('mergeRecentBands', () => {
 });
 
 describe('recent band codec', () => {
-  it('round-trips a shard hour at 7 significant digits', () => {
+  it('round-trips a shard hour, each range to a ten-thousandth of its width', () => {
     const bands: RecentBands = {
       at: NOW,
       series: {
         'A/cpu/web 1': [{ ts: NOW - 59 * MIN, low: 1.234567891, high: 98765.4321 }, band(NOW, -3, 0)],
+        // A large gauge with a narrow range: rounding by the value's size would collapse it.
+        'A/free/bytes': [{ ts: NOW, low: 1234567885.123, high: 1234567895.987 }],
       },
     };
 
@@ -92,7 +125,10 @@ describe('recent band codec', () => {
 
     expect(back).toEqual({
       at: NOW,
-      series: { 'A/cpu/web 1': [{ ts: NOW - 59 * MIN, low: 1.234568, high: 98765.43 }, band(NOW, -3, 0)] },
+      series: {
+        'A/cpu/web 1': [{ ts: NOW - 59 * MIN, low: 1, high: 98765 }, band(NOW, -3, 0)],
+        'A/free/bytes': [{ ts: NOW, low: 1234567885.123, high: 1234567895.987 }],
+      },
     });
   });
 
