@@ -61,7 +61,11 @@ const stored = (b: { ts: number; low: number; high: number }) => {
 async function runCycles(
   shards: readonly Shard[],
   bands: (shard: Shard) => RecentBandStore,
-  options: { readonly from?: number; readonly repeatLast?: boolean } = {},
+  options: {
+    readonly from?: number;
+    readonly repeatLast?: boolean;
+    readonly outOfTime?: () => boolean;
+  } = {},
 ) {
   const store = new MemoryMetricStore();
   const anomalies = new MemoryAnomalyStore();
@@ -98,7 +102,7 @@ async function runCycles(
             detectorCache: caches[i]!,
             recentBands: bands(shard),
           },
-          { shard, now },
+          { shard, now, ...(options.outOfTime ? { outOfTime: options.outOfTime } : {}) },
         ),
       ),
     );
@@ -207,27 +211,9 @@ describe('the band detect keeps for the health tiles', () => {
 
   it('leaves the band to the next cycle when the run is out of time', async () => {
     const store = new MemoryRecentBandStore();
-    const shard = shardsOf(1)[0]!;
-    const result = await runDetectCycle(
-      {
-        points: new MemoryMetricStore(),
-        anomalies: new MemoryAnomalyStore(),
-        control: new MemoryControlStore(),
-        alerts: new MemoryAlertStore(),
-        limiter: new MemoryRateLimiter(bucketConfigOf(config.alerts.rateLimit)),
-        publisher: { publish: async () => ({ messageId: 'm' }) },
-        deadLetter: { send: async () => undefined },
-        clock: { now: () => END },
-        log: recordingLog(),
-        config,
-        series,
-        noDataRules: noDataRules(config),
-        recentBands: store,
-      },
-      { shard, now: END, outOfTime: () => true },
-    );
-    expect(result).toMatchObject({ bandSeries: null, bandFailed: false });
-    expect(await store.load(shard)).toBeUndefined();
+    const run = await runCycles(shardsOf(1), () => store, { outOfTime: () => true });
+    expect(run.results.every((r) => r.bandSeries === null && !r.bandFailed)).toBe(true);
+    expect(store.objects.size).toBe(0);
   });
 
   it('is what the health view draws under each tile, from every shard', async () => {
