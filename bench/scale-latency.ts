@@ -68,7 +68,6 @@ export async function measureLatency(options: {
     stores,
     tally,
     clock,
-    cloudwatch: { calls: 0, metricsRequested: 0, datapoints: 0 },
     warmCycles: cycles,
     cold: false,
     detectDelayMs: options.detectDelayMs,

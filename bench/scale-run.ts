@@ -160,7 +160,6 @@ export interface TimelineOptions {
   readonly stores: ShardStores;
   readonly tally: Tally;
   readonly clock: SimClock;
-  readonly cloudwatch: CloudWatchTally;
   /** Warm cycles, then (when `cold`) one cold cycle. */
   readonly warmCycles: number;
   readonly cold: boolean;
@@ -193,7 +192,9 @@ export async function runTimeline(o: TimelineOptions): Promise<TimelineResult> {
   await stores.setup.control.advanceWatermark(detectJobOf(shard), T0 + o.detectDelayMs);
   for (const i of indices) stores.checkpoints.preload(fleet.specs[i]!.id, fleet.templateOf(i).encoded);
 
-  const cloudwatch = fakeCloudWatch(fleet, clock, o.cloudwatch);
+  // What the fake CloudWatch served, for each cycle's requests.
+  const served: CloudWatchTally = { calls: 0, metricsRequested: 0, datapoints: 0 };
+  const cloudwatch = fakeCloudWatch(fleet, clock, served);
   const source = new CloudWatchMetricSource({ client: cloudwatch });
   const rules = noDataRules(config);
 
@@ -233,7 +234,7 @@ export async function runTimeline(o: TimelineOptions): Promise<TimelineResult> {
     }
 
     clock.set(at);
-    const collect = await phase(o, 'collect', async (log) => {
+    const collect = await phase(o, served, 'collect', async (log) => {
       const r = await collectMetrics(
         {
           source,
@@ -259,7 +260,7 @@ export async function runTimeline(o: TimelineOptions): Promise<TimelineResult> {
     clock.set(at + o.detectDelayMs);
     tally.resetPeak();
     const sentBefore = stores.publisher.sent.length;
-    const detect = await phase(o, 'detect', async (log) => {
+    const detect = await phase(o, served, 'detect', async (log) => {
       const c = await runDetectCycle(
         {
           points: stores.points,
@@ -331,6 +332,7 @@ export async function runTimeline(o: TimelineOptions): Promise<TimelineResult> {
 /** Run one phase, measuring wall, CPU, requests and log bytes. */
 async function phase<R>(
   o: TimelineOptions,
+  served: CloudWatchTally,
   service: string,
   run: (log: CountingLog) => Promise<R>,
 ): Promise<{ value: R; measure: PhaseMeasure }> {
@@ -338,8 +340,8 @@ async function phase<R>(
   const counts = o.tally.snapshot();
   const dynamoRequests = o.dynamo ? new Map(o.dynamo.requests) : undefined;
   const dynamoCapacity = o.dynamo ? new Map(o.dynamo.capacity) : undefined;
-  const metrics = o.cloudwatch.metricsRequested;
-  const calls = o.cloudwatch.calls;
+  const metrics = served.metricsRequested;
+  const calls = served.calls;
   const wall = performance.now();
   const cpu = process.cpuUsage();
   const value = await run(log);
@@ -358,8 +360,8 @@ async function phase<R>(
           }
         : {}),
       logBytes: log.bytes,
-      metricsRequested: o.cloudwatch.metricsRequested - metrics,
-      getMetricDataCalls: o.cloudwatch.calls - calls,
+      metricsRequested: served.metricsRequested - metrics,
+      getMetricDataCalls: served.calls - calls,
     },
   };
 }
