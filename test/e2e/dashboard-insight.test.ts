@@ -39,6 +39,7 @@ import { bandLookbackMs, shardBandReader } from '../../shared/use-cases/dashboar
 import { readStores } from '../helpers/api-deps';
 import { launchChromium, waitForView, watchPage } from '../helpers/browser';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite';
+import { seriesSpec } from '../helpers/series';
 
 jest.setTimeout(120_000);
 
@@ -54,19 +55,8 @@ const NEW_FIRST = NOW - 19 * MIN;
 const config = parseMonitorConfig({
   series: [{ metric: 'cpu_percent', namespace: 'N', metricName: 'M' }],
 });
-const spec = (id: string, metric: string, label: string, tags: Record<string, string>): SeriesSpec => ({
-  id,
-  metric,
-  label,
-  namespace: 'Demo',
-  metricName: metric,
-  dimensions: {},
-  stat: 'Average',
-  period: 60,
-  scale: 1,
-  unit: '%',
-  tags,
-});
+const spec = (id: string, metric: string, label: string, tags: Record<string, string>): SeriesSpec =>
+  seriesSpec({ id, metric, label, namespace: 'Demo', tags });
 const known = spec('Demo/cpu/known', 'cpu_percent', 'api-1 CPU', { host: 'api-1', env: 'prod' });
 const fresh = spec('Demo/mem/new-host', 'memory_percent', 'new-host memory', { host: 'new', env: 'prod' });
 const others = Array.from({ length: 58 }, (_, i) =>

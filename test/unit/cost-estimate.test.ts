@@ -12,6 +12,7 @@ import { cycleTimeoutSeconds, planDetect } from '../../shared/domain/series-cost
 import type { SeriesSpec } from '../../shared/domain/types';
 import type { AnomalyDetail, AnomalyTimelineStore } from '../../shared/ports';
 import { alertsOverview, type FleetCostConfig, fleetCost } from '../../shared/use-cases/dashboard';
+import { seriesSpec } from '../helpers/series';
 
 /**
  * What `npm run bench:scale -- --series 10000 --json bench-output/scale-10000.json` recorded on
@@ -115,19 +116,8 @@ describe('estimateMonthlyCost', () => {
   });
 });
 
-const spec = (id: string, metric: string, resource: string): SeriesSpec => ({
-  id,
-  metric,
-  label: `${metric} ${resource}`,
-  namespace: 'N',
-  metricName: metric,
-  dimensions: {},
-  stat: 'Average',
-  period: 60,
-  scale: 1,
-  unit: '%',
-  tags: { resource },
-});
+const spec = (id: string, metric: string, resource: string): SeriesSpec =>
+  seriesSpec({ id, metric, label: `${metric} ${resource}`, tags: { resource } });
 const SERIES = [
   spec('a', 'cpu_percent', 'h1'),
   spec('b', 'cpu_percent', 'h2'),
