@@ -6,6 +6,7 @@
 // contract (paths, schemas, response types) is shared/api/contract.ts, which the CDK API and the SPA use
 // too, so the deployed resources, the router and the dashboard cannot drift.
 import { API_ROUTES, MAX_RANGE_DAYS, MAX_RANGE_POINTS } from '../shared/api/contract';
+import type { AlertsCost } from '../shared/api/types';
 import type { MaintenanceWindow } from '../shared/domain/alerting';
 import { sensitivityOf, type ThresholdState, tuningPolicyOf } from '../shared/domain/feedback';
 import type { SeriesSpec } from '../shared/domain/types';
@@ -26,6 +27,7 @@ import { autoTune } from '../shared/use-cases/auto-tune';
 import {
   alertsOverview,
   anomalyTimeline,
+  fleetCost,
   healthView,
   type KeptBandReader,
   modelsOverview,
@@ -99,6 +101,20 @@ export function createApiRouter(deps: ApiDeps): ApiHandler {
   const sensitivityFor = async (metric: string) =>
     sensitivityOf((await deps.thresholds.get(metric)).adjustment);
 
+  // The fleet and the config `cdk deploy` plans and runs it with, fixed for the router's life: planned
+  // and priced once, on the first alerts read (planning hashes the whole fleet).
+  let estimate: AlertsCost | null | undefined;
+  const fleetEstimate = (): AlertsCost | null => {
+    if (estimate === undefined)
+      estimate = fleetCost({
+        series: deps.series,
+        groupBy: deps.config.alerts.groupBy,
+        collectEveryMinutes: deps.config.schedules.collectEveryMinutes,
+        checkpointEveryMinutes: deps.config.detection.checkpointEveryMinutes,
+        retentionDays: deps.config.retentionDays,
+      });
+    return estimate;
+  };
   const routes: Route[] = [
     route(R.health, async () => ({
       status: 200,
@@ -138,18 +154,7 @@ export function createApiRouter(deps: ApiDeps): ApiHandler {
       return {
         status: 200,
         body: await alertsOverview(
-          {
-            ...deps,
-            minLevelToPage: deps.config.alerts.minLevelToPage,
-            // The fleet and the config `cdk deploy` plans and runs it with: what the cost estimate prices.
-            fleet: {
-              series: deps.series,
-              groupBy: deps.config.alerts.groupBy,
-              collectEveryMinutes: deps.config.schedules.collectEveryMinutes,
-              checkpointEveryMinutes: deps.config.detection.checkpointEveryMinutes,
-              retentionDays: deps.config.retentionDays,
-            },
-          },
+          { ...deps, minLevelToPage: deps.config.alerts.minLevelToPage, cost: fleetEstimate() },
           resolveRange(query, now, limits),
           now,
         ),

@@ -525,15 +525,17 @@ export function fleetCost(fleet: FleetCostConfig): AlertsCost | null {
  * 3. Alerts: anomalies grouped by the alert they belong to, newest first; open per the open-alert store.
  * 4. Quality per metric and overall: pages (per week), anomalies per page, precision from the labels,
  *    held back by the rate limit, suppressed, median time to RESOLVED (see {@link alertQuality}), and
- *    the estimated monthly cost of the metric's configured series (overall: the fleet's; see
- *    {@link fleetCost}).
+ *    the estimated monthly cost of the metric's configured series (overall: the fleet's `cost`).
  */
 export async function alertsOverview(
   deps: {
     readonly timeline: AnomalyTimelineStore;
     readonly alerts: AlertStateStore;
     readonly minLevelToPage: AlertLevel;
-    readonly fleet: FleetCostConfig;
+    /** The configured series (each quality row's cost is its metric's share). */
+    readonly series: readonly Pick<SeriesSpec, 'metric'>[];
+    /** The fleet's estimate ({@link fleetCost}: fixed for a config, so the caller prices it once). */
+    readonly cost: AlertsCost | null;
   },
   range: { readonly from: number; readonly to: number },
   now: number,
@@ -581,9 +583,9 @@ export async function alertsOverview(
   });
   alerts.sort((a, b) => b.ts - a.ts || (a.alertId < b.alertId ? 1 : -1));
   const rowById = new Map(alerts.map((a) => [a.alertId, a]));
-  const cost = fleetCost(deps.fleet);
+  const { cost } = deps;
   const seriesOfMetric = new Map<string, number>();
-  for (const s of deps.fleet.series) seriesOfMetric.set(s.metric, (seriesOfMetric.get(s.metric) ?? 0) + 1);
+  for (const s of deps.series) seriesOfMetric.set(s.metric, (seriesOfMetric.get(s.metric) ?? 0) + 1);
   const quality = alertQuality(
     items,
     (i) => alertIdOfAnomaly(items[i]!),

@@ -198,7 +198,7 @@ describe('fleetCost and GET /api/alerts cost', () => {
 
     // Act
     const r = await alertsOverview(
-      { timeline, alerts: new MemoryAlertStore(), minLevelToPage: 'WARNING', fleet: FLEET },
+      { timeline, alerts: new MemoryAlertStore(), minLevelToPage: 'WARNING', series: FLEET.series, cost },
       { from: 0, to: 86_400_000 },
       86_400_000,
     );
@@ -223,7 +223,8 @@ describe('fleetCost and GET /api/alerts cost', () => {
         } as unknown as AnomalyTimelineStore,
         alerts: new MemoryAlertStore(),
         minLevelToPage: 'WARNING',
-        fleet: { ...FLEET, series: [] },
+        series: [],
+        cost: fleetCost({ ...FLEET, series: [] }),
       },
       { from: 0, to: 86_400_000 },
       86_400_000,
